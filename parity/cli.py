@@ -1,0 +1,242 @@
+"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run.
+
+Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
+always with one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+EXIT_OK, EXIT_PARITY, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="parity", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    sub.add_parser("list", help="the example ids, with the article each comes from")
+
+    r = sub.add_parser("run", help="train one example's implementations and compare them")
+    r.add_argument("example")
+    r.add_argument("--impl", default="both",
+                   choices=["legacy", "port", "both", "numpy", "torch", "all"])
+    r.add_argument("--steps", type=_non_negative, default=None,
+                   help="budget in the example's own unit (default: the article's)")
+    r.add_argument("--seed", type=_non_negative, default=None)
+    r.add_argument("--out", default="results", help="output folder (default: results/)")
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+
+    a = sub.add_parser("all", help="the main job: every example, both sides, report")
+    g = a.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="short budgets (about 2 minutes)")
+    g.add_argument("--full", action="store_true", help="the articles' budgets")
+    a.add_argument("--out", default="results")
+    a.add_argument("--seed", type=_non_negative, default=None)
+    a.add_argument("--only", nargs="+", metavar="ID", help="a subset of the examples")
+    a.add_argument("--quiet", action="store_true")
+
+    d = sub.add_parser("diff", help="the migration diff of an example's legacy module against its port")
+    d.add_argument("example")
+    d.add_argument("--html", default=None, help="write a side-by-side HTML page here")
+
+    c = sub.add_parser("convert", help="convert a legacy TF1 checkpoint to Keras (or PyTorch) weights")
+    c.add_argument("checkpoint")
+    c.add_argument("--example", required=True)
+    c.add_argument("--out", required=True, help="FILE.weights.h5 (Keras) or FILE.pt (PyTorch)")
+
+    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
+    lr.add_argument("script")
+    lr.add_argument("args", nargs=argparse.REMAINDER)
+
+    rep = sub.add_parser("report", help="rebuild plots and index.html from an output folder")
+    rep.add_argument("out", nargs="?", default="results")
+    return p
+
+
+def cmd_list(args) -> int:
+    from parity import registry
+
+    for e in registry.EXAMPLES.values():
+        print(f"{e.id:28s} {e.article:42s} {e.title}")
+    return EXIT_OK
+
+
+def _payload_rows(payloads):
+    from parity import runner
+
+    return runner.format_table(runner.parity_rows(payloads))
+
+
+def cmd_run(args) -> int:
+    from parity import registry, runner
+
+    example = registry.get(args.example)
+    try:
+        impls = runner.resolve_impls(example, args.impl)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for impl in impls:
+        ok, why = runner.impl_available(impl)
+        if not ok and args.impl == impl:
+            raise UsageError(why)
+    out = _writable_dir(args.out)
+    payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
+                                 verbose=not args.quiet)
+    print()
+    print(_payload_rows([payload]))
+    print(f"\nwrote {Path(out, example.id + '.json')}")
+    if payload["errors"]:
+        for impl, err in payload["errors"].items():
+            print(f"parity: {example.id} {impl} failed: {err}", file=sys.stderr)
+        return EXIT_PARITY
+    return EXIT_PARITY if payload["parity"]["ok"] is False else EXIT_OK
+
+
+def cmd_all(args) -> int:
+    from parity import registry, report, runner
+
+    budget = "quick" if args.quick else "full" if args.full else "default"
+    ids = args.only or list(registry.EXAMPLES)
+    examples = [registry.get(i) for i in ids]
+    out = _writable_dir(args.out)
+    jobs, skipped = [], {}
+    for e in examples:
+        for impl in e.impls:
+            ok, why = runner.impl_available(impl)
+            if not ok:
+                skipped.setdefault(e.id, {})[impl] = why
+                continue
+            jobs.append({"example": e.id, "impl": impl, "steps": e.steps_for(budget),
+                         "seed": args.seed, "verbose": not args.quiet})
+    print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
+          f"output in {out}/", flush=True)
+    results = runner.run_isolated(jobs, verbose=not args.quiet)
+    payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
+    table = _payload_rows(payloads)
+    print()
+    print(table)
+    index = report.build(out, payloads, budget=budget)
+    print(f"\nreport: {index}")
+    ok = runner.overall_ok(payloads)
+    if not ok:
+        print("parity: at least one parity check failed or a run errored (see the table)",
+              file=sys.stderr)
+    return EXIT_OK if ok else EXIT_PARITY
+
+
+def cmd_diff(args) -> int:
+    from parity import diff, registry
+
+    example = registry.get(args.example)
+    if args.html:
+        path = diff.write_html(example, args.html)
+        print(f"wrote {path}")
+    else:
+        print(diff.text_diff(example))
+    return EXIT_OK
+
+
+def cmd_convert(args) -> int:
+    from parity import convert, registry
+
+    example = registry.get(args.example)
+    try:
+        path = convert.convert(args.checkpoint, example, args.out)
+    except (convert.ConversionError, ValueError, OSError) as exc:
+        raise UsageError(f"convert: {exc}") from None
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_legacy_run(args) -> int:
+    from parity import legacy_run
+
+    return legacy_run.main([args.script, *args.args])
+
+
+def cmd_report(args) -> int:
+    import json
+
+    from parity import report
+
+    out = Path(args.out)
+    files = sorted(out.glob("*.json")) if out.is_dir() else []
+    payloads = [json.loads(f.read_text()) for f in files if not f.name.startswith("bench")]
+    payloads = [p for p in payloads if isinstance(p, dict) and "parity" in p]
+    if not payloads:
+        raise UsageError(f"report: no results in '{out}' (run `parity all` first)")
+    print(f"report: {report.build(out, payloads)}")
+    return EXIT_OK
+
+
+def _writable_dir(path: str) -> str:
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UsageError(f"output folder '{path}' exists and is not a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output folder '{path}': {exc.strerror}") from None
+    if not os.access(p, os.W_OK):
+        raise UsageError(f"output folder '{path}' is not writable")
+    return str(p)
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
+            "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report}
+
+
+def main(argv=None) -> int:
+    import parity  # noqa: F401  (TF_USE_LEGACY_KERAS before anything imports TensorFlow)
+    from parity.registry import UnknownExample
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["legacy-run"]:  # everything after the script belongs to the script
+        if len(argv) < 2:
+            print("parity: legacy-run: missing SCRIPT", file=sys.stderr)
+            return EXIT_USAGE
+        from parity import legacy_run
+
+        return legacy_run.main(argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnknownExample as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The example registry: ids, the article each comes from, modules, budgets and tolerances.
+
+Adding an example is one module on each side (``legacy_graph/<id>.py``,
+``eager_port/<id>.py``), one weight-mapping module (``parity/pairs/<id>.py``), a config
+dataclass in :mod:`parity.configs` and one entry here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+from parity import configs
+
+UNITS = ("steps", "iterations", "epochs")
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    id: str
+    article: str  # the seed article it reproduces
+    title: str
+    config_cls: type
+    unit: str  # what --steps counts: steps, iterations or epochs
+    metric: str
+    higher_is_better: bool
+    tolerance: float  # outcome parity: largest allowed |legacy - port| of the metric
+    tolerance_note: str  # where the tolerance comes from
+    modules: dict  # impl -> module name
+    budgets: dict  # "quick" / "default" -> steps; "full" is the config's default (the article's)
+    saves_checkpoint: bool = True
+
+    @property
+    def impls(self) -> tuple:
+        return tuple(self.modules)
+
+    def module(self, impl: str):
+        if impl not in self.modules:
+            raise KeyError(f"{self.id} has no '{impl}' implementation (it has: {', '.join(self.impls)})")
+        return importlib.import_module(self.modules[impl])
+
+    def pairs(self):
+        return importlib.import_module(f"parity.pairs.{self.id}")
+
+    def config(self, steps: int | None = None, seed: int | None = None, **overrides):
+        cfg = self.config_cls()
+        if steps is not None:
+            overrides["steps"] = steps
+        if seed is not None:
+            overrides["seed"] = seed
+        return dataclasses.replace(cfg, **overrides) if overrides else cfg
+
+    def steps_for(self, budget: str) -> int:
+        if budget == "full":
+            return self.config_cls().steps
+        return self.budgets[budget]
+
+
+def _both(id_: str, **extra) -> dict:
+    return {"legacy": f"legacy_graph.{id_}", "port": f"eager_port.{id_}", **extra}
+
+
+EXAMPLES: dict[str, Example] = {
+    e.id: e
+    for e in [
+        Example(
+            id="binary_addition_lstm",
+            article="seeds/000_lstm_binary_addition_tf1.txt",
+            title="LSTM binary addition in TF1 graph mode (MultiRNNCell of BasicLSTMCell)",
+            config_cls=configs.BinaryAdditionLSTMConfig,
+            unit="steps",
+            metric="exact_sum_accuracy",
+            higher_is_better=True,
+            tolerance=0.03,
+            tolerance_note="issue 3: both sides within 3 points at 1,500 steps of batch 64",
+            modules=_both("binary_addition_lstm"),
+            budgets={"quick": 1500, "default": 3000},
+        ),
+        Example(
+            id="binary_addition_numpy_rnn",
+            article="seeds/002_numpy_rnn_binary_addition.txt",
+            title="NumPy RNN with hand-written backpropagation, binary addition",
+            config_cls=configs.BinaryAdditionNumpyRNNConfig,
+            unit="iterations",
+            metric="exact_sum_accuracy",
+            higher_is_better=True,
+            tolerance=1e-9,
+            tolerance_note="float64 trajectory equivalence: the three runs reach the same accuracy",
+            modules=_both("binary_addition_numpy_rnn", numpy="legacy_graph.numpy_rnn_reference"),
+            budgets={"quick": 10000, "default": 10000},
+        ),
+        Example(
+            id="mnist_static_rnn",
+            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            title="MNIST rows through BasicLSTMCell(128) + static_rnn",
+            config_cls=configs.MnistStaticRNNConfig,
+            unit="steps",
+            metric="test_accuracy",
+            higher_is_better=True,
+            tolerance=0.03,
+            tolerance_note="issue 4: each pair within 3 points on the sample's test split",
+            modules=_both("mnist_static_rnn"),
+            budgets={"quick": 300, "default": 1500},
+        ),
+        Example(
+            id="mnist_dynamic_rnn",
+            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            title="MNIST with LSTMCell(64) + dynamic_rnn, tf.layers.dense, tf.metrics.accuracy",
+            config_cls=configs.MnistDynamicRNNConfig,
+            unit="steps",
+            metric="test_accuracy",
+            higher_is_better=True,
+            tolerance=0.03,
+            tolerance_note="issue 4: each pair within 3 points on the sample's test split",
+            modules=_both("mnist_dynamic_rnn"),
+            budgets={"quick": 300, "default": 1200},
+        ),
+        Example(
+            id="stacked_lstm",
+            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            title="MultiRNNCell([BasicLSTMCell(128), BasicLSTMCell(256)]) vs keras.layers.RNN([LSTMCell, LSTMCell])",
+            config_cls=configs.StackedLSTMConfig,
+            unit="steps",
+            metric="test_accuracy",
+            higher_is_better=True,
+            tolerance=0.03,
+            tolerance_note="issue 4: each pair within 3 points on the sample's test split",
+            modules=_both("stacked_lstm"),
+            budgets={"quick": 300, "default": 1200},
+        ),
+        Example(
+            id="series_predictor",
+            article="seeds/003_series_predictor_tf1.txt",
+            title="SeriesPredictor: BasicLSTMCell + dynamic_rnn with a tf.train.Saver",
+            config_cls=configs.SeriesPredictorConfig,
+            unit="iterations",
+            metric="test_mse",
+            higher_is_better=False,
+            tolerance=0.5,
+            tolerance_note="both sides must predict within 1.0 of the targets; MSEs within 0.5",
+            modules=_both("series_predictor"),
+            budgets={"quick": 1000, "default": 1000},
+        ),
+        Example(
+            id="airline_passengers",
+            article="seeds/004_pytorch_airline_passengers.txt",
+            title="Airline passengers: LSTM(100) forecaster (PyTorch reference, TF1, Keras)",
+            config_cls=configs.AirlinePassengersConfig,
+            unit="epochs",
+            metric="forecast_rmse",
+            higher_is_better=False,
+            tolerance=40.0,
+            tolerance_note="seed-to-seed spread of the 12-month forecast RMSE (passengers)",
+            modules=_both("airline_passengers", torch="legacy_graph.airline_passengers_torch"),
+            budgets={"quick": 20, "default": 100},
+        ),
+    ]
+}
+
+
+class UnknownExample(KeyError):
+    def __str__(self):
+        return (
+            f"unknown example '{self.args[0]}'; known: {', '.join(EXAMPLES)} "
+            "(see `python -m parity list`)"
+        )
+
+
+def get(example_id: str) -> Example:
+    try:
+        return EXAMPLES[example_id]
+    except KeyError:
+        raise UnknownExample(example_id) from None
