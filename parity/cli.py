@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="results")
     a.add_argument("--seed", type=_non_negative, default=None)
     a.add_argument("--only", nargs="+", metavar="ID", help="a subset of the examples")
+    a.add_argument("--steps", type=_non_negative, default=None,
+                   help="one budget for every example, each in its own unit (overrides the budget)")
     a.add_argument("--quiet", action="store_true")
 
     d = sub.add_parser("diff", help="the migration diff of an example's legacy module against its port")
@@ -132,7 +134,7 @@ def cmd_all(args) -> int:
             if not ok:
                 skipped.setdefault(e.id, {})[impl] = why
                 continue
-            jobs.append({"example": e.id, "impl": impl, "steps": e.steps_for(budget),
+            jobs.append({"example": e.id, "impl": impl, "steps": args.steps if args.steps is not None else e.steps_for(budget),
                          "seed": args.seed, "verbose": not args.quiet})
     print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
           f"output in {out}/", flush=True)
