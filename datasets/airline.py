@@ -101,7 +101,7 @@ class MinMaxScaler:
         if not low < high:
             raise ValueError(f"feature_range must be (low, high) with low < high, got {feature_range}")
         self.feature_range = (float(low), float(high))
-        self.data_min_ = self.data_max_ = self.scale_ = self.min_ = None
+        self.data_min_ = self.data_max_ = self.data_range_ = self.scale_ = self.min_ = None
 
     def fit(self, a) -> MinMaxScaler:
         a = np.asarray(a, dtype=np.float64)
@@ -110,9 +110,9 @@ class MinMaxScaler:
         self.data_min_ = a.min(axis=0)
         self.data_max_ = a.max(axis=0)
         data_range = self.data_max_ - self.data_min_
-        data_range = np.where(data_range == 0, 1.0, data_range)  # constant data: as scikit-learn
+        self.data_range_ = np.where(data_range == 0, 1.0, data_range)  # constant data: as scikit-learn
         low, high = self.feature_range
-        self.scale_ = (high - low) / data_range
+        self.scale_ = (high - low) / self.data_range_
         self.min_ = low - self.data_min_ * self.scale_
         return self
 
@@ -122,11 +122,14 @@ class MinMaxScaler:
 
     def transform(self, a) -> np.ndarray:
         self._check_fitted()
-        return np.asarray(a, dtype=np.float64) * self.scale_ + self.min_
+        low, high = self.feature_range
+        # (a - min) / range first, so the fitted min and max map exactly onto low and high
+        return (np.asarray(a, dtype=np.float64) - self.data_min_) / self.data_range_ * (high - low) + low
 
     def inverse_transform(self, a) -> np.ndarray:
         self._check_fitted()
-        return (np.asarray(a, dtype=np.float64) - self.min_) / self.scale_
+        low, high = self.feature_range
+        return (np.asarray(a, dtype=np.float64) - low) / (high - low) * self.data_range_ + self.data_min_
 
     def fit_transform(self, a) -> np.ndarray:
         return self.fit(a).transform(a)
