@@ -1,0 +1,179 @@
+"""The NumPy RNN of seeds/002 as a TF1 graph: placeholders, a bias-free sigmoid RNN, plain SGD.
+
+Source: seeds/002 (the "Anyone Can Learn To Code an LSTM-RNN" NumPy program, kept as it is
+in ``legacy_graph.numpy_rnn_reference``). This is how that program reads in TF1 graph
+mode: the same three weight matrices (``synapse_0`` [2, 16], ``synapse_h`` [16, 16],
+``synapse_1`` [16, 1], no biases), sigmoid hidden and output units unrolled over the 8
+bits, ``GradientDescentOptimizer(0.1)`` on ``0.5 * sum((y - out)**2)`` (whose gradient is
+exactly the article's hand-written update), one example per ``sess.run``. Everything is
+float64, and the weights start from the article's ``2 * np.random.random(shape) - 1``
+drawn from ``np.random.RandomState(seed)`` before the examples, so the run follows the
+NumPy program's trajectory.
+
+Defects of the article's program: see ``legacy_graph.numpy_rnn_reference``.
+
+Deviations (ours):
+- raw ops instead of ``BasicRNNCell``: TF1's cell always adds a bias, the article has none;
+- the initial values come from NumPy (the article's initialiser) through ``tf.Variable``;
+- a batch dimension (``None``) so that the 16,384-pair evaluation is one ``sess.run``;
+- the loss history is the mean of ``0.5 * sum((y - out)**2)`` over each ``log_every`` window.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from datasets import binary_addition as data
+from legacy_graph import runtime
+from parity.configs import BinaryAdditionNumpyRNNConfig as Config
+from parity.result import RunResult
+
+EXAMPLE = "binary_addition_numpy_rnn"
+WEIGHT_NAMES = ("synapse_0", "synapse_h", "synapse_1")
+
+
+# --- data -------------------------------------------------------------------------------
+def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> dict:
+    """The article's ``2 * np.random.random(shape) - 1``, drawn in its order (0, 1, h)."""
+    synapse_0 = 2 * rng.random_sample((config.input_dim, config.hidden_dim)) - 1
+    synapse_1 = 2 * rng.random_sample((config.hidden_dim, config.output_dim)) - 1
+    synapse_h = 2 * rng.random_sample((config.hidden_dim, config.hidden_dim)) - 1
+    return {"synapse_0": synapse_0, "synapse_h": synapse_h, "synapse_1": synapse_1}
+
+
+def weight_shapes(config: Config = Config()) -> dict:
+    return {
+        "synapse_0": (config.input_dim, config.hidden_dim),
+        "synapse_h": (config.hidden_dim, config.hidden_dim),
+        "synapse_1": (config.hidden_dim, config.output_dim),
+    }
+
+
+# --- model, loss and optimizer ----------------------------------------------------------
+def build_graph(initial: dict, config: Config = Config()) -> dict:
+    """Build the graph in the current default graph; returns its tensors and ops by name."""
+    from parity.transplant import check_names
+
+    check_names(initial, weight_shapes(config), "TF1 NumPy-RNN weights")
+    tf = runtime.tf1()
+    x = tf.placeholder(tf.float64, [None, config.binary_dim, config.input_dim], name="x")
+    y_ = tf.placeholder(tf.float64, [None, config.binary_dim], name="y_")
+
+    synapse_0 = tf.Variable(np.asarray(initial["synapse_0"], np.float64), name="synapse_0")
+    synapse_h = tf.Variable(np.asarray(initial["synapse_h"], np.float64), name="synapse_h")
+    synapse_1 = tf.Variable(np.asarray(initial["synapse_1"], np.float64), name="synapse_1")
+
+    layer_1 = tf.zeros([tf.shape(x)[0], config.hidden_dim], dtype=tf.float64)
+    outputs = []
+    for position in range(config.binary_dim):  # lowest bit first, as the article
+        layer_1 = tf.sigmoid(tf.matmul(x[:, position], synapse_0) + tf.matmul(layer_1, synapse_h))
+        outputs.append(tf.sigmoid(tf.matmul(layer_1, synapse_1)))
+    out = tf.concat(outputs, axis=1, name="out")  # [n, 8]
+
+    loss = 0.5 * tf.reduce_sum(tf.square(y_ - out))
+    # A Python float learning rate becomes a float32 tensor (0.10000000149...) that TF1 then
+    # casts to float64; a float64 constant keeps the article's exact 0.1.
+    learning_rate = tf.constant(config.alpha, dtype=tf.float64)
+    train_op = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
+    return {"x": x, "y_": y_, "out": out, "loss": loss, "train_op": train_op,
+            "variables": [synapse_0, synapse_h, synapse_1]}
+
+
+def _weights(sess, g) -> dict:
+    return runtime.variables_to_numpy(sess, g["variables"])
+
+
+def exact_sum_accuracy(outputs, y) -> float:
+    """Share of sums whose 8 rounded output bits are all right."""
+    return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
+
+
+def _save(sess, checkpoint_path: str) -> None:
+    """Saver checkpoint written in a temporary directory, then moved into place."""
+    tf = runtime.tf1()
+    target = os.path.abspath(checkpoint_path)
+    folder, base = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".ckpt-", dir=folder)
+    try:
+        tf.train.Saver().save(sess, os.path.join(tmp, base), write_state=False)
+        files = sorted(os.listdir(tmp), key=lambda n: (".index" in n, ".meta" in n))
+        for name in files:  # data first, the index (which makes it loadable) last
+            os.replace(os.path.join(tmp, name), os.path.join(folder, name))
+        tf.train.update_checkpoint_state(folder, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- training loop ----------------------------------------------------------------------
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
+          initial=None) -> RunResult:
+    """``config.steps`` iterations of one random example each, one ``sess.run`` per iteration.
+
+    ``initial`` (optional) replaces the drawn starting weights; they are still drawn,
+    so the examples that follow are the same.
+    """
+    started = time.perf_counter()
+    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
+    weights = initial_weights(rng, config)
+    if initial is not None:
+        weights = initial
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    loss_history, accuracy_history, window = [], [], []
+    bar = runtime.progress_bar(config.steps, verbose)
+    with runtime.graph_session(seed=config.seed) as (graph, sess):
+        g = build_graph(weights, config)
+        runtime.tf1().global_variables_initializer().run()
+        for j in range(config.steps):
+            x, y = data.generate_batch(1, rng)
+            _, loss = sess.run([g["train_op"], g["loss"]], feed_dict={g["x"]: x, g["y_"]: y})
+            window.append(loss)
+            if (j + 1) % config.log_every == 0 or j + 1 == config.steps:
+                loss_history.append((j + 1, float(np.mean(window))))
+                window = []
+                out = sess.run(g["out"], feed_dict={g["x"]: eval_x})
+                accuracy_history.append((j + 1, exact_sum_accuracy(out, eval_y)))
+                if bar is not None:
+                    bar.update(j + 1, values=[("loss", loss_history[-1][1])])
+        out = sess.run(g["out"], feed_dict={g["x"]: eval_x})
+        final = _weights(sess, g)
+        if checkpoint_path is not None:
+            _save(sess, checkpoint_path)
+    value = exact_sum_accuracy(out, eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return RunResult(
+        example=EXAMPLE, impl="legacy", metric="exact_sum_accuracy", value=value,
+        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
+        loss_history=loss_history, weights=final,
+        extras={"accuracy_history": accuracy_history},
+    )
+
+
+# --- evaluation -------------------------------------------------------------------------
+def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
+    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2], in float64."""
+    inputs = np.asarray(inputs, dtype=np.float64)
+    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, config.input_dim):
+        raise ValueError(
+            f"inputs must have shape [n, {config.binary_dim}, {config.input_dim}], got {inputs.shape}"
+        )
+    with runtime.graph_session() as (graph, sess):
+        g = build_graph(weights, config)
+        runtime.tf1().global_variables_initializer().run()
+        return sess.run(g["out"], feed_dict={g["x"]: inputs})
+
+
+def train_step(weights: dict, batch, config: Config = Config()) -> dict:
+    """Weights after ONE ``GradientDescentOptimizer`` step on ``batch = (x, y)``."""
+    x, y = batch
+    with runtime.graph_session() as (graph, sess):
+        g = build_graph(weights, config)
+        runtime.tf1().global_variables_initializer().run()
+        sess.run(g["train_op"], feed_dict={g["x"]: x, g["y_"]: y})
+        return _weights(sess, g)
