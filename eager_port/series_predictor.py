@@ -1,0 +1,138 @@
+"""SeriesPredictor in Keras 3: LSTM(10) + a per-step Dense(1), saved and restored as weights.
+
+Port of :mod:`legacy_graph.series_predictor` (Nishant Shukla, *Machine Learning with
+TensorFlow*, seeds/003). The article's ``W_out`` tiled over the batch and ``matmul``ed with
+every step's output, plus ``b_out``, is a ``Dense(1)`` applied to each time step of
+``LSTM(return_sequences=True)``; ``tf.squeeze`` becomes a ``Reshape``. ``Saver.save`` /
+``Saver.restore`` become ``model.save_weights`` / ``load_weights`` on a freshly built model.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import keras
+import numpy as np
+
+from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from parity.configs import SeriesPredictorConfig
+from parity.result import RunResult
+
+CHECKPOINT_NAME = "model.weights.h5"
+
+
+# ---------------------------------------------------------------- model
+
+def build_model(config=SeriesPredictorConfig()) -> keras.Model:
+    inputs = keras.Input((config.seq_size, config.input_dim), name="x")
+    outputs = keras.layers.LSTM(config.hidden_dim, return_sequences=True, name="lstm")(inputs)
+    # W_out, b_out on every step, drawn like the article's tf.random_normal (stddev 1.0).
+    out = keras.layers.Dense(1, kernel_initializer=keras.initializers.RandomNormal(stddev=1.0),
+                             bias_initializer=keras.initializers.RandomNormal(stddev=1.0),
+                             name="out")(outputs)
+    out = keras.layers.Reshape((config.seq_size,), name="squeeze")(out)
+    model = keras.Model(inputs, out, name="series_predictor")
+    # Keras 3's Adam epsilon is 1e-7, TF1's AdamOptimizer() 1e-8: match it so one step compares.
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-8), loss="mse")
+    return model
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def save_checkpoint(model: keras.Model, path) -> str:
+    """``model.save_weights`` under a temporary name, then rename it to ``path``."""
+    path = os.path.abspath(os.fspath(path))
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"Keras weights file must end in .weights.h5: {path}")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path[: -len(".weights.h5")] + f".tmp-{os.getpid()}.weights.h5"
+    model.save_weights(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def restore_checkpoint(path, config=SeriesPredictorConfig()) -> keras.Model:
+    """A freshly built model with the weights from ``path`` (one clear line if it cannot)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no Keras weights file at {path}")
+    model = build_model(config)
+    model.optimizer.build(model.trainable_variables)  # so Adam's saved state loads too
+    try:
+        model.load_weights(path)
+    except Exception as e:  # h5py/Keras raise many kinds for a damaged file
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"cannot load Keras weights {path}: {first}") from None
+    return model
+
+
+def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None) -> str:
+    if checkpoint_path is not None:
+        return os.fspath(checkpoint_path)
+    directory = config.checkpoint_dir or tempfile.mkdtemp(prefix="series_predictor_port_")
+    return os.path.join(directory, CHECKPOINT_NAME)
+
+
+# ---------------------------------------------------------------- training
+
+def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None) -> RunResult:
+    """Train on the whole set ``config.steps`` times, save, restore into a new model, predict."""
+    start = time.perf_counter()
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config)
+    # The article's loop: one step on the whole training set per iteration.
+    history = []
+    bar = keras.utils.Progbar(config.steps, stateful_metrics=["loss"]) if verbose else None
+    for i in range(config.steps):
+        mse = float(model.train_on_batch(TRAIN_X, TRAIN_Y))
+        if i % config.log_every == 0:
+            history.append((i, mse))
+            if verbose:
+                print(i, mse)
+        if bar is not None:
+            bar.update(i + 1, values=[("loss", mse)])
+    path = save_checkpoint(model, checkpoint_path_for(config, checkpoint_path))
+    if verbose:
+        print(f"Model saved to {path}")
+    restored = restore_checkpoint(path, config)
+    predictions = restored.predict(TEST_X, verbose=0)
+    if verbose:
+        print(predictions)
+    seconds = time.perf_counter() - start
+    return RunResult(
+        example="series_predictor", impl="port", metric="test_mse",
+        value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
+        steps=config.steps, seconds=seconds, loss_history=history,
+        weights={v.path: v.numpy() for v in restored.weights},
+        extras={"predictions": predictions, "checkpoint": path},
+    )
+
+
+def _model_with(weights: dict, config) -> keras.Model:
+    from parity.transplant import check_names
+
+    model = build_model(config)
+    check_names(weights, {v.path: tuple(v.shape) for v in model.weights},
+                "series_predictor port weights")
+    for v in model.weights:
+        v.assign(np.asarray(weights[v.path], dtype=np.float32))
+    return model
+
+
+def predict(weights, inputs, config=SeriesPredictorConfig()) -> np.ndarray:
+    """Model outputs [batch, seq_size] for ``inputs`` [batch, seq_size, input_dim]."""
+    return np.asarray(_model_with(weights, config)(np.asarray(inputs, np.float32)))
+
+
+def train_step(weights, batch, config=SeriesPredictorConfig()) -> dict:
+    """The weights after one Adam step on ``batch = (x, y)``."""
+    model = _model_with(weights, config)
+    x, y = batch
+    model.train_on_batch(np.asarray(x, np.float32), np.asarray(y, np.float32))
+    return {v.path: v.numpy() for v in model.weights}
+
+
+if __name__ == "__main__":
+    train()
