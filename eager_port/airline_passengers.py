@@ -1,0 +1,198 @@
+"""Airline passengers: an LSTM(100) forecaster, ported to Keras 3.
+
+Source: seeds/004 (a PyTorch tutorial); the TF1 graph version is
+``legacy_graph/airline_passengers.py``. Monthly airline passengers 1949-1960: the first
+132 months, min-max scaled to (-1, 1), give 120 windows of 12 months and the month after
+each; ``LSTM(100)`` + ``Dense(1)`` learn the next month, one window per step (batch 1;
+a non-stateful LSTM starts every window from zeros, as the article reset its state),
+MSE, Adam 0.001, 300 epochs over the windows in order (``shuffle=False``: the article
+looped over its list of windows without shuffling). The last 12 months are then forecast
+recursively (predict, append, slide) and scaled back to passengers.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+from datasets import airline
+from parity.configs import AirlinePassengersConfig
+from parity.result import RunResult
+
+EXAMPLE = "airline_passengers"
+Config = AirlinePassengersConfig
+
+
+# ----------------------------------------------------------------------------- data
+def load_data(config: Config = Config()):
+    """The article's data: 120 (window, next month) pairs of the scaled training months."""
+    return airline.prepare(window=config.window, test_months=config.test_months)
+
+
+# ----------------------------------------------------------------------------- model
+def build_model(config: Config = Config(), steps_per_execution: int = 1) -> keras.Model:
+    """``LSTM(100)`` + ``Dense(1)`` on the last step, compiled with MSE and Adam."""
+    model = keras.Sequential(
+        [
+            keras.Input((config.window, 1), name="x"),
+            keras.layers.LSTM(config.hidden_size, name="lstm"),
+            keras.layers.Dense(1, name="linear"),
+        ],
+        name=EXAMPLE,  # variable paths "airline_passengers/lstm/lstm_cell/kernel", ...
+    )
+    # ------------------------------------------------------------------------- loss and optimizer
+    # epsilon=1e-8: TF1's AdamOptimizer default (Keras 3 defaults to 1e-7), so that one
+    # step from the same weights gives the same weights on both sides.
+    optimizer = keras.optimizers.Adam(config.learning_rate, epsilon=1e-8)
+    # steps_per_execution: at batch 1 the per-step Python overhead dominates; running a
+    # whole epoch (120 windows) per call halves the time and changes no number.
+    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=steps_per_execution)
+    return model
+
+
+def _set_weights(model: keras.Model, weights: dict) -> None:
+    from parity.transplant import check_names
+
+    expected = {v.path: tuple(v.shape) for v in model.weights}
+    check_names(weights, expected, "airline_passengers port weights")
+    for v in model.weights:
+        v.assign(np.asarray(weights[v.path], dtype=np.float32))
+
+
+def _weights(model: keras.Model) -> dict:
+    return {v.path: np.array(v.numpy()) for v in model.weights}
+
+
+# ----------------------------------------------------------------------------- evaluation
+def forecast_scaled(predict_one, last_window: np.ndarray, months: int) -> np.ndarray:
+    """Predict one month, append it, slide the window; ``months`` times (scaled values)."""
+    window = list(np.asarray(last_window, dtype=np.float32).ravel())
+    for _ in range(months):
+        seq = np.asarray(window[-len(last_window):], dtype=np.float32).reshape(1, -1, 1)
+        window.append(float(predict_one(seq)[0, 0]))
+    return np.asarray(window[len(last_window):])
+
+
+def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
+    """RMSE (passengers) and MAPE (%) of a forecast."""
+    forecast, actual = np.asarray(forecast, float), np.asarray(actual, float)
+    rmse = float(np.sqrt(np.mean((forecast - actual) ** 2)))
+    mape = float(np.mean(np.abs(forecast - actual) / np.abs(actual)) * 100.0)
+    return rmse, mape
+
+
+def _forecast(model: keras.Model, data, config: Config) -> np.ndarray:
+    def predict_one(seq):
+        return keras.ops.convert_to_numpy(model(seq, training=False))
+
+    scaled = forecast_scaled(predict_one, data.train_scaled[-config.window:], config.test_months)
+    return data.scaler.inverse_transform(scaled.reshape(-1, 1)).ravel()
+
+
+# ----------------------------------------------------------------------------- training
+class _ArticleLog(keras.callbacks.Callback):
+    """The article's log line: the last window's loss every ``log_every`` epochs (at i % 25 == 1)."""
+
+    def __init__(self, log_every: int, x_last, y_last):
+        super().__init__()
+        self.log_every, self.x_last, self.y_last = log_every, x_last, y_last
+
+    def _last_loss(self) -> float:
+        out = keras.ops.convert_to_numpy(self.model(self.x_last, training=False))
+        return float(np.mean((out - self.y_last) ** 2))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch % self.log_every == 1:
+            print(f"epoch:{epoch:3} loss:{self._last_loss():10.8f}")
+
+
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None) -> RunResult:
+    """Train as the article did (epochs x windows in order, batch 1), forecast, score."""
+    _check_config(config)
+    keras.utils.set_random_seed(config.seed)
+    data = load_data(config)
+    model = build_model(config, steps_per_execution=len(data.x))
+    callbacks = [_ArticleLog(config.log_every, data.x[-1:], data.y[-1:])] if verbose else []
+    started = time.perf_counter()
+    history = model.fit(
+        data.x, data.y, batch_size=1, epochs=config.steps, shuffle=False,
+        verbose=2 if verbose else 0, callbacks=callbacks,
+    )
+    seconds = time.perf_counter() - started
+
+    # ------------------------------------------------------------------------- evaluation
+    forecast = _forecast(model, data, config)
+    rmse, mape = forecast_errors(forecast, data.test)
+    if verbose:
+        print(f"forecast RMSE {rmse:.2f} passengers, MAPE {mape:.2f}%")
+    if checkpoint_path is not None:
+        _save_weights(model, checkpoint_path)
+    losses = history.history.get("loss", [])
+    return RunResult(
+        example=EXAMPLE, impl="port", metric="forecast_rmse", value=rmse,
+        higher_is_better=False, steps=config.steps, seconds=seconds,
+        loss_history=[(i + 1, float(v)) for i, v in enumerate(losses)],
+        weights=_weights(model),
+        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x)},
+    )
+
+
+def _save_weights(model: keras.Model, path) -> None:
+    """``model.save_weights`` under a temporary name, then renamed (``.weights.h5``)."""
+    import os
+
+    path = os.fspath(path)
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"Keras weights file must end with .weights.h5, got {path}")
+    tmp = path[: -len(".weights.h5")] + ".tmp.weights.h5"
+    model.save_weights(tmp)
+    os.replace(tmp, path)
+
+
+def _check_config(config: Config) -> None:
+    if config.window < 1 or config.test_months < 1 or config.hidden_size < 1 or config.steps < 0:
+        raise ValueError(
+            f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
+            f"and steps >= 0 (got {config})"
+        )
+
+
+# ----------------------------------------------------------------------------- parity hooks
+def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
+    """The model's outputs [n, 1] for windows ``inputs`` [n, window, 1] from given weights."""
+    inputs = _check_inputs(inputs, config)
+    model = build_model(config)
+    _set_weights(model, weights)
+    return keras.ops.convert_to_numpy(model(inputs, training=False))
+
+
+def forecast(weights: dict, config: Config = Config()) -> np.ndarray:
+    """The 12-month recursive forecast (passengers) from given weights."""
+    model = build_model(config)
+    _set_weights(model, weights)
+    return _forecast(model, load_data(config), config)
+
+
+def train_step(weights: dict, batch, config: Config = Config()) -> dict:
+    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)``."""
+    x, y = batch
+    x = _check_inputs(x, config)
+    y = np.asarray(y, dtype=np.float32).reshape(len(x), 1)
+    model = build_model(config)
+    _set_weights(model, weights)
+    model.train_on_batch(x, y)
+    return _weights(model)
+
+
+def _check_inputs(inputs, config: Config) -> np.ndarray:
+    arr = np.asarray(inputs, dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[1:] != (config.window, 1):
+        raise ValueError(
+            f"inputs must have shape [n, {config.window}, 1] (windows of scaled months), "
+            f"got {np.shape(inputs)}"
+        )
+    return arr

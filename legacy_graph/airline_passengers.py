@@ -1,0 +1,251 @@
+"""Airline passengers: an LSTM(100) forecaster, as a TF1 graph (``tf.compat.v1``).
+
+Source: seeds/004 (a PyTorch tutorial; its program is reproduced as the reference in
+:mod:`legacy_graph.airline_passengers_torch`). Monthly airline passengers 1949-1960: the
+first 132 months, min-max scaled to (-1, 1), give 120 windows of 12 months and the month
+after each; one LSTM of 100 units and a dense layer on its last output learn the next
+month, one window per step (batch 1, the state starts from zeros for every window),
+MSE, Adam 0.001, 300 epochs over the windows in order. The last 12 months are then
+forecast recursively (predict, append, slide) and scaled back to passengers.
+
+This is the same model and loop written the TF1 way: placeholders, ``LSTMCell(100)`` +
+``dynamic_rnn`` (zero initial state on every run, so the state is reset per window as in
+the article), ``tf.layers.dense``, ``AdamOptimizer(0.001)``, one ``sess.run`` per window.
+
+Defects (of the article's program):
+- The forecast loop resets ``model.hidden`` instead of ``model.hidden_cell`` (the
+  attribute ``forward`` reads), so each forecast window starts from the previous call's
+  final state (the first from the last training window's) instead of zeros, unlike
+  every training window. Here every forecast window starts from zeros, as the model
+  was trained and as the tutorial's text says.
+- ``print`` of the loss at ``i % 25 == 1`` shows the last window's loss of that epoch
+  only (kept as the article's log line; ``loss_history`` holds each epoch's mean).
+
+Deviations:
+- TensorFlow instead of PyTorch: TF1 ``LSTMCell`` has one ``kernel`` on ``[x, h]`` and
+  one ``bias`` with ``forget_bias=1.0`` added at run time, and initialises them
+  (Glorot-uniform, zeros) unlike PyTorch (uniform +-1/sqrt(100), two biases).
+  ``parity/pairs/airline_passengers.py`` maps the weights exactly.
+- TF1's Adam puts epsilon (1e-8) on the un-corrected ``sqrt(v)``, PyTorch on the
+  bias-corrected one: the same optimizer up to that epsilon.
+- The data comes from ``datasets.airline`` (``flights.csv`` shipped, the scaler fitted on
+  the 132 training months, as the article did with scikit-learn).
+- Metric: the forecast's RMSE against the 12 held-out months (and MAPE); the article
+  only plots them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from datasets import airline
+from legacy_graph.runtime import graph_session, progress_bar, tf1, variables_to_numpy
+from parity.configs import AirlinePassengersConfig
+from parity.result import RunResult
+from parity.transplant import check_names
+
+EXAMPLE = "airline_passengers"
+Config = AirlinePassengersConfig
+
+
+# ----------------------------------------------------------------------------- data
+def load_data(config: Config = Config()):
+    """The article's data: 120 (window, next month) pairs of the scaled training months."""
+    return airline.prepare(window=config.window, test_months=config.test_months)
+
+
+# ----------------------------------------------------------------------------- model
+def build_graph(config: Config = Config()) -> dict:
+    """Placeholders, LSTMCell(100) + dynamic_rnn, a dense layer, MSE and Adam (in the default graph)."""
+    tf = tf1()
+    x = tf.placeholder(tf.float32, [None, config.window, 1], name="x")
+    y = tf.placeholder(tf.float32, [None, 1], name="y")
+
+    cell = tf.nn.rnn_cell.LSTMCell(config.hidden_size)
+    # no initial_state: dynamic_rnn starts every run from zeros (the article resets
+    # hidden_cell before each window)
+    outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    prediction = tf.layers.dense(outputs[:, -1, :], 1, name="linear")
+
+    # ------------------------------------------------------------------------- loss and optimizer
+    loss = tf.losses.mean_squared_error(y, prediction)
+    optimizer = tf.train.AdamOptimizer(config.learning_rate)  # epsilon 1e-8
+    train_op = optimizer.minimize(loss)
+    return {"x": x, "y": y, "prediction": prediction, "loss": loss, "train_op": train_op}
+
+
+def _load_weights(sess, weights: dict) -> None:
+    """Assign ``{name: array}`` to the graph's trainable variables (names must match exactly)."""
+    tf = tf1()
+    variables = sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
+    expected = {v.name.split(":")[0]: v.shape.as_list() for v in variables}
+    check_names(weights, expected, "airline_passengers legacy weights")
+    for v in variables:
+        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=np.float32), sess)
+
+
+def _model_weights(sess) -> dict:
+    tf = tf1()
+    return variables_to_numpy(sess, sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
+
+
+# ----------------------------------------------------------------------------- evaluation
+def forecast_scaled(predict_one, last_window: np.ndarray, months: int) -> np.ndarray:
+    """Predict one month, append it, slide the window; ``months`` times (scaled values)."""
+    window = list(np.asarray(last_window, dtype=np.float32).ravel())
+    for _ in range(months):
+        seq = np.asarray(window[-len(last_window):], dtype=np.float32).reshape(1, -1, 1)
+        window.append(float(predict_one(seq)[0, 0]))
+    return np.asarray(window[len(last_window):])
+
+
+def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
+    """RMSE (passengers) and MAPE (%) of a forecast."""
+    forecast, actual = np.asarray(forecast, float), np.asarray(actual, float)
+    rmse = float(np.sqrt(np.mean((forecast - actual) ** 2)))
+    mape = float(np.mean(np.abs(forecast - actual) / np.abs(actual)) * 100.0)
+    return rmse, mape
+
+
+def _forecast(sess, model: dict, data, config: Config) -> np.ndarray:
+    def predict_one(seq):
+        return sess.run(model["prediction"], feed_dict={model["x"]: seq})
+
+    scaled = forecast_scaled(predict_one, data.train_scaled[-config.window:], config.test_months)
+    return data.scaler.inverse_transform(scaled.reshape(-1, 1)).ravel()
+
+
+# ----------------------------------------------------------------------------- training
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None) -> RunResult:
+    """Train as the article did (epochs x windows in order, batch 1), forecast, score."""
+    _check_config(config)
+    tf = tf1()
+    data = load_data(config)
+    history = []
+    with graph_session(seed=config.seed, threads=1) as (graph, sess):
+        model = build_graph(config)
+        sess.run(tf.global_variables_initializer())
+        saver = tf.train.Saver() if checkpoint_path is not None else None
+        graph.finalize()
+        bar = progress_bar(config.steps, verbose)
+        started = time.perf_counter()
+        for i in range(config.steps):
+            losses = []
+            for seq, label in zip(data.x, data.y):
+                _, single_loss = sess.run(
+                    [model["train_op"], model["loss"]],
+                    feed_dict={model["x"]: seq[None], model["y"]: label[None]},
+                )
+                losses.append(single_loss)
+            history.append((i + 1, float(np.mean(losses))))
+            if bar is not None:
+                bar.update(i + 1, values=[("loss", history[-1][1])])
+            if verbose and i % config.log_every == 1:
+                print(f"epoch:{i:3} loss:{single_loss:10.8f}")
+        seconds = time.perf_counter() - started
+        if verbose and config.steps:
+            print(f"epoch:{config.steps - 1:3} loss:{single_loss:10.10f}")
+
+        # --------------------------------------------------------------------- evaluation
+        forecast = _forecast(sess, model, data, config)
+        weights = _model_weights(sess)
+        if checkpoint_path is not None:
+            save_checkpoint(sess, saver, checkpoint_path)
+
+    rmse, mape = forecast_errors(forecast, data.test)
+    if verbose:
+        print(f"forecast RMSE {rmse:.2f} passengers, MAPE {mape:.2f}%")
+    return RunResult(
+        example=EXAMPLE, impl="legacy", metric="forecast_rmse", value=rmse,
+        higher_is_better=False, steps=config.steps, seconds=seconds,
+        loss_history=history, weights=weights,
+        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x)},
+    )
+
+
+def save_checkpoint(sess, saver, checkpoint_path) -> str:
+    """``Saver`` checkpoint at ``checkpoint_path`` (a prefix), written under a temporary name first."""
+    tf = tf1()
+    prefix = os.path.abspath(os.fspath(checkpoint_path))
+    directory, name = os.path.split(prefix)
+    os.makedirs(directory, exist_ok=True)
+    tmpdir = tempfile.mkdtemp(prefix=f".{name}.", dir=directory)
+    try:
+        saver.save(sess, os.path.join(tmpdir, name), write_meta_graph=False, write_state=False)
+        files = sorted(os.listdir(tmpdir), key=lambda f: f.endswith(".index"))  # index last
+        for f in files:
+            os.replace(os.path.join(tmpdir, f), os.path.join(directory, f))
+        tf.train.update_checkpoint_state(directory, name)  # relative: the folder can move
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return prefix
+
+
+def _check_config(config: Config) -> None:
+    if config.window < 1 or config.test_months < 1 or config.hidden_size < 1 or config.steps < 0:
+        raise ValueError(
+            f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
+            f"and steps >= 0 (got {config})"
+        )
+
+
+# ----------------------------------------------------------------------------- parity hooks
+def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
+    """The model's outputs [n, 1] for windows ``inputs`` [n, window, 1] from given weights."""
+    inputs = _check_inputs(inputs, config)
+    with graph_session(seed=config.seed) as (_, sess):
+        model = build_graph(config)
+        _load_weights(sess, weights)
+        return sess.run(model["prediction"], feed_dict={model["x"]: inputs})
+
+
+def forecast(weights: dict, config: Config = Config()) -> np.ndarray:
+    """The 12-month recursive forecast (passengers) from given weights."""
+    data = load_data(config)
+    with graph_session(seed=config.seed) as (_, sess):
+        model = build_graph(config)
+        _load_weights(sess, weights)
+        return _forecast(sess, model, data, config)
+
+
+def train_step(weights: dict, batch, config: Config = Config()) -> dict:
+    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)``."""
+    tf = tf1()
+    x, y = batch
+    x = _check_inputs(x, config)
+    y = np.asarray(y, dtype=np.float32).reshape(len(x), 1)
+    with graph_session(seed=config.seed) as (_, sess):
+        model = build_graph(config)
+        sess.run(tf.global_variables_initializer())
+        _load_weights(sess, weights)
+        sess.run(model["train_op"], feed_dict={model["x"]: x, model["y"]: y})
+        return _model_weights(sess)
+
+
+def _check_inputs(inputs, config: Config) -> np.ndarray:
+    arr = np.asarray(inputs, dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[1:] != (config.window, 1):
+        raise ValueError(
+            f"inputs must have shape [n, {config.window}, 1] (windows of scaled months), "
+            f"got {np.shape(inputs)}"
+        )
+    return arr
+
+
+def restore_session_weights(checkpoint_path, config: Config = Config()) -> dict:
+    """Read a checkpoint written by :func:`train` back into ``{name: array}`` (model weights)."""
+    tf = tf1()
+    with graph_session(seed=config.seed) as (_, sess):
+        build_graph(config)
+        try:
+            tf.train.Saver().restore(sess, os.fspath(checkpoint_path))
+        except (ValueError, tf.errors.NotFoundError, tf.errors.DataLossError) as exc:
+            raise ValueError(f"cannot restore checkpoint {checkpoint_path}: {exc}") from None
+        return _model_weights(sess)

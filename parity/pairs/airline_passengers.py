@@ -1,0 +1,160 @@
+"""Weight transplant for ``airline_passengers``: TF1 graph <-> Keras 3 <-> PyTorch ``nn.LSTM``.
+
+Names on each side (``hidden = config.hidden_size``):
+
+- legacy (TF1 ``LSTMCell`` + ``tf.layers.dense``): ``rnn/lstm_cell/kernel`` [1 + h, 4h],
+  ``rnn/lstm_cell/bias`` [4h], ``linear/kernel`` [h, 1], ``linear/bias`` [1];
+- port (Keras ``LSTM`` + ``Dense`` in a model named ``airline_passengers``; Keras 3 paths
+  start with the model's name): ``airline_passengers/lstm/lstm_cell/kernel`` [1, 4h],
+  ``.../lstm/lstm_cell/recurrent_kernel`` [h, 4h], ``.../lstm/lstm_cell/bias`` [4h],
+  ``airline_passengers/linear/kernel`` [h, 1], ``airline_passengers/linear/bias`` [1];
+- torch (the article's ``LSTM`` module's ``state_dict``): ``lstm.weight_ih_l0`` [4h, 1],
+  ``lstm.weight_hh_l0`` [4h, h], ``lstm.bias_ih_l0`` [4h], ``lstm.bias_hh_l0`` [4h],
+  ``linear.weight`` [1, h], ``linear.bias`` [1].
+
+PyTorch's two biases are summed into Keras's one; the way back puts it all in
+``bias_ih_l0`` and zeros in ``bias_hh_l0`` (the same function, not the same split).
+NumPy only: no TensorFlow or torch import.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parity.configs import AirlinePassengersConfig
+from parity.transplant import (
+    check_names,
+    keras_lstm_to_tf1,
+    keras_lstm_to_torch,
+    tf1_lstm_to_keras,
+    torch_lstm_to_keras,
+)
+
+Config = AirlinePassengersConfig
+INPUT_DIM = 1  # passengers only
+FORGET_BIAS = 1.0  # TF1 LSTMCell's default, added at run time
+
+LEGACY_CELL = "rnn/lstm_cell"
+PORT_MODEL = "airline_passengers"  # the Keras model's name, the first part of every path
+PORT_CELL = f"{PORT_MODEL}/lstm/lstm_cell"
+PORT_LINEAR = f"{PORT_MODEL}/linear"
+
+
+def legacy_shapes(config: Config = Config()) -> dict:
+    h = config.hidden_size
+    return {
+        f"{LEGACY_CELL}/kernel": (INPUT_DIM + h, 4 * h),
+        f"{LEGACY_CELL}/bias": (4 * h,),
+        "linear/kernel": (h, 1),
+        "linear/bias": (1,),
+    }
+
+
+def port_shapes(config: Config = Config()) -> dict:
+    h = config.hidden_size
+    return {
+        f"{PORT_CELL}/kernel": (INPUT_DIM, 4 * h),
+        f"{PORT_CELL}/recurrent_kernel": (h, 4 * h),
+        f"{PORT_CELL}/bias": (4 * h,),
+        f"{PORT_LINEAR}/kernel": (h, 1),
+        f"{PORT_LINEAR}/bias": (1,),
+    }
+
+
+def torch_shapes(config: Config = Config()) -> dict:
+    h = config.hidden_size
+    return {
+        "lstm.weight_ih_l0": (4 * h, INPUT_DIM),
+        "lstm.weight_hh_l0": (4 * h, h),
+        "lstm.bias_ih_l0": (4 * h,),
+        "lstm.bias_hh_l0": (4 * h,),
+        "linear.weight": (1, h),
+        "linear.bias": (1,),
+    }
+
+
+def check_legacy_weights(weights: dict, expected: dict) -> None:
+    """Used by the legacy module when it loads weights into its graph."""
+    check_names(weights, expected, "airline_passengers legacy weights")
+
+
+def legacy_to_port(weights: dict, config: Config = Config()) -> dict:
+    """TF1 variables -> Keras variable paths (split kernel, reorder gates, fold forget_bias)."""
+    check_names(weights, legacy_shapes(config), "airline_passengers legacy weights")
+    k, r, b = tf1_lstm_to_keras(
+        weights[f"{LEGACY_CELL}/kernel"], weights[f"{LEGACY_CELL}/bias"], INPUT_DIM, FORGET_BIAS
+    )
+    return _f32({
+        f"{PORT_CELL}/kernel": k,
+        f"{PORT_CELL}/recurrent_kernel": r,
+        f"{PORT_CELL}/bias": b,
+        f"{PORT_LINEAR}/kernel": weights["linear/kernel"],
+        f"{PORT_LINEAR}/bias": weights["linear/bias"],
+    })
+
+
+def port_to_legacy(weights: dict, config: Config = Config()) -> dict:
+    """Keras variable paths -> TF1 variables (the inverse of :func:`legacy_to_port`)."""
+    check_names(weights, port_shapes(config), "airline_passengers port weights")
+    kernel, bias = keras_lstm_to_tf1(
+        weights[f"{PORT_CELL}/kernel"], weights[f"{PORT_CELL}/recurrent_kernel"],
+        weights[f"{PORT_CELL}/bias"], FORGET_BIAS,
+    )
+    return _f32({
+        f"{LEGACY_CELL}/kernel": kernel,
+        f"{LEGACY_CELL}/bias": bias,
+        "linear/kernel": weights[f"{PORT_LINEAR}/kernel"],
+        "linear/bias": weights[f"{PORT_LINEAR}/bias"],
+    })
+
+
+def port_to_torch(weights: dict, config: Config = Config()) -> dict:
+    """Keras variable paths -> the article's ``state_dict`` names (as NumPy arrays)."""
+    check_names(weights, port_shapes(config), "airline_passengers port weights")
+    w_ih, w_hh, b_ih, b_hh = keras_lstm_to_torch(
+        weights[f"{PORT_CELL}/kernel"], weights[f"{PORT_CELL}/recurrent_kernel"],
+        weights[f"{PORT_CELL}/bias"],
+    )
+    return _f32({
+        "lstm.weight_ih_l0": w_ih,
+        "lstm.weight_hh_l0": w_hh,
+        "lstm.bias_ih_l0": b_ih,
+        "lstm.bias_hh_l0": b_hh,
+        "linear.weight": np.asarray(weights[f"{PORT_LINEAR}/kernel"]).T,
+        "linear.bias": weights[f"{PORT_LINEAR}/bias"],
+    })
+
+
+def torch_to_port(weights: dict, config: Config = Config()) -> dict:
+    """The article's ``state_dict`` (tensors or arrays) -> Keras variable paths."""
+    weights = {k: _numpy(v) for k, v in weights.items()}
+    check_names(weights, torch_shapes(config), "airline_passengers torch weights")
+    k, r, b = torch_lstm_to_keras(
+        weights["lstm.weight_ih_l0"], weights["lstm.weight_hh_l0"],
+        weights["lstm.bias_ih_l0"], weights["lstm.bias_hh_l0"],
+    )
+    return _f32({
+        f"{PORT_CELL}/kernel": k,
+        f"{PORT_CELL}/recurrent_kernel": r,
+        f"{PORT_CELL}/bias": b,
+        f"{PORT_LINEAR}/kernel": weights["linear.weight"].T,
+        f"{PORT_LINEAR}/bias": weights["linear.bias"],
+    })
+
+
+def legacy_to_torch(weights: dict, config: Config = Config()) -> dict:
+    return port_to_torch(legacy_to_port(weights, config), config)
+
+
+def torch_to_legacy(weights: dict, config: Config = Config()) -> dict:
+    return port_to_legacy(torch_to_port(weights, config), config)
+
+
+def _numpy(value) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _f32(weights: dict) -> dict:
+    return {k: np.ascontiguousarray(np.asarray(v, dtype=np.float32)) for k, v in weights.items()}
