@@ -1,0 +1,165 @@
+"""The NumPy RNN of seeds/002 as a Keras 3 model: SimpleRNN without bias, SGD(0.1).
+
+Source: seeds/002 (the "Anyone Can Learn To Code an LSTM-RNN" NumPy program; its TF1
+twin is ``legacy_graph.binary_addition_numpy_rnn``). ``SimpleRNN(16, activation="sigmoid",
+use_bias=False)`` is the article's ``synapse_0``/``synapse_h`` layer, a bias-free sigmoid
+``Dense(1)`` applied at every step is ``synapse_1``; the loss is ``0.5 * sum((y - out)**2)``
+and the optimizer plain SGD with the article's ``alpha``; ``fit`` with ``batch_size=1``
+and ``shuffle=False`` replays the article's stream of examples. Everything is float64 and
+starts from the article's ``2 * np.random.random(shape) - 1`` weights, so the run follows
+the NumPy program's trajectory.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from datasets import binary_addition as data
+from parity.configs import BinaryAdditionNumpyRNNConfig as Config
+from parity.result import RunResult
+
+EXAMPLE = "binary_addition_numpy_rnn"
+DTYPE = "float64"  # the article's NumPy arrays
+
+
+# --- data -------------------------------------------------------------------------------
+def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> dict:
+    """The article's ``2 * np.random.random(shape) - 1`` (drawn in its order), by Keras path."""
+    synapse_0 = 2 * rng.random_sample((config.input_dim, config.hidden_dim)) - 1
+    synapse_1 = 2 * rng.random_sample((config.hidden_dim, config.output_dim)) - 1
+    synapse_h = 2 * rng.random_sample((config.hidden_dim, config.hidden_dim)) - 1
+    return {
+        "hidden/simple_rnn_cell/kernel": synapse_0,
+        "hidden/simple_rnn_cell/recurrent_kernel": synapse_h,
+        "output/kernel": synapse_1,
+    }
+
+
+def training_examples(rng: np.random.RandomState, config: Config = Config()):
+    """The article's stream: ``config.steps`` examples, each one ``generate_batch(1, rng)``."""
+    pairs = [data.generate_batch(1, rng) for _ in range(config.steps)]
+    x = np.concatenate([p[0] for p in pairs]).astype(np.float64)
+    y = np.concatenate([p[1] for p in pairs]).astype(np.float64)
+    return x, y
+
+
+# --- model ------------------------------------------------------------------------------
+class HalfSumSquaredError(keras.losses.Loss):
+    """``0.5 * sum((y - out)**2)`` over bits and batch, computed in float64.
+
+    (A plain function loss would be computed in the float32 default dtype.)
+    """
+
+    def __init__(self):
+        super().__init__(name="half_sum_squared_error", reduction="sum", dtype=DTYPE)
+
+    def call(self, y_true, y_pred):
+        return 0.5 * ops.sum(ops.square(y_true - y_pred), axis=-1)
+
+
+def build_model(config: Config = Config()) -> keras.Model:
+    inputs = keras.Input((config.binary_dim, config.input_dim), dtype=DTYPE, name="x")
+    hidden = keras.layers.SimpleRNN(
+        config.hidden_dim, activation="sigmoid", use_bias=False, return_sequences=True,
+        dtype=DTYPE, name="hidden",
+    )(inputs)
+    out = keras.layers.Dense(
+        config.output_dim, activation="sigmoid", use_bias=False, dtype=DTYPE, name="output"
+    )(hidden)
+    out = keras.layers.Reshape((config.binary_dim,), dtype=DTYPE, name="out")(out)
+    model = keras.Model(inputs, out, name=EXAMPLE)
+    # A float learning rate would live in a float32 variable (0.10000000149...) and be cast
+    # to float64 at each step; a float64 value keeps the article's exact alpha.
+    alpha = np.float64(config.alpha)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lambda: alpha),
+                  loss=HalfSumSquaredError(),
+                  steps_per_execution=100)  # 100 one-example steps per call: ~2x faster fit
+    return model
+
+
+def set_weights(model: keras.Model, weights: dict) -> None:
+    from parity.transplant import check_names
+
+    expected = {v.path: tuple(v.shape) for v in model.weights}
+    check_names(weights, expected, "Keras NumPy-RNN weights")
+    for v in model.weights:
+        v.assign(np.asarray(weights[v.path], dtype=DTYPE))
+
+
+def get_weights(model: keras.Model) -> dict:
+    return {v.path: v.numpy() for v in model.weights}
+
+
+def exact_sum_accuracy(outputs, y) -> float:
+    """Share of sums whose 8 rounded output bits are all right."""
+    return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
+
+
+# --- training loop ----------------------------------------------------------------------
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
+          initial=None) -> RunResult:
+    """``fit`` over the article's stream of ``config.steps`` examples, one per step.
+
+    ``initial`` (optional, Keras paths) replaces the drawn starting weights; they are
+    still drawn, so the examples that follow are the same.
+    """
+    if checkpoint_path is not None:
+        raise ValueError("the Keras port writes no TF1 checkpoint (use model.save)")
+    started = time.perf_counter()
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
+    weights = initial_weights(rng, config)
+    if initial is not None:
+        weights = initial
+    x, y = training_examples(rng, config)
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    eval_x = eval_x.astype(np.float64)
+
+    model = build_model(config)
+    set_weights(model, weights)
+    loss_history, accuracy_history = [], []
+    for start in range(0, config.steps, config.log_every):
+        stop = min(start + config.log_every, config.steps)
+        history = model.fit(x[start:stop], y[start:stop], batch_size=1, epochs=1,
+                            shuffle=False, verbose=0)
+        loss_history.append((stop, float(history.history["loss"][0])))
+        out = model.predict(eval_x, batch_size=4096, verbose=0)
+        accuracy_history.append((stop, exact_sum_accuracy(out, eval_y)))
+        if verbose:
+            print(f"Iteration {stop}  loss {loss_history[-1][1]:.6f}  "
+                  f"exact-sum accuracy {accuracy_history[-1][1]:.4f}")
+    value = exact_sum_accuracy(model.predict(eval_x, batch_size=4096, verbose=0), eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return RunResult(
+        example=EXAMPLE, impl="port", metric="exact_sum_accuracy", value=value,
+        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
+        loss_history=loss_history, weights=get_weights(model),
+        extras={"accuracy_history": accuracy_history},
+    )
+
+
+# --- evaluation -------------------------------------------------------------------------
+def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
+    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2], in float64."""
+    inputs = np.asarray(inputs, dtype=np.float64)
+    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, config.input_dim):
+        raise ValueError(
+            f"inputs must have shape [n, {config.binary_dim}, {config.input_dim}], got {inputs.shape}"
+        )
+    model = build_model(config)
+    set_weights(model, weights)
+    return model.predict(inputs, batch_size=4096, verbose=0)
+
+
+def train_step(weights: dict, batch, config: Config = Config()) -> dict:
+    """Weights after ONE SGD step on ``batch = (x, y)``."""
+    x, y = (np.asarray(a, dtype=np.float64) for a in batch)
+    model = build_model(config)
+    set_weights(model, weights)
+    model.train_on_batch(x, y)
+    return get_weights(model)
