@@ -58,32 +58,44 @@ def load_passengers(path: str | os.PathLike | None = None) -> np.ndarray:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found (expected a CSV with header year,month,passengers)") from None
+        raise DataError(
+            f"{path}: file not found (expected a CSV with header year,month,passengers)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read the file ({exc})") from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
-        raise DataError(f"{path}: the file is empty (expected a CSV with header year,month,passengers)")
+        raise DataError(
+            f"{path}: the file is empty (expected a CSV with header year,month,passengers)"
+        )
     header = tuple(cell.strip().lower() for cell in rows[0])
     if header != HEADER:
-        raise DataError(f"{path}, line 1: header is {','.join(rows[0])!r}, expected 'year,month,passengers'")
+        raise DataError(
+            f"{path}, line 1: header is {','.join(rows[0])!r}, expected 'year,month,passengers'"
+        )
     values = []
     for line_number, row in enumerate(rows[1:], start=2):
         if not row or all(not cell.strip() for cell in row):
             continue  # blank line
         if len(row) != 3:
-            raise DataError(f"{path}, line {line_number}: expected 3 cells (year,month,passengers), got {len(row)}")
+            raise DataError(
+                f"{path}, line {line_number}: expected 3 cells (year,month,passengers), got {len(row)}"
+            )
         year, month, passengers = row
         if not year.strip().isdigit():
             raise DataError(f"{path}, line {line_number}: year cell {year!r} is not a number")
         if _parse_month(month) is None:
-            raise DataError(f"{path}, line {line_number}: month cell {month!r} is not a month name or number 1-12")
+            raise DataError(
+                f"{path}, line {line_number}: month cell {month!r} is not a month name or number 1-12"
+            )
         try:
             value = float(passengers)
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            raise DataError(f"{path}, line {line_number}: passengers cell {passengers!r} is not a number")
+            raise DataError(
+                f"{path}, line {line_number}: passengers cell {passengers!r} is not a number"
+            )
         values.append(value)
     if not values:
         raise DataError(f"{path}: no data rows after the header")
@@ -99,7 +111,9 @@ class MinMaxScaler:
     def __init__(self, feature_range: tuple[float, float] = (-1, 1)):
         low, high = feature_range
         if not low < high:
-            raise ValueError(f"feature_range must be (low, high) with low < high, got {feature_range}")
+            raise ValueError(
+                f"feature_range must be (low, high) with low < high, got {feature_range}"
+            )
         self.feature_range = (float(low), float(high))
         self.data_min_ = self.data_max_ = self.data_range_ = self.scale_ = self.min_ = None
 
@@ -110,7 +124,8 @@ class MinMaxScaler:
         self.data_min_ = a.min(axis=0)
         self.data_max_ = a.max(axis=0)
         data_range = self.data_max_ - self.data_min_
-        self.data_range_ = np.where(data_range == 0, 1.0, data_range)  # constant data: as scikit-learn
+        # constant data: range 1, as scikit-learn does
+        self.data_range_ = np.where(data_range == 0, 1.0, data_range)
         low, high = self.feature_range
         self.scale_ = (high - low) / self.data_range_
         self.min_ = low - self.data_min_ * self.scale_
@@ -124,12 +139,16 @@ class MinMaxScaler:
         self._check_fitted()
         low, high = self.feature_range
         # (a - min) / range first, so the fitted min and max map exactly onto low and high
-        return (np.asarray(a, dtype=np.float64) - self.data_min_) / self.data_range_ * (high - low) + low
+        return (np.asarray(a, dtype=np.float64) - self.data_min_) / self.data_range_ * (
+            high - low
+        ) + low
 
     def inverse_transform(self, a) -> np.ndarray:
         self._check_fitted()
         low, high = self.feature_range
-        return (np.asarray(a, dtype=np.float64) - low) / (high - low) * self.data_range_ + self.data_min_
+        return (np.asarray(a, dtype=np.float64) - low) / (
+            high - low
+        ) * self.data_range_ + self.data_min_
 
     def fit_transform(self, a) -> np.ndarray:
         return self.fit(a).transform(a)
@@ -151,14 +170,18 @@ def make_windows(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarra
     values = np.asarray(values)
     n = len(values) - window
     if n < 1:
-        raise ValueError(f"need more than window={window} values to make a training pair, got {len(values)}")
+        raise ValueError(
+            f"need more than window={window} values to make a training pair, got {len(values)}"
+        )
     idx = np.arange(n)[:, None] + np.arange(window)[None, :]
     x = values[idx][..., None].astype(np.float32)
     y = values[window:][:, None].astype(np.float32)
     return x, y
 
 
-def prepare(window: int = 12, test_months: int = 12, path: str | os.PathLike | None = None) -> AirlineData:
+def prepare(
+    window: int = 12, test_months: int = 12, path: str | os.PathLike | None = None
+) -> AirlineData:
     """Split, scale (fitted on the training part only) and window the series."""
     window, test_months = int(window), int(test_months)
     if window < 1 or test_months < 1:

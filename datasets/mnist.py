@@ -166,14 +166,18 @@ def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
     return result
 
 
-def sample_split_indices(labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_split_indices(
+    labels: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Indices into the sample of the fixed train (7,000), validation (1,000) and test (2,000) splits."""
     if labels is None:
         labels = load_sample()[1]
     labels = np.asarray(labels)
     n_train, n_val, n_test = SAMPLE_SPLIT_SIZES
     if len(labels) != n_train + n_val + n_test:
-        raise DataError(f"the MNIST sample must have {sum(SAMPLE_SPLIT_SIZES)} labels, got {len(labels)}")
+        raise DataError(
+            f"the MNIST sample must have {sum(SAMPLE_SPLIT_SIZES)} labels, got {len(labels)}"
+        )
     rng = np.random.RandomState(SAMPLE_SPLIT_SEED)
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     test_counts = _largest_remainder(counts, n_test)
@@ -232,7 +236,9 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
     ndim = data[3]
     header_size = 4 + 4 * ndim
     if ndim == 0 or len(data) < header_size:
-        raise DataError(f"{path}: IDX header truncated or invalid ({ndim} dimensions, {len(data)} bytes)")
+        raise DataError(
+            f"{path}: IDX header truncated or invalid ({ndim} dimensions, {len(data)} bytes)"
+        )
     dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(dims, dtype=np.int64))
     payload = len(data) - header_size
@@ -247,7 +253,9 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
 def read_idx_images(path: str | os.PathLike) -> np.ndarray:
     images = read_idx(path, IDX_IMAGES_MAGIC)
     if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise DataError(f"{path}: images are {images.shape[1]} x {images.shape[2]}, expected 28 x 28")
+        raise DataError(
+            f"{path}: images are {images.shape[1]} x {images.shape[2]}, expected 28 x 28"
+        )
     return images
 
 
@@ -260,7 +268,9 @@ def read_idx_labels(path: str | os.PathLike) -> np.ndarray:
 
 def _check_pair(path, images: np.ndarray, labels: np.ndarray) -> None:
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or images.dtype != np.uint8:
-        raise DataError(f"{path}: images must be uint8 [n, 28, 28], got {images.dtype} {list(images.shape)}")
+        raise DataError(
+            f"{path}: images must be uint8 [n, 28, 28], got {images.dtype} {list(images.shape)}"
+        )
     if labels.ndim != 1 or len(labels) != len(images):
         raise DataError(f"{path}: {len(images)} images but labels of shape {list(labels.shape)}")
     if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
@@ -437,7 +447,9 @@ class DataSet:
     seed gives the same batches whatever else draws random numbers.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, *, one_hot=False, reshape=True, seed=None):
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray, *, one_hot=False, reshape=True, seed=None
+    ):
         images = np.asarray(images)
         labels = np.asarray(labels)
         if len(images) != len(labels):
@@ -499,13 +511,17 @@ class DataSet:
                 np.concatenate([labels_rest, self._labels[:end]], axis=0),
             )
         self._index_in_epoch += batch_size
-        return self._images[start : self._index_in_epoch], self._labels[start : self._index_in_epoch]
+        return self._images[start : self._index_in_epoch], self._labels[
+            start : self._index_in_epoch
+        ]
 
 
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 
 
-def read_data_sets(train_dir=None, one_hot=False, reshape=True, validation_size=None, seed=None) -> Datasets:
+def read_data_sets(
+    train_dir=None, one_hot=False, reshape=True, validation_size=None, seed=None
+) -> Datasets:
     """TF1's ``input_data.read_data_sets``: ``Datasets(train, validation, test)`` of :class:`DataSet`.
 
     Default data: the shipped sample (7,000 / 1,000 / 2,000); full MNIST when ``train_dir``

@@ -101,13 +101,17 @@ def test_prepare_splits_scales_on_train_only_and_windows():
     assert data.x.shape == (120, 12, 1) and data.y.shape == (120, 1)
     assert data.x.dtype == data.y.dtype == np.float32
     for i in (0, 57, 119):
-        np.testing.assert_array_equal(data.x[i, :, 0], data.train_scaled[i : i + 12].astype(np.float32))
+        np.testing.assert_array_equal(
+            data.x[i, :, 0], data.train_scaled[i : i + 12].astype(np.float32)
+        )
         assert data.y[i, 0] == np.float32(data.train_scaled[i + 12])
 
 
 def test_scaler_round_trips_exactly():
     data = airline.prepare()
-    np.testing.assert_allclose(data.scaler.inverse_transform(data.train_scaled), data.train, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        data.scaler.inverse_transform(data.train_scaled), data.train, rtol=1e-12, atol=0
+    )
     series_scaled = data.scaler.transform(data.series)
     restored = data.scaler.inverse_transform(series_scaled)
     np.testing.assert_allclose(restored, data.series, rtol=1e-12, atol=0)
@@ -165,7 +169,10 @@ def test_numeric_months_accepted(tmp_path):
 
 
 def test_series_toy_targets_are_x_t_plus_x_t_minus_1():
-    for x, y, n in ((series_toy.TRAIN_X, series_toy.TRAIN_Y, 3), (series_toy.TEST_X, series_toy.TEST_Y, 2)):
+    for x, y, n in (
+        (series_toy.TRAIN_X, series_toy.TRAIN_Y, 3),
+        (series_toy.TEST_X, series_toy.TEST_Y, 2),
+    ):
         assert x.shape == (n, 4, 1) and y.shape == (n, 4)
         assert x.dtype == y.dtype == np.float32
         seq = x[:, :, 0]

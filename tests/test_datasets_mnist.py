@@ -14,7 +14,8 @@ import pytest
 from datasets import mnist
 from datasets.errors import DataError
 
-SAMPLE_CLASS_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]  # shared/data/README.md
+# class counts of the shipped sample, from shared/data/README.md
+SAMPLE_CLASS_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
 
 
@@ -178,9 +179,13 @@ def test_load_data_is_exactly_the_train_and_test_splits():
     assert x_train.shape == (7000, 28, 28) and x_train.dtype == np.uint8
     assert y_train.dtype == np.uint8 and x_test.shape == (2000, 28, 28)
     data = mnist.read_data_sets()
-    np.testing.assert_array_equal(x_train.reshape(7000, 784).astype(np.float32) / np.float32(255), data.train.images)
+    np.testing.assert_array_equal(
+        x_train.reshape(7000, 784).astype(np.float32) / np.float32(255), data.train.images
+    )
     np.testing.assert_array_equal(y_train, data.train.labels)
-    np.testing.assert_array_equal(x_test.reshape(2000, 784).astype(np.float32) / np.float32(255), data.test.images)
+    np.testing.assert_array_equal(
+        x_test.reshape(2000, 784).astype(np.float32) / np.float32(255), data.test.images
+    )
     np.testing.assert_array_equal(y_test, data.test.labels)
     (x_small, _), _ = mnist.load_data(validation_size=2000)
     assert len(x_small) == 6000
@@ -250,8 +255,14 @@ def _write(path: Path, payload: bytes) -> Path:
 
 def _fake_mnist(rng, n_train=20, n_test=10):
     return (
-        (rng.randint(0, 256, size=(n_train, 28, 28)).astype(np.uint8), rng.randint(0, 10, n_train).astype(np.uint8)),
-        (rng.randint(0, 256, size=(n_test, 28, 28)).astype(np.uint8), rng.randint(0, 10, n_test).astype(np.uint8)),
+        (
+            rng.randint(0, 256, size=(n_train, 28, 28)).astype(np.uint8),
+            rng.randint(0, 10, n_train).astype(np.uint8),
+        ),
+        (
+            rng.randint(0, 256, size=(n_test, 28, 28)).astype(np.uint8),
+            rng.randint(0, 10, n_test).astype(np.uint8),
+        ),
     )
 
 
@@ -269,10 +280,12 @@ def test_idx_reader_round_trips_gz_and_uncompressed(tmp_path):
     labels = rng.randint(0, 10, size=7).astype(np.uint8)
     for suffix in (".gz", ""):
         np.testing.assert_array_equal(
-            mnist.read_idx_images(_write(tmp_path / f"img-idx3-ubyte{suffix}", _idx_bytes(images))), images
+            mnist.read_idx_images(_write(tmp_path / f"img-idx3-ubyte{suffix}", _idx_bytes(images))),
+            images,
         )
         np.testing.assert_array_equal(
-            mnist.read_idx_labels(_write(tmp_path / f"lab-idx1-ubyte{suffix}", _idx_bytes(labels))), labels
+            mnist.read_idx_labels(_write(tmp_path / f"lab-idx1-ubyte{suffix}", _idx_bytes(labels))),
+            labels,
         )
 
 
@@ -287,11 +300,15 @@ def test_truncated_gz_is_a_clear_error(tmp_path):
 
 def test_wrong_idx_magic_is_a_clear_error(tmp_path):
     labels_file = _write(tmp_path / "train-images-idx3-ubyte.gz", _idx_bytes(np.zeros(10)))
-    with pytest.raises(DataError, match=r"wrong IDX magic number 2049 .*expected 2051 for an MNIST images file") as info:
+    with pytest.raises(
+        DataError, match=r"wrong IDX magic number 2049 .*expected 2051 for an MNIST images file"
+    ) as info:
         mnist.read_idx_images(labels_file)
     assert str(labels_file) in str(info.value)
     junk = _write(tmp_path / "t10k-labels-idx1-ubyte", b"PK\x03\x04" + bytes(20))
-    with pytest.raises(DataError, match=r"wrong IDX magic number .*expected 2049 for an MNIST labels file") as info:
+    with pytest.raises(
+        DataError, match=r"wrong IDX magic number .*expected 2049 for an MNIST labels file"
+    ) as info:
         mnist.read_idx_labels(junk)
     assert str(junk) in str(info.value)
 
@@ -299,7 +316,10 @@ def test_wrong_idx_magic_is_a_clear_error(tmp_path):
 def test_wrong_idx_size_is_a_clear_error(tmp_path):
     payload = _idx_bytes(np.zeros((3, 28, 28)))
     short = _write(tmp_path / "short-idx3-ubyte.gz", payload[:-5])
-    with pytest.raises(DataError, match=r"wrong size: the header says 3 x 28 x 28 = 2352 bytes of data, the file has 2347") as info:
+    with pytest.raises(
+        DataError,
+        match=r"wrong size: the header says 3 x 28 x 28 = 2352 bytes of data, the file has 2347",
+    ) as info:
         mnist.read_idx_images(short)
     assert str(short) in str(info.value)
     long = _write(tmp_path / "long-idx1-ubyte", _idx_bytes(np.zeros(4)) + b"\x00")
@@ -314,11 +334,19 @@ def test_full_mnist_from_an_idx_folder(tmp_path):
     arrays = _fake_mnist(np.random.RandomState(1))
     (x_train, y_train), (x_test, y_test) = arrays
     folder = _write_idx_dir(tmp_path / "MNIST_data", arrays)
-    assert "IDX files" in mnist.describe_source(folder) and str(folder) in mnist.describe_source(folder)
+    assert "IDX files" in mnist.describe_source(folder) and str(folder) in mnist.describe_source(
+        folder
+    )
     data = mnist.read_data_sets(folder, one_hot=True, validation_size=5, seed=0)
-    assert (data.train.num_examples, data.validation.num_examples, data.test.num_examples) == (15, 5, 10)
+    assert (data.train.num_examples, data.validation.num_examples, data.test.num_examples) == (
+        15,
+        5,
+        10,
+    )
     # as TF did: validation is the first validation_size training images
-    np.testing.assert_array_equal(data.validation.images, x_train[:5].reshape(5, 784) / np.float32(255))
+    np.testing.assert_array_equal(
+        data.validation.images, x_train[:5].reshape(5, 784) / np.float32(255)
+    )
     np.testing.assert_array_equal(data.train.labels.argmax(axis=1), y_train[5:])
     (lx, ly), (tx, ty) = mnist.load_data(folder, validation_size=5)
     np.testing.assert_array_equal(lx, x_train[5:])
@@ -374,7 +402,8 @@ def test_environment_variable_and_argument_precedence(tmp_path, monkeypatch):
     arg_dir = _write_idx_dir(tmp_path / "arg", _fake_mnist(np.random.RandomState(5), n_train=30))
     monkeypatch.setenv(mnist.ENV_VAR, str(env_dir))
     assert str(env_dir) in mnist.describe_source()
-    assert str(env_dir) in mnist.describe_source("MNIST_data/")  # a folder without MNIST: the env var
+    # a folder without MNIST: the env var is used
+    assert str(env_dir) in mnist.describe_source("MNIST_data/")
     assert str(arg_dir) in mnist.describe_source(arg_dir)  # the argument wins
     assert mnist.read_data_sets(validation_size=0).train.num_examples == 20
     assert mnist.read_data_sets(arg_dir, validation_size=0).train.num_examples == 30
@@ -382,14 +411,18 @@ def test_environment_variable_and_argument_precedence(tmp_path, monkeypatch):
 
 def test_environment_variable_without_mnist_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv(mnist.ENV_VAR, str(tmp_path))
-    with pytest.raises(DataError, match=r"\$PARITY_MNIST_DIR=.*holds neither the four MNIST IDX files"):
+    with pytest.raises(
+        DataError, match=r"\$PARITY_MNIST_DIR=.*holds neither the four MNIST IDX files"
+    ):
         mnist.read_data_sets()
 
 
 def test_incomplete_idx_folder_is_an_error_not_a_fallback(tmp_path):
     folder = _write_idx_dir(tmp_path / "partial", _fake_mnist(np.random.RandomState(6)))
     (folder / mnist.TEST_LABELS).unlink()
-    with pytest.raises(DataError, match=r"incomplete MNIST download, missing t10k-labels-idx1-ubyte.gz") as info:
+    with pytest.raises(
+        DataError, match=r"incomplete MNIST download, missing t10k-labels-idx1-ubyte.gz"
+    ) as info:
         mnist.read_data_sets(folder)
     assert str(folder) in str(info.value)
 
@@ -416,7 +449,9 @@ def _fake_archives():
 
 def _patch_published(monkeypatch, contents):
     monkeypatch.setattr(mnist, "IDX_SIZES", {k: len(v) for k, v in contents.items()})
-    monkeypatch.setattr(mnist, "IDX_SHA256", {k: hashlib.sha256(v).hexdigest() for k, v in contents.items()})
+    monkeypatch.setattr(
+        mnist, "IDX_SHA256", {k: hashlib.sha256(v).hexdigest() for k, v in contents.items()}
+    )
 
 
 def test_download_verifies_and_writes_the_four_files(tmp_path, monkeypatch):
@@ -445,7 +480,10 @@ def test_download_with_a_wrong_checksum_writes_nothing(tmp_path, monkeypatch):
     _patch_published(monkeypatch, contents)
     monkeypatch.setattr(mnist, "_fetch", lambda url: contents[url.rsplit("/", 1)[1]] + b"\x00")
     target = tmp_path / "dl"
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz: downloaded file has .* expected .* nothing was written"):
+    with pytest.raises(
+        DataError,
+        match=r"train-images-idx3-ubyte.gz: downloaded file has .* expected .* nothing was written",
+    ):
         mnist.download(target)
     assert list(target.iterdir()) == []
 
@@ -455,7 +493,9 @@ def test_download_network_failure_is_a_clear_error(tmp_path, monkeypatch):
         raise OSError("network unreachable")
 
     monkeypatch.setattr(mnist, "_fetch", offline)
-    with pytest.raises(DataError, match=r"cvdf-datasets/mnist/train-images-idx3-ubyte.gz: download failed"):
+    with pytest.raises(
+        DataError, match=r"cvdf-datasets/mnist/train-images-idx3-ubyte.gz: download failed"
+    ):
         mnist.download(tmp_path / "dl")
 
 
@@ -479,7 +519,11 @@ def test_real_idx_files_from_debian_fashion_mnist(tmp_path):
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     data = mnist.read_data_sets(FASHION_DIR, one_hot=True, seed=0)
-    assert (data.train.num_examples, data.validation.num_examples, data.test.num_examples) == (55000, 5000, 10000)
+    assert (data.train.num_examples, data.validation.num_examples, data.test.num_examples) == (
+        55000,
+        5000,
+        10000,
+    )
     np.testing.assert_array_equal(data.validation.labels.argmax(axis=1), y_train[:5000])
     x, y = data.train.next_batch(128)
     assert x.shape == (128, 784) and y.shape == (128, 10)
