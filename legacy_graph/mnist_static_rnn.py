@@ -1,0 +1,194 @@
+"""MNIST read row by row: ``BasicLSTMCell(128)`` + ``static_rnn``, in TF1 graph mode.
+
+Source: seeds/001 (the first program), the classic TF1 MNIST-LSTM tutorial: each
+28x28 image is 28 time steps of 28 pixels, a ``BasicLSTMCell`` is unrolled with
+``static_rnn``, and the last output goes through ``random_normal`` output weights to
+10 logits; ``softmax_cross_entropy_with_logits``, ``AdamOptimizer(0.001)``, batch 128,
+10,000 steps, the article's "Step N, Minibatch Loss=..., Training Accuracy=..." line
+every 100 steps, then "Testing Accuracy" on the test images. The article claims about
+97% on full MNIST.
+
+Defects of the article's code
+-----------------------------
+1. ``init_state = lstm_cell.zero_state(batch_size, tf.float32)`` fixes the batch size at
+   128 in the graph, so its final ``sess.run(accuracy, feed_dict={x: test_data, ...})``
+   on *all* test images fails with a shape mismatch (the state is [128, 128], the
+   test batch is not 128). Fix chosen here: the zero state takes the batch size from
+   the fed tensor, ``zero_state(tf.shape(x)[0], ...)``, so training (128) and the final
+   test (the whole test split at once, as the article meant) run on the same graph.
+2. ``tf.contrib.rnn`` no longer exists: ``BasicLSTMCell`` and ``static_rnn`` come from
+   ``tf.compat.v1.nn.rnn_cell`` and ``tf.compat.v1.nn`` (same classes, same variables).
+
+Deviations
+----------
+- Data: ``datasets.mnist.read_data_sets`` (the article's ``input_data`` API) reads the
+  shipped 10,000-digit sample (train 7,000 / test 2,000) unless ``config.data_dir`` (or
+  ``$PARITY_MNIST_DIR``) points at full MNIST; "Testing Accuracy" is on that test split.
+- The output variables are named ``weights`` and ``biases`` (the article's Python names;
+  its ``tf.Variable`` calls had no name), so checkpoints and transplants read clearly.
+- Seeded (``config.seed``: graph seed, NumPy, batch order), so a run repeats exactly.
+- ``train(checkpoint_path=...)`` saves a ``tf.train.Saver`` checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import types
+
+import numpy as np
+
+from datasets import mnist as mnist_data
+from legacy_graph.runtime import graph_session, progress_bar, tf1, variables_to_numpy
+from parity.configs import MnistStaticRNNConfig
+from parity.result import RunResult
+from parity.transplant import check_names
+
+EXAMPLE = "mnist_static_rnn"
+
+
+# --- Data -------------------------------------------------------------------------------
+def load_mnist(config: MnistStaticRNNConfig):
+    return mnist_data.read_data_sets(config.data_dir, one_hot=True, seed=config.seed)
+
+
+def as_rows(images, config: MnistStaticRNNConfig) -> np.ndarray:
+    """[n, 784] images -> [n, 28 steps, 28 pixels]."""
+    return np.asarray(images, np.float32).reshape((-1, config.timesteps, config.num_input))
+
+
+def as_one_hot(labels, config: MnistStaticRNNConfig) -> np.ndarray:
+    """Integer labels [n] (or one-hot [n, 10], kept) -> one-hot float32 [n, 10]."""
+    labels = np.asarray(labels)
+    if labels.ndim == 1:
+        return np.eye(config.num_classes, dtype=np.float32)[labels.astype(int)]
+    return labels.astype(np.float32)
+
+
+# --- Model, loss and optimizer ------------------------------------------------------------
+def build_graph(config: MnistStaticRNNConfig):
+    """The article's graph, in the current default graph; returns its tensors by name."""
+    tf = tf1()
+    x = tf.placeholder(tf.float32, [None, config.timesteps, config.num_input], name="x")
+    y = tf.placeholder(tf.float32, [None, config.num_classes], name="y")
+
+    lstm_cell = tf.nn.rnn_cell.BasicLSTMCell(config.num_hidden)
+    # Defect 1 fixed: the article's zero_state(batch_size) pinned the batch at 128.
+    init_state = lstm_cell.zero_state(tf.shape(x)[0], tf.float32)
+    inputs = tf.unstack(x, config.timesteps, 1)
+    outputs, states = tf.nn.static_rnn(lstm_cell, inputs, initial_state=init_state)
+
+    weights = tf.Variable(tf.random_normal([config.num_hidden, config.num_classes]), name="weights")
+    biases = tf.Variable(tf.random_normal([config.num_classes]), name="biases")
+    logits = tf.matmul(outputs[-1], weights) + biases
+
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))
+    optimizer = tf.train.AdamOptimizer(learning_rate=config.learning_rate).minimize(loss)
+
+    correct_pred = tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1))
+    accuracy = tf.reduce_mean(tf.cast(correct_pred, tf.float32))
+    return types.SimpleNamespace(x=x, y=y, logits=logits, loss=loss, optimizer=optimizer,
+                                 accuracy=accuracy)
+
+
+def load_weights(sess, weights: dict) -> None:
+    """Assign every trainable variable from ``{name: ndarray}`` (one clear error on mismatch)."""
+    tf = tf1()
+    variables = tf.trainable_variables()
+    expected = {v.name.split(":")[0]: tuple(v.shape.as_list()) for v in variables}
+    check_names(weights, expected, f"{EXAMPLE} legacy weights")
+    for v in variables:
+        v.load(np.asarray(weights[v.name.split(":")[0]], np.float32), sess)
+
+
+def model_weights(sess) -> dict:
+    return variables_to_numpy(sess, tf1().trainable_variables())
+
+
+def save_checkpoint(sess, path) -> None:
+    """``tf.train.Saver`` checkpoint at ``path``, written under a temporary prefix, then renamed."""
+    tf = tf1()
+    path = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp_dir = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
+    try:
+        tmp_prefix = os.path.join(tmp_dir, name)
+        tf.train.Saver().save(sess, tmp_prefix, write_state=False)
+        for file in os.listdir(tmp_dir):
+            os.replace(os.path.join(tmp_dir, file), os.path.join(folder, file))
+    finally:
+        for file in os.listdir(tmp_dir):
+            os.unlink(os.path.join(tmp_dir, file))
+        os.rmdir(tmp_dir)
+    tf.train.update_checkpoint_state(folder, path)
+
+
+# --- Training loop and evaluation ------------------------------------------------------------
+def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: bool = True,
+          checkpoint_path=None) -> RunResult:
+    mnist = load_mnist(config)
+    started = time.perf_counter()
+    loss_history = []
+    with graph_session(config.seed) as (graph, sess):
+        model = build_graph(config)
+        sess.run(tf1().global_variables_initializer())
+        bar = progress_bar(config.steps, verbose)
+        for step in range(1, config.steps + 1):
+            batch_x, batch_y = mnist.train.next_batch(config.batch_size)
+            batch_x = as_rows(batch_x, config)
+            _, loss_val = sess.run([model.optimizer, model.loss],
+                                   feed_dict={model.x: batch_x, model.y: batch_y})
+            if bar is not None:
+                bar.update(step, values=[("loss", loss_val)])
+            if step % config.display_step == 0 or step == 1:
+                loss_val, acc_val = sess.run([model.loss, model.accuracy],
+                                             feed_dict={model.x: batch_x, model.y: batch_y})
+                loss_history.append((step, float(loss_val)))
+                if verbose:
+                    print(f"Step {step}, Minibatch Loss= {loss_val:.4f}, "
+                          f"Training Accuracy= {acc_val:.3f}")
+        if verbose:
+            print("Optimization Finished!")
+        seconds = time.perf_counter() - started
+
+        test_data = as_rows(mnist.test.images, config)
+        test_labels = mnist.test.labels
+        test_accuracy = float(sess.run(model.accuracy,
+                                       feed_dict={model.x: test_data, model.y: test_labels}))
+        if verbose:
+            print("Testing Accuracy:", test_accuracy)
+        weights = model_weights(sess)
+        if checkpoint_path is not None:
+            save_checkpoint(sess, checkpoint_path)
+
+    return RunResult(
+        example=EXAMPLE, impl="legacy", metric="test_accuracy", value=test_accuracy,
+        higher_is_better=True, steps=config.steps, seconds=seconds, loss_history=loss_history,
+        weights=weights, extras={"data": mnist_data.describe_source(config.data_dir)},
+    )
+
+
+def predict(weights: dict, inputs, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> np.ndarray:
+    """Logits [n, 10] of ``inputs`` ([n, 28, 28] or [n, 784]) from the given weights."""
+    with graph_session(config.seed) as (graph, sess):
+        model = build_graph(config)
+        load_weights(sess, weights)
+        return sess.run(model.logits, feed_dict={model.x: as_rows(inputs, config)})
+
+
+def train_step(weights: dict, batch, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> dict:
+    """Weights after one Adam step (fresh optimizer state) on ``batch = (images, labels)``."""
+    images, labels = batch
+    with graph_session(config.seed) as (graph, sess):
+        model = build_graph(config)
+        sess.run(tf1().global_variables_initializer())  # Adam slots and beta powers
+        load_weights(sess, weights)
+        sess.run(model.optimizer, feed_dict={model.x: as_rows(images, config),
+                                             model.y: as_one_hot(labels, config)})
+        return model_weights(sess)
+
+
+if __name__ == "__main__":
+    train()
