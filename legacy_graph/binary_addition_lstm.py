@@ -1,0 +1,206 @@
+"""An LSTM learns 8-bit binary addition: the TF1 graph-mode program of seeds/000.
+
+Source: seeds/000 ("LSTM neural networks, a simple introduction"), whose code blocks were
+lost; the program it descends from (and SPEC.md section 1) gives the rest. Two numbers in
+[0, 128) are fed bit by bit, lowest bit first ([batch, 8, 2]); a ``MultiRNNCell`` of
+``lstm_layers`` x ``BasicLSTMCell(lstm_size)`` run by ``tf.nn.dynamic_rnn`` from
+``cell.zero_state``; every step's output goes through one weight [lstm_size, 1] and a
+sigmoid to give that bit of the sum; ``tf.losses.mean_squared_error`` and
+``tf.train.AdamOptimizer()``, batches of 64. The article claims about 99% of sums right
+after some 3,000 steps.
+
+Defects of the article's code:
+- ``lstm_cell()`` builds a ``DropoutWrapper(output_keep_prob=keep_prob)`` and returns the
+  bare cell, so ``keep_prob`` (fed 0.5 in training, 1.0 in testing) does nothing;
+- a zero output bias (``tf.zeros([1])``) is created and never added;
+- ``cell.zero_state(batch_size)`` fixes the batch size at 64, so the graph cannot
+  evaluate any other number of examples;
+- the test is one random batch of 64 sums, printed one by one; no accuracy is computed.
+
+Deviations (ours):
+- dropout is a config switch (``use_dropout``), off by default, reproducing the
+  article's behaviour; ``keep_prob`` is still a placeholder fed 0.5 / 1.0;
+- ``zero_state(tf.shape(x)[0])``: the dynamic batch size, so that the 16,384-pair
+  evaluation is one ``sess.run`` (the article's fixed 64 cannot run it);
+- the output weight is named ``weights`` (the article's Python name) for stable names;
+- metric (ours): exact-sum accuracy over all 128 x 128 pairs; the article's sample
+  printout is kept, for ``samples`` sums instead of a whole batch of 64;
+- log lines every ``log_every`` steps print the mean loss of that window.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from datasets import binary_addition as data
+from legacy_graph import runtime
+from parity.configs import BinaryAdditionLSTMConfig as Config
+from parity.result import RunResult
+
+EXAMPLE = "binary_addition_lstm"
+
+
+# --- data -------------------------------------------------------------------------------
+# datasets.binary_addition: int2binary via np.unpackbits, bits reversed (lowest first),
+# a, b ~ randint(0, 128); generate_batch(batch_size, rng) -> x [b, 8, 2], y [b, 8].
+
+
+# --- model, loss and optimizer ----------------------------------------------------------
+def build_graph(config: Config = Config()) -> dict:
+    """Build the article's graph in the current default graph; returns its tensors and ops."""
+    tf = runtime.tf1()
+    x = tf.placeholder(tf.float32, [None, config.binary_dim, 2], name="input_x")
+    y_ = tf.placeholder(tf.float32, [None, config.binary_dim], name="input_y")
+    keep_prob = tf.placeholder(tf.float32, name="keep_prob")
+
+    def lstm_cell():
+        lstm = tf.nn.rnn_cell.BasicLSTMCell(config.lstm_size)
+        if config.use_dropout:
+            return tf.nn.rnn_cell.DropoutWrapper(lstm, output_keep_prob=keep_prob)
+        return lstm  # the article wrapped the cell, then returned the bare one
+
+    cell = tf.nn.rnn_cell.MultiRNNCell([lstm_cell() for _ in range(config.lstm_layers)])
+    # Deviation: the article's zero_state(batch_size) fixes the batch at 64.
+    initial_state = cell.zero_state(tf.shape(x)[0], tf.float32)
+    outputs, final_state = tf.nn.dynamic_rnn(cell, x, initial_state=initial_state)
+
+    weights = tf.Variable(tf.truncated_normal([config.lstm_size, 1], stddev=0.01), name="weights")
+    bias = tf.zeros([1])  # noqa: F841  (the article's bias: created, never added)
+    outputs = tf.reshape(outputs, [-1, config.lstm_size])
+    logits = tf.sigmoid(tf.matmul(outputs, weights))
+    predictions = tf.reshape(logits, [-1, config.binary_dim])
+
+    cost = tf.losses.mean_squared_error(y_, predictions)
+    optimizer = tf.train.AdamOptimizer(config.learning_rate).minimize(cost)
+    return {"x": x, "y_": y_, "keep_prob": keep_prob, "predictions": predictions,
+            "cost": cost, "optimizer": optimizer}
+
+
+def weight_shapes(config: Config = Config()) -> dict:
+    """Names and shapes of the model's variables (TF1 layout)."""
+    shapes = {}
+    input_dim = 2
+    for i in range(config.lstm_layers):
+        prefix = f"rnn/multi_rnn_cell/cell_{i}/basic_lstm_cell"
+        shapes[f"{prefix}/kernel"] = (input_dim + config.lstm_size, 4 * config.lstm_size)
+        shapes[f"{prefix}/bias"] = (4 * config.lstm_size,)
+        input_dim = config.lstm_size
+    shapes["weights"] = (config.lstm_size, 1)
+    return shapes
+
+
+def _model_weights(sess) -> dict:
+    return runtime.variables_to_numpy(sess, runtime.tf1().trainable_variables())
+
+
+def _load_weights(sess, weights: dict, config: Config) -> None:
+    from parity.transplant import check_names
+
+    check_names(weights, weight_shapes(config), "TF1 binary-addition LSTM weights")
+    for v in runtime.tf1().trainable_variables():
+        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=np.float32), sess)
+
+
+def _save(sess, checkpoint_path: str) -> None:
+    """Saver checkpoint written in a temporary directory, then moved into place."""
+    tf = runtime.tf1()
+    target = os.path.abspath(checkpoint_path)
+    folder, base = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".ckpt-", dir=folder)
+    try:
+        tf.train.Saver().save(sess, os.path.join(tmp, base), write_state=False)
+        files = sorted(os.listdir(tmp), key=lambda n: (".index" in n, ".meta" in n))
+        for name in files:  # data first, the index (which makes it loadable) last
+            os.replace(os.path.join(tmp, name), os.path.join(folder, name))
+        tf.train.update_checkpoint_state(folder, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- evaluation helpers -----------------------------------------------------------------
+def exact_sum_accuracy(predictions, y) -> float:
+    """Share of sums whose 8 rounded output bits are all right."""
+    return float(np.mean(np.all(np.round(predictions) == y, axis=1)))
+
+
+def _print_samples(val_x, result) -> None:
+    """The article's printout: each operand and the predicted sum, in binary and decimal."""
+    n1, n2 = data.bits_to_int(val_x[:, :, 0]), data.bits_to_int(val_x[:, :, 1])
+    result = np.fabs(np.round(result))
+    for b_x, b_p, a1, a2 in zip(val_x[:, ::-1], result[:, ::-1], n1, n2):  # highest bit first
+        print(f"{b_x[:, 0].astype(int)}:{a1}")
+        print(f"{b_x[:, 1].astype(int)}:{a2}")
+        print(f"{b_p.astype(int)}:{data.bits_to_int(b_p[::-1])[0]}\n")
+
+
+# --- training loop ----------------------------------------------------------------------
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
+          samples: int = 5) -> RunResult:
+    started = time.perf_counter()
+    rng = np.random.RandomState(config.seed)
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    loss_history, window = [], []
+    bar = runtime.progress_bar(config.steps, verbose)
+    with runtime.graph_session(seed=config.seed) as (graph, sess):
+        g = build_graph(config)
+        sess.run(runtime.tf1().global_variables_initializer())
+        iteration = 1
+        for _ in range(config.steps):
+            input_x, input_y = data.generate_batch(config.batch_size, rng)
+            _, loss = sess.run([g["optimizer"], g["cost"]], feed_dict={
+                g["x"]: input_x, g["y_"]: input_y, g["keep_prob"]: config.keep_prob})
+            window.append(loss)
+            if iteration % config.log_every == 0 or iteration == config.steps:
+                loss_history.append((iteration, float(np.mean(window))))
+                window = []
+                if bar is not None:
+                    bar.update(iteration, values=[("loss", loss_history[-1][1])])
+                    print(f"\nIter:{iteration}, Loss:{loss_history[-1][1]}")
+            iteration += 1
+
+        # --- evaluation: all 128 x 128 sums, then the article's sample printout ---
+        result = sess.run(g["predictions"], feed_dict={g["x"]: eval_x, g["keep_prob"]: 1.0})
+        val_x, _ = data.generate_batch(samples, rng)
+        val_result = sess.run(g["predictions"], feed_dict={g["x"]: val_x, g["keep_prob"]: 1.0})
+        final = _model_weights(sess)
+        if checkpoint_path is not None:
+            _save(sess, checkpoint_path)
+    value = exact_sum_accuracy(result, eval_y)
+    if verbose:
+        _print_samples(val_x, val_result)
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return RunResult(
+        example=EXAMPLE, impl="legacy", metric="exact_sum_accuracy", value=value,
+        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
+        loss_history=loss_history, weights=final,
+        extras={"samples": {"x": val_x, "predictions": val_result}},
+    )
+
+
+def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
+    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2] from given weights."""
+    inputs = np.asarray(inputs, dtype=np.float32)
+    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, 2):
+        raise ValueError(f"inputs must have shape [n, {config.binary_dim}, 2], got {inputs.shape}")
+    with runtime.graph_session(seed=config.seed) as (graph, sess):
+        g = build_graph(config)
+        sess.run(runtime.tf1().global_variables_initializer())
+        _load_weights(sess, weights, config)
+        return sess.run(g["predictions"], feed_dict={g["x"]: inputs, g["keep_prob"]: 1.0})
+
+
+def train_step(weights: dict, batch, config: Config = Config()) -> dict:
+    """Weights after ONE ``AdamOptimizer`` step (fresh Adam state) on ``batch = (x, y)``."""
+    x, y = batch
+    with runtime.graph_session(seed=config.seed) as (graph, sess):
+        g = build_graph(config)
+        sess.run(runtime.tf1().global_variables_initializer())
+        _load_weights(sess, weights, config)
+        sess.run(g["optimizer"], feed_dict={g["x"]: x, g["y_"]: y, g["keep_prob"]: 1.0})
+        return _model_weights(sess)
