@@ -108,7 +108,6 @@ def annotations(legacy_lines: list[str], port_lines: list[str]) -> list[migratio
 
 def text_diff(example) -> str:
     legacy_file = module_path(example.modules["legacy"])
-    port_file = module_path(example.modules["port"])
     out = [f"migration diff of {example.id}: {legacy_file.name} (legacy_graph) -> (eager_port)"]
     for name, left, right in aligned_sections(example):
         out.append("")

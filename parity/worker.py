@@ -27,6 +27,10 @@ def run_job(job: dict) -> dict:
     config = example.config(steps=job.get("steps"), seed=job.get("seed"))
     started = time.perf_counter()
     result = module.train(config, verbose=job.get("verbose", True))
+    if job["impl"] in ("legacy", "port", "numpy") and result.weights:
+        from parity.samples import sample_extras
+
+        result.extras.update(sample_extras(example.id, module, result.weights, config))
     out = result.to_json()
     out["wall_seconds"] = time.perf_counter() - started
     return out

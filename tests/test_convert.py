@@ -16,6 +16,7 @@ import pytest
 
 from parity import convert, registry
 from parity.keras_weights import get_weights
+from parity.samples import sample_inputs
 
 pytestmark = [pytest.mark.legacy, pytest.mark.port]
 
@@ -29,27 +30,6 @@ BRIEF = {  # a short but real training run per example
     "series_predictor": 30,
     "airline_passengers": 1,
 }
-
-
-def sample_inputs(example_id):
-    if example_id.startswith("binary_addition"):
-        from datasets import binary_addition
-
-        x = binary_addition.evaluation_set()[0][::41]
-        return x.astype(np.float64) if example_id.endswith("numpy_rnn") else x
-    if example_id in ("mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm"):
-        from datasets import mnist
-
-        return mnist.read_data_sets().test.images[:200]
-    if example_id == "series_predictor":
-        from datasets import series_toy
-
-        return series_toy.TEST_X
-    if example_id == "airline_passengers":
-        from datasets import airline
-
-        return airline.prepare().x[:24]
-    raise KeyError(example_id)
 
 
 @pytest.fixture(scope="module")
