@@ -1,0 +1,155 @@
+"""``parity legacy-run``: run an unmodified TF1 tutorial script on TensorFlow 2.
+
+    parity legacy-run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
+    python -m parity.legacy_run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
+
+The script runs in a process of its own, as ``__main__``, with ``sys.argv = [SCRIPT, *ARGS]``,
+``sys.path[0]`` = its folder and the caller's working directory, as ``python SCRIPT ARGS``
+would run it, but with the import shims of :mod:`parity.tf1_shim` installed first:
+
+- ``import tensorflow as tf`` is the TF1 API (``tf.compat.v1`` with ``disable_v2_behavior()``,
+  ``TF_USE_LEGACY_KERAS=1``); ``import tensorflow.compat.v1 as tf`` works too;
+- ``tf.contrib.rnn`` (cells, wrappers, ``static_rnn``, ``static_bidirectional_rnn``,
+  ``stack_bidirectional_dynamic_rnn``, ...), a few of ``tf.contrib.layers`` and
+  ``tf.contrib.legacy_seq2seq``'s sequence losses (see :mod:`parity.tf1_shim.contrib`);
+- ``from tensorflow.examples.tutorials.mnist import input_data``: ``read_data_sets`` reads
+  full MNIST when the script's data folder or ``$PARITY_MNIST_DIR`` holds it, else the
+  shipped 10,000-digit sample, and says which on stderr;
+- ``plt.show()`` saves the open figures as ``figure_001.png``, ... into ``--figures DIR``
+  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr.
+
+Exit status: the script's own; 1 with the script's traceback when it raises; 2 with one line
+on stderr when it uses a removed API that is not provided (the line names the TF2/Keras
+replacement from :data:`REPLACEMENTS`), or for a usage error.
+
+In Python: :func:`run_script` (a subprocess, returns ``subprocess.CompletedProcess``) and
+``with tf1_compat(): ...`` (the shims in the current process, for notebooks).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from parity.tf1_shim.launch import FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
+from parity.tf1_shim.replacements import REPLACEMENTS, explain
+
+__all__ = ["main", "run_script", "tf1_compat", "command", "REPLACEMENTS", "explain",
+           "figures_dir_for"]
+
+USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]"
+_PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def tf1_compat(figures_dir: str | None = None, quiet: bool = True):
+    """``with tf1_compat() as tf: ...``: the TF1 shims in this process (see :mod:`parity.tf1_shim`)."""
+    from parity.tf1_shim import tf1_compat as _tf1_compat
+
+    return _tf1_compat(figures_dir=figures_dir, quiet=quiet)
+
+
+class UsageError(ValueError):
+    pass
+
+
+def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
+    """Split ``[OPTIONS] SCRIPT [ARGS...]``; options are only read before SCRIPT."""
+    options = {"figures_dir": None, "tf_warnings": False}
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        arg = argv[i]
+        if arg == "--":
+            i += 1
+            break
+        if arg in ("-h", "--help"):
+            raise SystemExit(0)
+        if arg == "--tf-warnings":
+            options["tf_warnings"] = True
+        elif arg == "--figures" or arg.startswith("--figures="):
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(argv):
+                i += 1
+                value = argv[i]
+            else:
+                raise UsageError("--figures needs a folder")
+            if not value:
+                raise UsageError("--figures needs a folder")
+            options["figures_dir"] = value
+        else:
+            raise UsageError(f"unknown option {arg} (options go before SCRIPT)")
+        i += 1
+    if i >= len(argv):
+        raise UsageError("missing SCRIPT")
+    return options, argv[i], argv[i + 1:]
+
+
+def command(script: str, args=()) -> list[str]:
+    """The child's command line: the launcher, the script and its arguments."""
+    return [sys.executable, "-m", "parity.tf1_shim.launch", script, *map(str, args)]
+
+
+def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
+    env = dict(os.environ if env is None else env)
+    env["TF_USE_LEGACY_KERAS"] = "1"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH")) if p)
+    env.pop(FIGURES_ENV, None)
+    if figures_dir is not None:
+        env[FIGURES_ENV] = os.path.abspath(figures_dir)
+    env[WARNINGS_ENV] = "1" if tf_warnings else "0"
+    return env
+
+
+def _check_script(script: str, cwd=None) -> None:
+    path = Path(cwd or ".") / script
+    if not path.is_file():
+        raise UsageError(f"no such script: {script}")
+
+
+def run_script(path, args=(), *, figures_dir=None, tf_warnings=False, cwd=None, env=None,
+               timeout=None, capture_output=True) -> subprocess.CompletedProcess:
+    """Run the TF1 script ``path`` with ``args`` under the shims, in a subprocess.
+
+    Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
+    ``capture_output``). ``cwd``: the working directory of the run (default: this one);
+    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``).
+    """
+    script = os.fspath(path)
+    _check_script(script, cwd)
+    if cwd is not None and figures_dir is not None:
+        figures_dir = os.path.join(cwd, figures_dir)
+    return subprocess.run(command(script, args), cwd=cwd,
+                          env=_child_env(figures_dir, tf_warnings, env), timeout=timeout,
+                          capture_output=capture_output, text=True, check=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``parity legacy-run`` itself: ``argv = [OPTIONS..., SCRIPT, *ARGS]``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        options, script, args = parse_args(argv)
+        _check_script(script)
+    except SystemExit:
+        print(USAGE)
+        print(__doc__.split("\n\n", 2)[2])
+        return 0
+    except UsageError as exc:
+        print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
+        return 2
+    process = subprocess.Popen(command(script, args),
+                               env=_child_env(options["figures_dir"], options["tf_warnings"]))
+    while True:
+        try:
+            code = process.wait()
+            break
+        except KeyboardInterrupt:  # the child got the Ctrl-C too; let it finish its way
+            continue
+    return 128 - code if code < 0 else code  # killed by a signal: 128 + its number
+
+
+if __name__ == "__main__":
+    sys.exit(main())

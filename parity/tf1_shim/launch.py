@@ -1,0 +1,109 @@
+"""The child side of ``parity legacy-run``: ``python -m parity.tf1_shim.launch SCRIPT [ARGS...]``.
+
+Internal: :mod:`parity.legacy_run` starts it with the options in the environment
+(``PARITY_LEGACY_FIGURES``: the figure folder; ``PARITY_LEGACY_TF_WARNINGS=1``: keep
+TensorFlow's deprecation warnings). It installs the shims, then runs SCRIPT as ``__main__``
+with ``sys.argv = [SCRIPT, *ARGS]`` and ``sys.path[0]`` = the script's folder, as
+``python SCRIPT ARGS`` would. Exit status: the script's own (0, or ``sys.exit``'s), 1 with
+the usual traceback when the script raises, 2 with one line on stderr when it needs a
+removed TF1 API that the shims do not provide (or when its MNIST data is unreadable).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+PREFIX = "parity legacy-run"
+FIGURES_ENV = "PARITY_LEGACY_FIGURES"
+WARNINGS_ENV = "PARITY_LEGACY_TF_WARNINGS"
+
+
+def figures_dir_for(script: str, figures: str | None = None) -> str:
+    """Where ``plt.show()`` saves: ``figures`` or ``./legacy_run_figures/<script stem>``."""
+    if figures:
+        return os.path.abspath(figures)
+    stem = os.path.splitext(os.path.basename(script))[0] or "script"
+    return os.path.join(os.getcwd(), "legacy_run_figures", stem)
+
+
+def _chain(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _one_line_error(exc) -> str | None:
+    from parity.tf1_shim.modules import LegacyAPIUnavailable
+
+    for link in _chain(exc):
+        if isinstance(link, LegacyAPIUnavailable):
+            return link.one_line()
+    data_error = getattr(sys.modules.get("datasets.errors"), "DataError", None)
+    if data_error is not None and isinstance(exc, data_error):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def _script_frames(tb, script_path: str):
+    """The traceback from the script's own frame on (drops the launcher and runpy)."""
+    while tb is not None and os.path.realpath(tb.tb_frame.f_code.co_filename) != script_path:
+        tb = tb.tb_next
+    return tb
+
+
+def _where(tb, script_path: str, shown: str) -> str:
+    line = None
+    while tb is not None:
+        if os.path.realpath(tb.tb_frame.f_code.co_filename) == script_path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f"{shown}:{line}" if line is not None else shown
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print(f"{PREFIX}: error: missing SCRIPT", file=sys.stderr)
+        return 2
+    script, args = argv[0], argv[1:]
+    script_path = os.path.realpath(script)
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["MPLBACKEND"] = "Agg"  # no windows: plt.show() saves files instead
+
+    from parity import tf1_shim
+
+    try:
+        tf1_shim.install(figures_dir=figures_dir_for(script, os.environ.get(FIGURES_ENV)),
+                         quiet=os.environ.get(WARNINGS_ENV, "") != "1")
+    except tf1_shim.LegacyKerasError as exc:
+        print(f"{PREFIX}: error: {exc}", file=sys.stderr)
+        return 2
+
+    import runpy
+
+    sys.argv = [script, *args]
+    sys.path[0] = os.path.dirname(script_path)
+    try:
+        runpy.run_path(script_path, run_name="__main__")
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (reported like `python SCRIPT` would)
+        message = _one_line_error(exc)
+        if message is not None:
+            print(f"{PREFIX}: error: {_where(exc.__traceback__, script_path, script)}: {message}",
+                  file=sys.stderr, flush=True)
+            return 2
+        sys.stdout.flush()
+        traceback.print_exception(type(exc), exc, _script_frames(exc.__traceback__, script_path))
+        sys.stderr.flush()
+        return 130 if isinstance(exc, KeyboardInterrupt) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
