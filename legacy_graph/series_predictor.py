@@ -137,10 +137,12 @@ def restore_checkpoint(saver, sess, path) -> None:
     if not os.path.exists(path + ".index"):
         raise FileNotFoundError(f"no TF1 checkpoint at {path} (expected {path}.index)")
     try:
+        tf.train.load_checkpoint(path)  # reads the index: a clean message when it is damaged
         saver.restore(sess, path)
     except (tf.errors.OpError, ValueError) as e:
-        first = (getattr(e, "message", None) or str(e)).strip().splitlines()[0]
-        raise ValueError(f"cannot restore TF1 checkpoint {path}: {first}") from None
+        lines = (getattr(e, "message", None) or str(e)).strip().splitlines()
+        reason = next((ln for ln in lines if ln and "Graph execution error" not in ln), "")
+        raise ValueError(f"cannot restore TF1 checkpoint {path}: {reason.strip()}") from None
 
 
 def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None) -> str:
