@@ -80,7 +80,7 @@ def plot_digit(image, label, path) -> str:
     fig = Figure(figsize=(3, 3))
     ax = fig.add_subplot()
     ax.imshow(np.reshape(image, (28, 28)), cmap="gray")
-    ax.set_title("%i" % np.argmax(label))
+    ax.set_title("%i" % np.argmax(label))  # noqa: UP031  (the article's format)
     root, ext = os.path.splitext(path)
     tmp = f"{root}.tmp-{os.getpid()}{ext or '.png'}"
     fig.savefig(tmp, format=(ext[1:] or "png"))
@@ -177,7 +177,7 @@ def train(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *, verbose: b
                 streaming_history.append((step + 1, float(accuracy_)))
                 plain_history.append((step + 1, float(plain_)))
                 if verbose:
-                    print("train loss: %.4f" % loss_, "| test accuracy: %.2f" % accuracy_)
+                    print("train loss: %.4f" % loss_, "| test accuracy: %.2f" % accuracy_)  # noqa: UP031
         seconds = time.perf_counter() - started
 
         # print 10 predictions from test data
