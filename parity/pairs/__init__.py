@@ -1,0 +1,1 @@
+"""Weight transplants between each example's legacy variables and its port (and PyTorch)."""
