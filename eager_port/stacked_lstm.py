@@ -1,7 +1,7 @@
 """Stacked LSTM, the Keras 3 way: ``keras.layers.RNN([LSTMCell(128), LSTMCell(256)])``.
 
 Port of ``legacy_graph/stacked_lstm.py`` and the article's own "new way" (seeds/001,
-closing snippet): an ``RNN`` layer given a list of cells stacks them, and with
+closing snippet): an ``RNN`` layer given a list of cells stacks them (``StackedRNNCells``), and with
 ``return_sequences=True, return_state=True`` it returns the whole output sequence and
 the final ``[h, c]`` states of both cells, as ``dynamic_rnn`` over a ``MultiRNNCell``
 did. The classifier around it is built with the functional API: the last step's output
@@ -56,8 +56,13 @@ def as_labels(labels) -> np.ndarray:
 # --- Model, loss and optimizer ------------------------------------------------------------
 def build_model(config: StackedLSTMConfig = StackedLSTMConfig()) -> keras.Model:
     image = keras.Input((config.time_step, config.input_size), name="image")
+    cells = [keras.layers.LSTMCell(units, name=f"cell_{i}") for i, units in enumerate(config.units)]
+    # The article passes the list itself, RNN([LSTMCell(128), LSTMCell(256)]); RNN then wraps it
+    # in a StackedRNNCells with an auto-numbered name ("stacked_rnn_cells_1" in the second
+    # model of a process). Wrapping it ourselves with a fixed name is the same layer with
+    # stable variable paths (rnn/stacked_rnn_cells/cell_0/kernel, ...).
     rnn_layer = keras.layers.RNN(
-        [keras.layers.LSTMCell(units, name=f"cell_{i}") for i, units in enumerate(config.units)],
+        keras.layers.StackedRNNCells(cells, name="stacked_rnn_cells"),
         return_sequences=True,
         return_state=True,
         name="rnn",
@@ -122,10 +127,10 @@ def outputs_and_states(weights: dict, inputs, config: StackedLSTMConfig = Stacke
     """What the ``RNN`` layer returns: ``{"outputs": [n, 28, 256], "states": [(h, c) per cell]}``."""
     model = build_model(config)
     set_weights(model, weights, f"{EXAMPLE} port weights")
-    rnn_model = keras.Model(model.input, model.get_layer("rnn").output)
-    outputs, *output_states = rnn_model.predict(as_image(inputs, config),
-                                                batch_size=config.batch_size, verbose=0)
-    return {"outputs": outputs, "states": [(h, c) for h, c in output_states]}
+    rnn_layer = model.get_layer("rnn")
+    outputs, *output_states = rnn_layer(as_image(inputs, config))  # outputs, [h, c], [h, c]
+    return {"outputs": np.asarray(outputs),
+            "states": [(np.asarray(h), np.asarray(c)) for h, c in output_states]}
 
 
 def train_step(weights: dict, batch, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
