@@ -145,9 +145,11 @@ def exact_sum_accuracy(outputs, y) -> float:
     return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
 
 
-def _print_progress(j, error, x, pred):
+def _print_progress(j, x, y, pred):
+    """The original program's progress lines (the article printed only the true sum)."""
     a, b = data.bits_to_int(x[:, :, 0])[0], data.bits_to_int(x[:, :, 1])[0]
-    print(f"Iteration {j}  Error: {error:.6f}")
+    overall_error = float(np.sum(np.abs(y - pred)))  # the article's overallError
+    print(f"Iteration {j}  Error: {overall_error:.6f}")
     print(f"Pred: {np.round(pred[0, ::-1]).astype(int)}")
     print(f"a + b = {a} + {b} = {data.bits_to_int(pred)[0]} (true {a + b})")
     print("------------")
@@ -180,7 +182,7 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
             accuracy = exact_sum_accuracy(forward(weights, eval_x.astype(np.float64))[0], eval_y)
             accuracy_history.append((j + 1, accuracy))
             if verbose:
-                _print_progress(j + 1, loss, x, pred)
+                _print_progress(j + 1, x, y, pred)
     value = exact_sum_accuracy(predict(weights, eval_x, config), eval_y)
     if verbose:
         print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
