@@ -29,6 +29,7 @@ In Python: :func:`run_script` (a subprocess, returns ``subprocess.CompletedProce
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,49 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
     return env
 
 
+# TensorFlow's C++ start-up chatter (absl log lines written before absl is initialised, so
+# TF_CPP_MIN_LOG_LEVEL does not silence them): dropped from the child's stderr when
+# TF_CPP_MIN_LOG_LEVEL >= 1 (the runner's default is 2), so that errors stand out.
+_NOISE = re.compile(
+    rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    rb"|[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
+    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*)\r?\n?$")
+
+
+def _quiet_logs(env: dict) -> bool:
+    try:
+        return int(env.get("TF_CPP_MIN_LOG_LEVEL", "0")) >= 1
+    except ValueError:
+        return False
+
+
+def filter_noise(data: bytes) -> bytes:
+    """``data`` without TensorFlow's start-up log lines (see ``_NOISE``)."""
+    return b"".join(line for line in data.splitlines(keepends=True) if not _NOISE.match(line))
+
+
+def _forward_stderr(stream, out) -> None:
+    """Copy the child's stderr to ``out`` as it comes, without the noise lines."""
+    pending = b""
+    while True:
+        chunk = os.read(stream.fileno(), 65536)
+        if not chunk:
+            break
+        pending += chunk
+        lines = pending.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        if b"\r" in pending:  # a progress bar redrawing its line: pass it on now
+            lines.append(pending)
+            pending = b""
+        text = filter_noise(b"".join(lines))
+        if text:
+            out.write(text)
+            out.flush()
+    if pending:
+        out.write(filter_noise(pending))
+        out.flush()
+
+
 def _check_script(script: str, cwd=None) -> None:
     path = Path(cwd or ".") / script
     if not path.is_file():
@@ -122,9 +166,14 @@ def run_script(path, args=(), *, figures_dir=None, tf_warnings=False, cwd=None, 
     _check_script(script, cwd)
     if cwd is not None and figures_dir is not None:
         figures_dir = os.path.join(cwd, figures_dir)
-    return subprocess.run(command(script, args), cwd=cwd,
-                          env=_child_env(figures_dir, tf_warnings, env), timeout=timeout,
-                          capture_output=capture_output, text=True, check=False)
+    child_env = _child_env(figures_dir, tf_warnings, env)
+    done = subprocess.run(command(script, args), cwd=cwd, env=child_env, timeout=timeout,
+                          capture_output=capture_output, check=False)
+    if capture_output:
+        done.stdout = done.stdout.decode("utf-8", "replace")
+        stderr = filter_noise(done.stderr) if _quiet_logs(child_env) else done.stderr
+        done.stderr = stderr.decode("utf-8", "replace")
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
         return 2
-    process = subprocess.Popen(command(script, args),
-                               env=_child_env(options["figures_dir"], options["tf_warnings"]))
+    env = _child_env(options["figures_dir"], options["tf_warnings"])
+    quiet = _quiet_logs(env)
+    process = subprocess.Popen(command(script, args), env=env,
+                               stderr=subprocess.PIPE if quiet else None)
     while True:
         try:
+            if quiet:
+                _forward_stderr(process.stderr, sys.stderr.buffer)
             code = process.wait()
             break
         except KeyboardInterrupt:  # the child got the Ctrl-C too; let it finish its way

@@ -20,6 +20,7 @@ class FigureSaver:
         self._saved = {}  # pyplot attribute -> original function
 
     def show(self, *args, **kwargs):
+        """Save every open figure as the next numbered PNG (closed after, unless interactive)."""
         import matplotlib
         import matplotlib.pyplot as plt
         from matplotlib._pylab_helpers import Gcf
@@ -39,16 +40,25 @@ class FigureSaver:
             plt.close("all")
 
     def pause(self, interval):
+        """Draw the current figure and return at once (no event loop to run)."""
         import matplotlib.pyplot as plt
 
         if plt.get_fignums():
             plt.gcf().canvas.draw_idle()
 
     def patch(self, plt) -> None:
-        for name in ("show", "pause"):
+        # plain functions, not bound methods: pyplot.switch_backend sets their __signature__
+        def show(*args, **kwargs):
+            return self.show(*args, **kwargs)
+
+        def pause(interval):
+            return self.pause(interval)
+
+        for name, function in (("show", show), ("pause", pause)):
             if name not in self._saved:
                 self._saved[name] = getattr(plt, name)
-                setattr(plt, name, getattr(self, name))
+                function.__doc__ = "parity legacy-run: " + (self.show if name == "show" else self.pause).__doc__
+                setattr(plt, name, function)
 
     def unpatch(self) -> None:
         plt = sys.modules.get("matplotlib.pyplot")

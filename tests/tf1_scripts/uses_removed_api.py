@@ -1,0 +1,21 @@
+"""A TF1 script that reaches for a removed API the runner does not provide.
+Usage: uses_removed_api.py layer_norm_cell | slim | mul | tutorial_model
+"""
+import sys
+
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [None, 5, 3])
+print("graph started")
+which = sys.argv[1]
+if which == "layer_norm_cell":
+    cell = tf.contrib.rnn.LayerNormBasicLSTMCell(16)
+    outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+elif which == "slim":
+    from tensorflow.contrib import slim
+    net = slim.fully_connected(x, 10)
+elif which == "mul":
+    y = tf.mul(x, 2.0)
+elif which == "tutorial_model":
+    from tensorflow.examples.tutorials.mnist import mnist
+print("not reached")
