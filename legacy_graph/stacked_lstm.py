@@ -145,7 +145,7 @@ def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = Tr
                 loss_history.append((step + 1, float(loss_)))
                 if verbose:
                     accuracy_ = sess.run(model.accuracy, {model.x: test_x, model.y: test_y})
-                    print("train loss: %.4f" % loss_, "| test accuracy: %.2f" % accuracy_)
+                    print(f"train loss: {loss_:.4f} | test accuracy: {accuracy_:.2f}")
         seconds = time.perf_counter() - started
 
         test_accuracy = float(sess.run(model.accuracy, {model.x: mnist.test.images,
