@@ -37,8 +37,15 @@ from pathlib import Path
 from parity.tf1_shim.launch import FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
-__all__ = ["main", "run_script", "tf1_compat", "command", "REPLACEMENTS", "explain",
-           "figures_dir_for"]
+__all__ = [
+    "main",
+    "run_script",
+    "tf1_compat",
+    "command",
+    "REPLACEMENTS",
+    "explain",
+    "figures_dir_for",
+]
 
 USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]"
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -84,7 +91,7 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
         i += 1
     if i >= len(argv):
         raise UsageError("missing SCRIPT")
-    return options, argv[i], argv[i + 1:]
+    return options, argv[i], argv[i + 1 :]
 
 
 def command(script: str, args=()) -> list[str]:
@@ -111,7 +118,8 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
 _NOISE = re.compile(
     rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     rb"|[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
-    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*)\r?\n?$")
+    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*)\r?\n?$"
+)
 
 
 def _quiet_logs(env: dict) -> bool:
@@ -154,8 +162,17 @@ def _check_script(script: str, cwd=None) -> None:
         raise UsageError(f"no such script: {script}")
 
 
-def run_script(path, args=(), *, figures_dir=None, tf_warnings=False, cwd=None, env=None,
-               timeout=None, capture_output=True) -> subprocess.CompletedProcess:
+def run_script(
+    path,
+    args=(),
+    *,
+    figures_dir=None,
+    tf_warnings=False,
+    cwd=None,
+    env=None,
+    timeout=None,
+    capture_output=True,
+) -> subprocess.CompletedProcess:
     """Run the TF1 script ``path`` with ``args`` under the shims, in a subprocess.
 
     Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
@@ -167,8 +184,14 @@ def run_script(path, args=(), *, figures_dir=None, tf_warnings=False, cwd=None, 
     if cwd is not None and figures_dir is not None:
         figures_dir = os.path.join(cwd, figures_dir)
     child_env = _child_env(figures_dir, tf_warnings, env)
-    done = subprocess.run(command(script, args), cwd=cwd, env=child_env, timeout=timeout,
-                          capture_output=capture_output, check=False)
+    done = subprocess.run(
+        command(script, args),
+        cwd=cwd,
+        env=child_env,
+        timeout=timeout,
+        capture_output=capture_output,
+        check=False,
+    )
     if capture_output:
         done.stdout = done.stdout.decode("utf-8", "replace")
         stderr = filter_noise(done.stderr) if _quiet_logs(child_env) else done.stderr
@@ -191,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     env = _child_env(options["figures_dir"], options["tf_warnings"])
     quiet = _quiet_logs(env)
-    process = subprocess.Popen(command(script, args), env=env,
-                               stderr=subprocess.PIPE if quiet else None)
+    process = subprocess.Popen(
+        command(script, args), env=env, stderr=subprocess.PIPE if quiet else None
+    )
     while True:
         try:
             if quiet:

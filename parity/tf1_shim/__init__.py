@@ -39,8 +39,16 @@ from parity.tf1_shim.modules import (
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
 __all__ = [
-    "LegacyAPIUnavailable", "UnsupportedAttribute", "UnsupportedImport", "REPLACEMENTS",
-    "explain", "install", "uninstall", "installed", "tf1_compat", "LegacyKerasError",
+    "LegacyAPIUnavailable",
+    "UnsupportedAttribute",
+    "UnsupportedImport",
+    "REPLACEMENTS",
+    "explain",
+    "install",
+    "uninstall",
+    "installed",
+    "tf1_compat",
+    "LegacyKerasError",
 ]
 
 _SHIMMED_PACKAGES = ("tensorflow.contrib", "tensorflow.examples")
@@ -114,7 +122,8 @@ def _import_tensorflow():
         raise LegacyKerasError(
             "TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set, so the TF1 cells and "
             "tf.layers would resolve to Keras 3; set TF_USE_LEGACY_KERAS=1 (or import parity) "
-            "before importing tensorflow")
+            "before importing tensorflow"
+        )
     import tensorflow
 
     return tensorflow
@@ -140,13 +149,23 @@ def install(figures_dir: str | None = None, quiet: bool = True):
     state.v1 = v1 = real_tf.compat.v1
     state.was_v2 = tf2.enabled() or v1.executing_eagerly()
     modules = {**contrib.build_modules(), **input_data.build_modules()}
-    state.proxy = Namespace(v1, "tf", overrides={
-        "__name__": "tensorflow", "__doc__": "TF1 API (tf.compat.v1), installed by parity legacy-run",
-        "__file__": real_tf.__file__, "__path__": list(real_tf.__path__), "__spec__": real_tf.__spec__,
-        "__loader__": real_tf.__loader__, "__package__": "tensorflow",
-        "__version__": real_tf.__version__, "compat": real_tf.compat,
-        "contrib": modules["tensorflow.contrib"], "examples": modules["tensorflow.examples"],
-    })
+    state.proxy = Namespace(
+        v1,
+        "tf",
+        overrides={
+            "__name__": "tensorflow",
+            "__doc__": "TF1 API (tf.compat.v1), installed by parity legacy-run",
+            "__file__": real_tf.__file__,
+            "__path__": list(real_tf.__path__),
+            "__spec__": real_tf.__spec__,
+            "__loader__": real_tf.__loader__,
+            "__package__": "tensorflow",
+            "__version__": real_tf.__version__,
+            "compat": real_tf.compat,
+            "contrib": modules["tensorflow.contrib"],
+            "examples": modules["tensorflow.examples"],
+        },
+    )
     for name in ("tensorflow", *modules):
         state.saved_modules[name] = sys.modules.get(name)
     if quiet:
@@ -182,8 +201,11 @@ def uninstall() -> None:
     _state = None
     if state.finder in sys.meta_path:
         sys.meta_path.remove(state.finder)
-    for name in [n for n, m in sys.modules.items()
-                 if n.startswith(_SHIMMED_PACKAGES) and isinstance(m, ShimModule)]:
+    for name in [
+        n
+        for n, m in sys.modules.items()
+        if n.startswith(_SHIMMED_PACKAGES) and isinstance(m, ShimModule)
+    ]:
         del sys.modules[name]
     for name, module in state.saved_modules.items():
         if module is None:
@@ -205,8 +227,10 @@ def uninstall() -> None:
         try:
             v1.reset_default_graph()  # eager mode cannot be re-enabled over a used global graph
         except AssertionError as exc:
-            raise RuntimeError("tf1_compat(): leave every `with graph.as_default()` block "
-                               f"before the tf1_compat block ends ({exc})") from None
+            raise RuntimeError(
+                "tf1_compat(): leave every `with graph.as_default()` block "
+                f"before the tf1_compat block ends ({exc})"
+            ) from None
         v1.enable_v2_behavior()
 
 

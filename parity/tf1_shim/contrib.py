@@ -42,10 +42,19 @@ def _nn(name):
 
 
 # ----------------------------------------------------------------------------- rnn
-def stack_bidirectional_dynamic_rnn(cells_fw, cells_bw, inputs, initial_states_fw=None,
-                                    initial_states_bw=None, dtype=None, sequence_length=None,
-                                    parallel_iterations=None, time_major=False, scope=None,
-                                    swap_memory=False):
+def stack_bidirectional_dynamic_rnn(
+    cells_fw,
+    cells_bw,
+    inputs,
+    initial_states_fw=None,
+    initial_states_bw=None,
+    dtype=None,
+    sequence_length=None,
+    parallel_iterations=None,
+    time_major=False,
+    scope=None,
+    swap_memory=False,
+):
     """Layers of ``bidirectional_dynamic_rnn``, each fed the concatenated outputs of the last
     (contrib's ``stack_bidirectional_dynamic_rnn``: same scopes, same return value)."""
     tf = _tf()
@@ -56,19 +65,33 @@ def stack_bidirectional_dynamic_rnn(cells_fw, cells_bw, inputs, initial_states_f
         for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
             with tf.variable_scope(f"cell_{i}"):
                 outputs, (state_fw, state_bw) = tf.nn.bidirectional_dynamic_rnn(
-                    cell_fw, cell_bw, layer,
+                    cell_fw,
+                    cell_bw,
+                    layer,
                     initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
                     initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
-                    sequence_length=sequence_length, parallel_iterations=parallel_iterations,
-                    dtype=dtype, swap_memory=swap_memory, time_major=time_major)
+                    sequence_length=sequence_length,
+                    parallel_iterations=parallel_iterations,
+                    dtype=dtype,
+                    swap_memory=swap_memory,
+                    time_major=time_major,
+                )
                 layer = tf.concat(outputs, 2)
             states_fw.append(state_fw)
             states_bw.append(state_bw)
     return layer, tuple(states_fw), tuple(states_bw)
 
 
-def stack_bidirectional_rnn(cells_fw, cells_bw, inputs, initial_states_fw=None,
-                            initial_states_bw=None, dtype=None, sequence_length=None, scope=None):
+def stack_bidirectional_rnn(
+    cells_fw,
+    cells_bw,
+    inputs,
+    initial_states_fw=None,
+    initial_states_bw=None,
+    dtype=None,
+    sequence_length=None,
+    scope=None,
+):
     """The static (list of time steps) form of :func:`stack_bidirectional_dynamic_rnn`."""
     tf = _tf()
     _check_stack(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
@@ -80,10 +103,15 @@ def stack_bidirectional_rnn(cells_fw, cells_bw, inputs, initial_states_fw=None,
         for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
             with tf.variable_scope(f"cell_{i}") as cell_scope:
                 layer, state_fw, state_bw = tf.nn.static_bidirectional_rnn(
-                    cell_fw, cell_bw, layer,
+                    cell_fw,
+                    cell_bw,
+                    layer,
                     initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
                     initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
-                    sequence_length=sequence_length, dtype=dtype, scope=cell_scope)
+                    sequence_length=sequence_length,
+                    dtype=dtype,
+                    scope=cell_scope,
+                )
             states_fw.append(state_fw)
             states_bw.append(state_bw)
     return layer, tuple(states_fw), tuple(states_bw)
@@ -114,7 +142,9 @@ def _projection_wrappers():
         def __init__(self, cell, output_size, activation=None, reuse=None):
             super().__init__(_reuse=reuse)
             if output_size < 1:
-                raise ValueError(f"OutputProjectionWrapper: output_size must be >= 1, got {output_size}")
+                raise ValueError(
+                    f"OutputProjectionWrapper: output_size must be >= 1, got {output_size}"
+                )
             self._cell, self._size, self._activation = cell, output_size, activation
 
         @property
@@ -132,8 +162,9 @@ def _projection_wrappers():
         def build(self, inputs_shape):
             depth = self._cell.output_size
             self._kernel = self.add_weight("kernel", shape=[depth, self._size])
-            self._bias = self.add_weight("bias", shape=[self._size],
-                                         initializer=tf.zeros_initializer(dtype=self.dtype))
+            self._bias = self.add_weight(
+                "bias", shape=[self._size], initializer=tf.zeros_initializer(dtype=self.dtype)
+            )
             self.built = True
 
         def call(self, inputs, state):
@@ -177,12 +208,26 @@ def _projection_wrappers():
     return OutputProjectionWrapper, InputProjectionWrapper
 
 
-def LSTMBlockCell(num_units, forget_bias=1.0, cell_clip=None, use_peephole=False, dtype=None,
-                  reuse=None, name="lstm_cell"):
+def LSTMBlockCell(
+    num_units,
+    forget_bias=1.0,
+    cell_clip=None,
+    use_peephole=False,
+    dtype=None,
+    reuse=None,
+    name="lstm_cell",
+):
     """Contrib's fused-kernel LSTM: the same maths as ``LSTMCell`` (gates i, j, f, o)."""
     clip = cell_clip if cell_clip is not None and cell_clip > 0 else None
-    return _tf().nn.rnn_cell.LSTMCell(num_units, use_peepholes=use_peephole, cell_clip=clip,
-                                      forget_bias=forget_bias, reuse=reuse, name=name, dtype=dtype)
+    return _tf().nn.rnn_cell.LSTMCell(
+        num_units,
+        use_peepholes=use_peephole,
+        cell_clip=clip,
+        forget_bias=forget_bias,
+        reuse=reuse,
+        name=name,
+        dtype=dtype,
+    )
 
 
 def GRUBlockCell(num_units=None, cell_size=None, reuse=None, name="gru_cell"):
@@ -209,16 +254,24 @@ def _relu(x):
 def xavier_initializer(uniform=True, seed=None, dtype=None):
     """Glorot: variance scaling with scale 1 over the average fan (truncated normal if not uniform)."""
     tf = _tf()
-    return tf.variance_scaling_initializer(scale=1.0, mode="fan_avg", seed=seed,
-                                           distribution="uniform" if uniform else "truncated_normal",
-                                           dtype=dtype or tf.float32)
+    return tf.variance_scaling_initializer(
+        scale=1.0,
+        mode="fan_avg",
+        seed=seed,
+        distribution="uniform" if uniform else "truncated_normal",
+        dtype=dtype or tf.float32,
+    )
 
 
 def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=None, dtype=None):
     tf = _tf()
-    return tf.variance_scaling_initializer(scale=factor, mode=mode.lower(), seed=seed,
-                                           distribution="uniform" if uniform else "truncated_normal",
-                                           dtype=dtype or tf.float32)
+    return tf.variance_scaling_initializer(
+        scale=factor,
+        mode=mode.lower(),
+        seed=seed,
+        distribution="uniform" if uniform else "truncated_normal",
+        dtype=dtype or tf.float32,
+    )
 
 
 def l1_regularizer(scale, scope=None):
@@ -226,7 +279,9 @@ def l1_regularizer(scale, scope=None):
         raise ValueError(f"l1_regularizer: scale must be >= 0, got {scale}")
     if scale == 0:
         return lambda weights: None
-    return lambda weights: _tf().multiply(scale, _tf().reduce_sum(_tf().abs(weights)), name="l1_regularizer")
+    return lambda weights: _tf().multiply(
+        scale, _tf().reduce_sum(_tf().abs(weights)), name="l1_regularizer"
+    )
 
 
 def l2_regularizer(scale, scope=None):
@@ -240,22 +295,40 @@ def l2_regularizer(scale, scope=None):
 _DEFAULT = object()
 
 
-def fully_connected(inputs, num_outputs, activation_fn=_relu, normalizer_fn=None,
-                    normalizer_params=None, weights_initializer=_DEFAULT, weights_regularizer=None,
-                    biases_initializer=_DEFAULT, biases_regularizer=None, reuse=None,
-                    variables_collections=None, outputs_collections=None, trainable=True, scope=None):
+def fully_connected(
+    inputs,
+    num_outputs,
+    activation_fn=_relu,
+    normalizer_fn=None,
+    normalizer_params=None,
+    weights_initializer=_DEFAULT,
+    weights_regularizer=None,
+    biases_initializer=_DEFAULT,
+    biases_regularizer=None,
+    reuse=None,
+    variables_collections=None,
+    outputs_collections=None,
+    trainable=True,
+    scope=None,
+):
     tf = _tf()
     if weights_initializer is _DEFAULT:
         weights_initializer = xavier_initializer()
     if biases_initializer is _DEFAULT:
         biases_initializer = tf.zeros_initializer()
     use_bias = biases_initializer is not None and normalizer_fn is None
-    outputs = tf.layers.dense(inputs, num_outputs, use_bias=use_bias,
-                              kernel_initializer=weights_initializer,
-                              bias_initializer=biases_initializer or tf.zeros_initializer(),
-                              kernel_regularizer=weights_regularizer,
-                              bias_regularizer=biases_regularizer, trainable=trainable,
-                              name=scope, reuse=reuse)
+    outputs = tf.layers.dense(
+        inputs,
+        num_outputs,
+        use_bias=use_bias,
+        kernel_initializer=weights_initializer,
+        bias_initializer=biases_initializer or tf.zeros_initializer(),
+        kernel_regularizer=weights_regularizer,
+        bias_regularizer=biases_regularizer,
+        trainable=trainable,
+        name=scope,
+        reuse=reuse,
+    )
     return _finish(outputs, normalizer_fn, normalizer_params, activation_fn)
 
 
@@ -271,59 +344,130 @@ def _data_format(fmt):
     return "channels_first" if fmt in ("NCHW", "NCW", "NCDHW") else "channels_last"
 
 
-def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None, rate=1,
-           activation_fn=_relu, normalizer_fn=None, normalizer_params=None,
-           weights_initializer=_DEFAULT, weights_regularizer=None, biases_initializer=_DEFAULT,
-           biases_regularizer=None, reuse=None, variables_collections=None,
-           outputs_collections=None, trainable=True, scope=None):
+def conv2d(
+    inputs,
+    num_outputs,
+    kernel_size,
+    stride=1,
+    padding="SAME",
+    data_format=None,
+    rate=1,
+    activation_fn=_relu,
+    normalizer_fn=None,
+    normalizer_params=None,
+    weights_initializer=_DEFAULT,
+    weights_regularizer=None,
+    biases_initializer=_DEFAULT,
+    biases_regularizer=None,
+    reuse=None,
+    variables_collections=None,
+    outputs_collections=None,
+    trainable=True,
+    scope=None,
+):
     tf = _tf()
     if weights_initializer is _DEFAULT:
         weights_initializer = xavier_initializer()
     if biases_initializer is _DEFAULT:
         biases_initializer = tf.zeros_initializer()
     use_bias = biases_initializer is not None and normalizer_fn is None
-    outputs = tf.layers.conv2d(inputs, num_outputs, kernel_size, strides=stride, padding=padding,
-                               data_format=_data_format(data_format), dilation_rate=rate,
-                               use_bias=use_bias, kernel_initializer=weights_initializer,
-                               bias_initializer=biases_initializer or tf.zeros_initializer(),
-                               kernel_regularizer=weights_regularizer,
-                               bias_regularizer=biases_regularizer, trainable=trainable,
-                               name=scope, reuse=reuse)
+    outputs = tf.layers.conv2d(
+        inputs,
+        num_outputs,
+        kernel_size,
+        strides=stride,
+        padding=padding,
+        data_format=_data_format(data_format),
+        dilation_rate=rate,
+        use_bias=use_bias,
+        kernel_initializer=weights_initializer,
+        bias_initializer=biases_initializer or tf.zeros_initializer(),
+        kernel_regularizer=weights_regularizer,
+        bias_regularizer=biases_regularizer,
+        trainable=trainable,
+        name=scope,
+        reuse=reuse,
+    )
     return _finish(outputs, normalizer_fn, normalizer_params, activation_fn)
 
 
-def max_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
-               outputs_collections=None, scope=None):
-    return _tf().layers.max_pooling2d(inputs, kernel_size, stride, padding=padding,
-                                      data_format=_data_format(data_format), name=scope)
+def max_pool2d(
+    inputs,
+    kernel_size,
+    stride=2,
+    padding="VALID",
+    data_format="NHWC",
+    outputs_collections=None,
+    scope=None,
+):
+    return _tf().layers.max_pooling2d(
+        inputs,
+        kernel_size,
+        stride,
+        padding=padding,
+        data_format=_data_format(data_format),
+        name=scope,
+    )
 
 
-def avg_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
-               outputs_collections=None, scope=None):
-    return _tf().layers.average_pooling2d(inputs, kernel_size, stride, padding=padding,
-                                          data_format=_data_format(data_format), name=scope)
+def avg_pool2d(
+    inputs,
+    kernel_size,
+    stride=2,
+    padding="VALID",
+    data_format="NHWC",
+    outputs_collections=None,
+    scope=None,
+):
+    return _tf().layers.average_pooling2d(
+        inputs,
+        kernel_size,
+        stride,
+        padding=padding,
+        data_format=_data_format(data_format),
+        name=scope,
+    )
 
 
-def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_collections=None,
-            scope=None, seed=None):
-    return _tf().layers.dropout(inputs, rate=1 - keep_prob, noise_shape=noise_shape, seed=seed,
-                                training=is_training, name=scope)
+def dropout(
+    inputs,
+    keep_prob=0.5,
+    noise_shape=None,
+    is_training=True,
+    outputs_collections=None,
+    scope=None,
+    seed=None,
+):
+    return _tf().layers.dropout(
+        inputs,
+        rate=1 - keep_prob,
+        noise_shape=noise_shape,
+        seed=seed,
+        training=is_training,
+        name=scope,
+    )
 
 
 # ------------------------------------------------------------------ legacy_seq2seq
-def sequence_loss_by_example(logits, targets, weights, average_across_timesteps=True,
-                             softmax_loss_function=None, name=None):
+def sequence_loss_by_example(
+    logits, targets, weights, average_across_timesteps=True, softmax_loss_function=None, name=None
+):
     """Weighted cross-entropy per example, summed over the time steps (lists of 2-D tensors)."""
     tf = _tf()
     if not (len(logits) == len(targets) == len(weights)):
-        raise ValueError("sequence_loss_by_example: logits, targets and weights must be lists of "
-                         f"the same length, got {len(logits)}, {len(targets)}, {len(weights)}")
-    with tf.name_scope(name, "sequence_loss_by_example", list(logits) + list(targets) + list(weights)):
+        raise ValueError(
+            "sequence_loss_by_example: logits, targets and weights must be lists of "
+            f"the same length, got {len(logits)}, {len(targets)}, {len(weights)}"
+        )
+    with tf.name_scope(
+        name, "sequence_loss_by_example", list(logits) + list(targets) + list(weights)
+    ):
         terms = []
         for logit, target, weight in zip(logits, targets, weights):
             if softmax_loss_function is None:
                 crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(
-                    labels=tf.reshape(target, [-1]), logits=logit)
+                    labels=tf.reshape(target, [-1]), logits=logit
+                )
             else:
                 crossent = softmax_loss_function(labels=target, logits=logit)
             terms.append(crossent * weight)
@@ -333,23 +477,45 @@ def sequence_loss_by_example(logits, targets, weights, average_across_timesteps=
     return log_perps
 
 
-def sequence_loss(logits, targets, weights, average_across_timesteps=True,
-                  average_across_batch=True, softmax_loss_function=None, name=None):
+def sequence_loss(
+    logits,
+    targets,
+    weights,
+    average_across_timesteps=True,
+    average_across_batch=True,
+    softmax_loss_function=None,
+    name=None,
+):
     """:func:`sequence_loss_by_example` summed, and divided by the batch size by default."""
     tf = _tf()
     with tf.name_scope(name, "sequence_loss", list(logits) + list(targets) + list(weights)):
-        cost = tf.reduce_sum(sequence_loss_by_example(
-            logits, targets, weights, average_across_timesteps=average_across_timesteps,
-            softmax_loss_function=softmax_loss_function))
+        cost = tf.reduce_sum(
+            sequence_loss_by_example(
+                logits,
+                targets,
+                weights,
+                average_across_timesteps=average_across_timesteps,
+                softmax_loss_function=softmax_loss_function,
+            )
+        )
         if average_across_batch:
             return cost / tf.cast(tf.shape(targets[0])[0], cost.dtype)
         return cost
 
 
 # ------------------------------------------------------------------------ modules
-_RNN_CELL_NAMES = ("RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell",
-                   "MultiRNNCell", "DropoutWrapper", "ResidualWrapper", "DeviceWrapper",
-                   "LSTMStateTuple")
+_RNN_CELL_NAMES = (
+    "RNNCell",
+    "BasicRNNCell",
+    "BasicLSTMCell",
+    "LSTMCell",
+    "GRUCell",
+    "MultiRNNCell",
+    "DropoutWrapper",
+    "ResidualWrapper",
+    "DeviceWrapper",
+    "LSTMStateTuple",
+)
 
 
 def _const(value):
@@ -359,8 +525,12 @@ def _const(value):
 def build_modules() -> dict:
     """``{module name: ShimModule}`` for ``tensorflow.contrib`` and its provided children."""
     rnn = {name: _rnn_cell(name) for name in _RNN_CELL_NAMES}
-    rnn.update({name: _nn(name) for name in
-                ("static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn")})
+    rnn.update(
+        {
+            name: _nn(name)
+            for name in ("static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn")
+        }
+    )
     rnn.update(
         stack_bidirectional_dynamic_rnn=_const(stack_bidirectional_dynamic_rnn),
         stack_bidirectional_rnn=_const(stack_bidirectional_rnn),
@@ -370,9 +540,22 @@ def build_modules() -> dict:
         GRUBlockCell=_const(GRUBlockCell),
         GRUBlockCellV2=_const(GRUBlockCell),
     )
-    layers = {f.__name__: _const(f) for f in (
-        fully_connected, linear, flatten, conv2d, max_pool2d, avg_pool2d, dropout,
-        xavier_initializer, variance_scaling_initializer, l1_regularizer, l2_regularizer)}
+    layers = {
+        f.__name__: _const(f)
+        for f in (
+            fully_connected,
+            linear,
+            flatten,
+            conv2d,
+            max_pool2d,
+            avg_pool2d,
+            dropout,
+            xavier_initializer,
+            variance_scaling_initializer,
+            l1_regularizer,
+            l2_regularizer,
+        )
+    }
     layers["xavier_initializer_conv2d"] = _const(xavier_initializer)
     seq2seq = {f.__name__: _const(f) for f in (sequence_loss_by_example, sequence_loss)}
     framework = {
@@ -381,13 +564,33 @@ def build_modules() -> dict:
         "nest": lambda: _tf().nest,
     }
     children = {
-        "rnn": ShimModule("tensorflow.contrib.rnn", "tf.contrib.rnn, mapped to tf.compat.v1.nn (parity legacy-run)", rnn),
-        "layers": ShimModule("tensorflow.contrib.layers", "the tf.contrib.layers tutorials use (parity legacy-run)", layers),
-        "legacy_seq2seq": ShimModule("tensorflow.contrib.legacy_seq2seq", "the sequence losses of tf.contrib.legacy_seq2seq (parity legacy-run)", seq2seq),
-        "framework": ShimModule("tensorflow.contrib.framework", "a few of tf.contrib.framework (parity legacy-run)", framework),
+        "rnn": ShimModule(
+            "tensorflow.contrib.rnn",
+            "tf.contrib.rnn, mapped to tf.compat.v1.nn (parity legacy-run)",
+            rnn,
+        ),
+        "layers": ShimModule(
+            "tensorflow.contrib.layers",
+            "the tf.contrib.layers tutorials use (parity legacy-run)",
+            layers,
+        ),
+        "legacy_seq2seq": ShimModule(
+            "tensorflow.contrib.legacy_seq2seq",
+            "the sequence losses of tf.contrib.legacy_seq2seq (parity legacy-run)",
+            seq2seq,
+        ),
+        "framework": ShimModule(
+            "tensorflow.contrib.framework",
+            "a few of tf.contrib.framework (parity legacy-run)",
+            framework,
+        ),
     }
-    contrib = ShimModule("tensorflow.contrib", "tf.contrib, the parts tutorials use (parity legacy-run)",
-                         {name: _const(mod) for name, mod in children.items()}, package=True)
+    contrib = ShimModule(
+        "tensorflow.contrib",
+        "tf.contrib, the parts tutorials use (parity legacy-run)",
+        {name: _const(mod) for name, mod in children.items()},
+        package=True,
+    )
     modules = {"tensorflow.contrib": contrib}
     modules.update({mod.__name__: mod for mod in children.values()})
     return modules

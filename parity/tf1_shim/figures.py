@@ -34,8 +34,11 @@ class FigureSaver:
             tmp = os.path.join(self.folder, f".figure_{self.count:03d}.tmp.png")
             manager.canvas.figure.savefig(tmp)
             os.replace(tmp, path)
-            print(f"parity legacy-run: plt.show(): figure {manager.num} saved to {path}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"parity legacy-run: plt.show(): figure {manager.num} saved to {path}",
+                file=sys.stderr,
+                flush=True,
+            )
         if not matplotlib.is_interactive() and kwargs.get("block", True) is not False:
             plt.close("all")
 
@@ -57,7 +60,9 @@ class FigureSaver:
         for name, function in (("show", show), ("pause", pause)):
             if name not in self._saved:
                 self._saved[name] = getattr(plt, name)
-                function.__doc__ = "parity legacy-run: " + (self.show if name == "show" else self.pause).__doc__
+                function.__doc__ = (
+                    "parity legacy-run: " + (self.show if name == "show" else self.pause).__doc__
+                )
                 setattr(plt, name, function)
 
     def unpatch(self) -> None:

@@ -14,17 +14,31 @@ from parity.tf1_shim.modules import ShimModule, UnsupportedAttribute
 _UNSET = object()
 
 
-def read_data_sets(train_dir=None, fake_data=False, one_hot=False, dtype=None, reshape=True,
-                   validation_size=_UNSET, seed=None, source_url=None):
+def read_data_sets(
+    train_dir=None,
+    fake_data=False,
+    one_hot=False,
+    dtype=None,
+    reshape=True,
+    validation_size=_UNSET,
+    seed=None,
+    source_url=None,
+):
     """TF1's signature; ``source_url`` is ignored (nothing is downloaded)."""
     from datasets import mnist
 
     if fake_data:
-        raise UnsupportedAttribute("tensorflow.examples.tutorials.mnist.input_data.read_data_sets(fake_data=True)")
+        raise UnsupportedAttribute(
+            "tensorflow.examples.tutorials.mnist.input_data.read_data_sets(fake_data=True)"
+        )
     kwargs = {} if validation_size is _UNSET else {"validation_size": validation_size}
     data = mnist.read_data_sets(train_dir, one_hot=one_hot, reshape=reshape, seed=seed, **kwargs)
-    print(f"parity legacy-run: read_data_sets({str(train_dir)!r}) reads the "
-          f"{mnist.describe_source(train_dir)}", file=sys.stderr, flush=True)
+    print(
+        f"parity legacy-run: read_data_sets({str(train_dir)!r}) reads the "
+        f"{mnist.describe_source(train_dir)}",
+        file=sys.stderr,
+        flush=True,
+    )
     if dtype is not None and _is_uint8(dtype):  # TF1: dtype=uint8 keeps the raw 0..255 values
         for split in data:
             split._images = (split.images * 255).round().astype("uint8")
@@ -48,9 +62,13 @@ def build_modules() -> dict:
         return ShimModule(name, "served by parity legacy-run", children, package=True)
 
     input_data = ShimModule(
-        "tensorflow.examples.tutorials.mnist.input_data", __doc__,
-        {"read_data_sets": lambda: read_data_sets,
-         "DataSet": lambda: __import__("datasets.mnist", fromlist=["DataSet"]).DataSet})
+        "tensorflow.examples.tutorials.mnist.input_data",
+        __doc__,
+        {
+            "read_data_sets": lambda: read_data_sets,
+            "DataSet": lambda: __import__("datasets.mnist", fromlist=["DataSet"]).DataSet,
+        },
+    )
     mnist = package("tensorflow.examples.tutorials.mnist", {"input_data": lambda: input_data})
     tutorials = package("tensorflow.examples.tutorials", {"mnist": lambda: mnist})
     examples = package("tensorflow.examples", {"tutorials": lambda: tutorials})

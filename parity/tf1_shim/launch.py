@@ -78,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     from parity import tf1_shim
 
     try:
-        tf1_shim.install(figures_dir=figures_dir_for(script, os.environ.get(FIGURES_ENV)),
-                         quiet=os.environ.get(WARNINGS_ENV, "") != "1")
+        tf1_shim.install(
+            figures_dir=figures_dir_for(script, os.environ.get(FIGURES_ENV)),
+            quiet=os.environ.get(WARNINGS_ENV, "") != "1",
+        )
     except tf1_shim.LegacyKerasError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
@@ -95,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001  (reported like `python SCRIPT` would)
         message = _one_line_error(exc)
         if message is not None:
-            print(f"{PREFIX}: error: {_where(exc.__traceback__, script_path, script)}: {message}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{PREFIX}: error: {_where(exc.__traceback__, script_path, script)}: {message}",
+                file=sys.stderr,
+                flush=True,
+            )
             return 2
         sys.stdout.flush()
         traceback.print_exception(type(exc), exc, _script_frames(exc.__traceback__, script_path))

@@ -35,7 +35,7 @@ class UnsupportedImport(LegacyAPIUnavailable, ImportError):
 def dotted(module_name: str) -> str:
     """``tensorflow.contrib.rnn`` -> ``tf.contrib.rnn`` (the spelling scripts use)."""
     if module_name == "tensorflow" or module_name.startswith("tensorflow.contrib"):
-        return "tf" + module_name[len("tensorflow"):]
+        return "tf" + module_name[len("tensorflow") :]
     return module_name
 
 
@@ -90,4 +90,6 @@ class Namespace(types.ModuleType):
         return value
 
     def __dir__(self):
-        return sorted(set(dir(self.__dict__["_target"])) | set(self.__dict__) - {"_target", "_spelled"})
+        return sorted(
+            set(dir(self.__dict__["_target"])) | set(self.__dict__) - {"_target", "_spelled"}
+        )

@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """TF1 tutorial style (aymericdamien's bidirectional_rnn.py): forward and backward
 tf.contrib.rnn.BasicLSTMCell through static_bidirectional_rnn, then a second model with
 stack_bidirectional_dynamic_rnn over GRUCells.

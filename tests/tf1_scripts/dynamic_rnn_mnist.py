@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """TF1 tutorial style (MorvanZhou's RNN classification): tf.nn.rnn_cell.LSTMCell + dynamic_rnn,
 tf.layers.dense, tf.losses.softmax_cross_entropy, the streaming tf.metrics.accuracy, and a
 training image shown with plt.show().

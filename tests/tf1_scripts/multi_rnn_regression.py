@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """TF1 tutorial style (MorvanZhou's RNN regression, Geron's time series): a MultiRNNCell of
 tf.contrib.rnn.BasicLSTMCell inside tf.contrib.rnn.OutputProjectionWrapper, trained to
 predict cos(t) from sin(t) with tf.contrib.legacy_seq2seq.sequence_loss_by_example, saved

@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """A TF1 script with a bug of its own: a shape mismatch it detects itself."""
 import tensorflow as tf
 

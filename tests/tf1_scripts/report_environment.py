@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """Prints how it was run (for the runner's tests), then exits with the code given."""
 import os
 import sys

@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """TF1 tutorial style: MNIST rows through tf.contrib.rnn.BasicLSTMCell + static_rnn.
 
 As aymericdamien's recurrent_network.py / the classic static_rnn tutorials wrote it (contrib

@@ -1,3 +1,4 @@
+# ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """A TF1 script that reaches for a removed API the runner does not provide.
 Usage: uses_removed_api.py layer_norm_cell | slim | mul | tutorial_model
 """
