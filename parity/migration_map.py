@@ -114,16 +114,9 @@ MAPPINGS: list[Mapping] = [
             "mnist_static_rnn, mnist_dynamic_rnn, stacked_lstm"),
 ]
 
-# Removed TF1 names that the legacy-script runner does not provide, and what replaces them.
-REMOVED = {
-    "tf.contrib.rnn.LayerNormBasicLSTMCell": "keras.layers.LSTMCell + keras.layers.LayerNormalization",
-    "tf.contrib.rnn.GRUBlockCell": "keras.layers.GRU",
-    "tf.contrib.cudnn_rnn": "keras.layers.LSTM / keras.layers.GRU (cuDNN is used automatically on GPU)",
-    "tf.contrib.slim": "the tf_slim package",
-    "tf.contrib.learn": "keras (Model.fit / evaluate / predict)",
-    "tf.contrib.eager": "TensorFlow 2 runs eagerly by default",
-    "tf.contrib.seq2seq": "tensorflow_addons.seq2seq (archived) or keras_nlp / keras_hub",
-}
+# Removed TF1 names that the legacy-script runner does not provide, and what replaces them:
+# one table, shared with `parity legacy-run`'s one-line errors.
+from parity.tf1_shim.replacements import REPLACEMENTS as REMOVED  # noqa: E402,F401
 
 
 def annotate(line: str) -> list[Mapping]:
