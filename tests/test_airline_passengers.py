@@ -24,11 +24,19 @@ from parity.pairs import airline_passengers as pairs
 
 needs_torch = pytest.mark.skipif(not torch_ref.torch_available(), reason=torch_ref.TORCH_MISSING)
 
-# --- outcome budget and tolerance (measured; see the report in the commit / README) -----------
-# EPOCHS epochs of 120 windows. Seeds 0-4 at this budget gave forecast RMSE (passengers):
-#   legacy  mean LEG_MEAN, std LEG_STD;  port  mean PORT_MEAN, std PORT_STD
-# The two sides' difference at one seed is then a difference of two independent draws,
-# std sqrt(LEG_STD^2 + PORT_STD^2) = DIFF_STD; the tolerance is about 2.5 of those.
+# --- outcome budget and tolerance (measured, 5 seeds per side) -----------------------------
+# Recursive 12-month forecast RMSE (passengers) at 20 epochs, seeds 0-4:
+#   legacy 84.6 53.5 97.8 86.2 125.5  (mean 89.5, std 26.0)
+#   port   96.1 74.1 101.7 114.7 120.7 (mean 101.5, std 18.2)
+#   torch  57.5 51.9 121.9 55.7 52.8  (mean 67.9, std 30.2);  flat forecast 88.5
+# The recursive forecast is erratic in the budget (seed 0, every 5 epochs, legacy:
+# 132 42 108 85 93 143 166 198; it overshoots upwards as training goes on, 293 at 300
+# epochs), so "beats the flat forecast" on the recursive forecast holds for no short
+# budget and every seed; the outcome test uses the one-step-ahead forecast of the 12 test
+# months (each from the 12 actual months before it), which a trained model beats the flat
+# forecast with and an untrained one does not. The recursive RMSE is checked for parity:
+# one seed's legacy-port difference is a difference of two independent draws, std
+# sqrt(26.0^2 + 18.2^2) = 31.7; the tolerance is 2.5 of those, 80 passengers.
 EPOCHS = 20
 SEED = 0
 RMSE_TOLERANCE = 80.0
@@ -38,6 +46,9 @@ RTOL, ATOL = 1e-6, 1e-5  # outputs of the same weights, legacy vs port (DESIGN.m
 TORCH_RTOL, TORCH_ATOL = 1e-5, 1e-5  # torch sums two biases and orders ops differently
 FORECAST_ATOL = 0.01  # passengers: 12 recursive float32 steps, x ~259 by the inverse scaling
 STEP_ATOL = 1e-6  # one Adam step: updates are ~1e-3 (lr); float32 rounding of m/sqrt(v)
+# torch vs Keras, one step: the eps placement is made equal only up to float32 rounding;
+# where a gradient is ~1e-7 the step depends on eps (2 of 40,000 weights differed by 1.2e-6)
+TORCH_STEP_ATOL = 5e-6
 
 CONFIG = dataclasses.replace(AirlinePassengersConfig(), steps=EPOCHS, seed=SEED)
 
@@ -88,7 +99,12 @@ def port():
     return port
 
 
-def _assert_result(result, data, flat_rmse):
+def _one_step_rmse(predict, weights, test_windows, data):
+    scaled = np.asarray(predict(weights, test_windows, CONFIG)).reshape(-1, 1)
+    return legacy.forecast_errors(data.scaler.inverse_transform(scaled).ravel(), data.test)[0]
+
+
+def _assert_result(result, predict, test_windows, data, flat_rmse):
     forecast = np.asarray(result.extras["forecast"])
     assert forecast.shape == (CONFIG.test_months,) and np.all(np.isfinite(forecast))
     rmse, mape = legacy.forecast_errors(forecast, data.test)
@@ -96,24 +112,35 @@ def _assert_result(result, data, flat_rmse):
     assert result.value == pytest.approx(rmse) and result.extras["mape"] == pytest.approx(mape)
     assert len(result.loss_history) == EPOCHS
     assert result.loss_history[-1][1] < result.loss_history[0][1]  # it learned
-    assert result.value < flat_rmse, f"{result.impl} RMSE {result.value:.1f} >= flat {flat_rmse:.1f}"
+    one_step = _one_step_rmse(predict, result.weights, test_windows, data)
+    assert one_step < flat_rmse, f"{result.impl} one-step RMSE {one_step:.1f} >= flat {flat_rmse:.1f}"
 
 
 # ============================================================================ outcome
 @pytest.mark.legacy
-def test_legacy_beats_flat_forecast(legacy_run, data, flat_rmse):
-    _assert_result(legacy_run[0], data, flat_rmse)
+def test_legacy_beats_flat_forecast(legacy_run, test_windows, data, flat_rmse):
+    _assert_result(legacy_run[0], legacy.predict, test_windows, data, flat_rmse)
 
 
 @pytest.mark.port
-def test_port_beats_flat_forecast(port_run, data, flat_rmse):
-    _assert_result(port_run, data, flat_rmse)
+def test_port_beats_flat_forecast(port_run, port, test_windows, data, flat_rmse):
+    _assert_result(port_run, port.predict, test_windows, data, flat_rmse)
 
 
 @pytest.mark.torch
 @needs_torch
-def test_torch_beats_flat_forecast(torch_run, data, flat_rmse):
-    _assert_result(torch_run, data, flat_rmse)
+def test_torch_beats_flat_forecast(torch_run, test_windows, data, flat_rmse):
+    _assert_result(torch_run, torch_ref.predict, test_windows, data, flat_rmse)
+
+
+def test_untrained_model_does_not_beat_flat(port, test_windows, data, flat_rmse):
+    """The outcome criterion can fail: Keras's initial weights do not pass it."""
+    import keras
+
+    keras.utils.set_random_seed(SEED)
+    model = port.build_model(CONFIG)
+    weights = {v.path: v.numpy() for v in model.weights}
+    assert _one_step_rmse(port.predict, weights, test_windows, data) > flat_rmse
 
 
 @pytest.mark.legacy
@@ -273,10 +300,11 @@ def test_one_adam_step_torch_equals_port(legacy_run, port, data):
             # PyTorch's two biases (bias_ih, bias_hh) get the same gradient and each takes
             # its own Adam step: the summed bias moves twice as far as Keras's one bias
             np.testing.assert_allclose(
-                new_torch[name] - weights[name], 2 * (value - weights[name]), rtol=0, atol=2 * STEP_ATOL
+                new_torch[name] - weights[name], 2 * (value - weights[name]), rtol=0,
+                atol=2 * TORCH_STEP_ATOL,
             )
         else:
-            np.testing.assert_allclose(new_torch[name], value, rtol=0, atol=STEP_ATOL, err_msg=name)
+            np.testing.assert_allclose(new_torch[name], value, rtol=0, atol=TORCH_STEP_ATOL, err_msg=name)
 
 
 def test_torch_missing_is_a_clear_install_hint(monkeypatch):
