@@ -15,12 +15,16 @@ What changed in the migration:
   epochs are chosen so that the number of gradient steps equals ``config.steps``.
 - Keras's ``LSTMCell`` keeps the forget bias in its stored bias (``unit_forget_bias``)
   where TF1 adds 1.0 at run time; ``parity/pairs/mnist_static_rnn.py`` maps the weights.
+- ``train(checkpoint_path=...)`` writes Keras weights (``*.weights.h5``) where the legacy
+  side writes a ``tf.train.Saver`` checkpoint; ``parity convert`` turns one into the other.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -78,6 +82,8 @@ def compile_model(model: keras.Model, config: MnistStaticRNNConfig) -> keras.Mod
 # --- Training loop and evaluation ------------------------------------------------------------
 def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: bool = True,
           checkpoint_path=None) -> RunResult:
+    if checkpoint_path is not None and not str(checkpoint_path).endswith(".weights.h5"):
+        raise ValueError(f"checkpoint_path must end in .weights.h5 (Keras weights), got '{checkpoint_path}'")
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_test, y_test) = load_mnist(config)
     model = compile_model(build_model(config), config)
@@ -101,12 +107,25 @@ def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: boo
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=config.batch_size, verbose=0)
     if verbose:
         print("Testing Accuracy:", test_accuracy)
+    if checkpoint_path is not None:
+        save_weights(model, checkpoint_path)
     return RunResult(
         example=EXAMPLE, impl="port", metric="test_accuracy", value=float(test_accuracy),
         higher_is_better=True, steps=int(model.optimizer.iterations.numpy()), seconds=seconds,
         loss_history=[(int(s), float(v)) for s, v in loss_history], weights=get_weights(model),
         extras={"data": mnist_data.describe_source(config.data_dir)},
     )
+
+
+def save_weights(model: keras.Model, path) -> None:
+    """``model.save_weights`` to ``path`` under a temporary name, then renamed."""
+    path = Path(path)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # keeps the .weights.h5 suffix
+    try:
+        model.save_weights(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def predict(weights: dict, inputs, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> np.ndarray:

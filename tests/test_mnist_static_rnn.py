@@ -51,8 +51,11 @@ def legacy_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def port_run():
-    return port.train(CONFIG, verbose=False)
+def port_run(tmp_path_factory):
+    weights_file = tmp_path_factory.mktemp("port_weights") / "model.weights.h5"
+    result = port.train(CONFIG, verbose=False, checkpoint_path=weights_file)
+    result.extras["weights_file"] = weights_file
+    return result
 
 
 def accuracy(logits, labels) -> float:
@@ -106,6 +109,18 @@ def test_legacy_checkpoint(legacy_run):
     assert set(saved) == set(result.weights)
     for name, value in result.weights.items():
         np.testing.assert_array_equal(saved[name], value)
+
+
+@pytest.mark.port
+def test_port_saves_keras_weights(port_run):
+    weights_file = port_run.extras["weights_file"]
+    assert [p.name for p in weights_file.parent.iterdir()] == ["model.weights.h5"]  # no temporary
+    model = port.build_model(CONFIG)
+    model.load_weights(str(weights_file))
+    for v in model.weights:
+        np.testing.assert_array_equal(v.numpy(), port_run.weights[v.path])
+    with pytest.raises(ValueError, match=r"must end in \.weights\.h5"):
+        port.train(CONFIG, verbose=False, checkpoint_path=weights_file.with_suffix(".ckpt"))
 
 
 # --- numerical equivalence -------------------------------------------------------------------
