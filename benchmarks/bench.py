@@ -201,6 +201,8 @@ def worker(args) -> dict:
                    ms_per_step=1e3 * (w2 - w1) / steps, cpu_ms_per_step=1e3 * (c2 - c1) / steps,
                    loop_ms_per_step=1e3 * (r2.seconds - r1.seconds) / steps,
                    wall=[w1, w2], cpu=[c1, c2], values=[r1.value, r2.value])
+        # a difference at or below zero: the budgets are too small for this machine's noise
+        out["unreliable"] = not (w2 > w1 and c2 > c1)
     elif args.what == "ladder":
         rungs = []
         for budget in [int(b) for b in args.budgets.split(",")]:
@@ -276,13 +278,16 @@ def machine_info(devices: dict) -> dict:
     except (OSError, StopIteration):
         pass
     gpu = bool(devices.get("tf_gpus")) or bool(devices.get("torch_cuda"))
+    accelerator = ("GPU present: TensorFlow places ops on it by default" if gpu
+                   else "no GPU found (CPU-only machine): everything below ran on the CPU")
+    if devices.get("skipped"):
+        accelerator = "not checked (--no-device-check)"
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
         "load_average_at_start": os.getloadavg(),
         "devices": devices,
-        "accelerator": "GPU present: TensorFlow places ops on it by default" if gpu
-        else "no GPU found (CPU-only machine): everything below ran on the CPU",
+        "accelerator": accelerator,
         "versions": library_versions("torch"),
     }
 
@@ -304,6 +309,8 @@ def summarize(step_runs: list) -> dict:
             table[run["example"]][run["impl"]].setdefault("errors", []).append(run["error"])
             continue
         entry = table.setdefault(run["example"], {}).setdefault(run["impl"], {})
+        if run.get("unreliable"):
+            entry["unreliable_reps"] = entry.get("unreliable_reps", 0) + 1
         for key in ("ms_per_step", "cpu_ms_per_step", "loop_ms_per_step"):
             entry.setdefault(f"_{key}", []).append(run[key])
         entry["threads"] = run.get("threads")
@@ -441,7 +448,9 @@ def main(argv=None) -> int:
                         help="multiply the per-step budgets n1/n2 (e.g. 0.1 for a smoke run)")
     parser.add_argument("--no-ladder", action="store_true", help="skip the time-to-target ladder")
     parser.add_argument("--ladder-max", type=int, default=None,
-                        help="cap on the ladder's rungs (units); default: the plan's ladder")
+                        help="cap on the ladder: rungs up to this multiple of its first budget")
+    parser.add_argument("--no-device-check", action="store_true",
+                        help="skip the GPU detection (it imports TensorFlow and PyTorch)")
     parser.add_argument("--full", action="store_true", help="also train at the article budgets")
     parser.add_argument("--out", default=RESULTS, help="output folder")
     parser.add_argument("--name", default=None, help="output file stem (default: quick or full)")
@@ -466,7 +475,7 @@ def main(argv=None) -> int:
         if args.impls:
             impls = {i: m for i, m in impls.items() if i in args.impls}
         plan_impls[e] = list(impls)
-    devices = detect_devices()
+    devices = {"skipped": True} if args.no_device_check else detect_devices()
     report = {"mode": "full" if args.full else "quick", "reps": args.reps,
               "machine": machine_info(devices), "threads_note": THREADS_NOTE,
               "plans": {e: dataclasses.asdict(PLANS[e]) for e in examples},
@@ -491,7 +500,8 @@ def main(argv=None) -> int:
 
     if not args.no_ladder:
         for e in examples:
-            budgets = [b for b in PLANS[e].ladder if args.ladder_max is None or b <= args.ladder_max]
+            ladder = PLANS[e].ladder
+            budgets = [b for b in ladder if args.ladder_max is None or b <= args.ladder_max * ladder[0]]
             for impl in plan_impls[e]:
                 if impl in ("torch_1t", "torch_mt"):
                     continue  # same numbers as "torch", only the threads differ
