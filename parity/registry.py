@@ -100,7 +100,7 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="issue 4: each pair within 3 points on the sample's test split",
             modules=_both("mnist_static_rnn"),
-            budgets={"quick": 300, "default": 1500},
+            budgets={"quick": 300, "default": 1000},
         ),
         Example(
             id="mnist_dynamic_rnn",
@@ -126,7 +126,7 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="issue 4: each pair within 3 points on the sample's test split",
             modules=_both("stacked_lstm"),
-            budgets={"quick": 300, "default": 1200},
+            budgets={"quick": 300, "default": 600},
         ),
         Example(
             id="series_predictor",
