@@ -92,8 +92,11 @@ def aligned_sections(example) -> list[tuple[str, list[str], list[str]]]:
     return out
 
 
-def annotations(legacy_lines: list[str], port_lines: list[str]) -> list[migration_map.Mapping]:
-    """The mappings used by legacy lines that the port changed."""
+def annotations(legacy_lines: list[str], port_lines: list[str],
+                section: str = "") -> list[migration_map.Mapping]:
+    """The mappings used by legacy code lines that the port changed (docstrings aside)."""
+    if section == "docstring":
+        return []
     changed = set(legacy_lines) - set(port_lines)
     seen, out = set(), []
     for line in legacy_lines:
@@ -119,7 +122,7 @@ def text_diff(example) -> str:
             if line.startswith(("---", "+++")):
                 continue
             out.append(line)
-        for m in annotations(left, right):
+        for m in annotations(left, right, name):
             out.append(f"  >> {m.tf1}  ->  {m.keras}")
             out.append(f"     gotcha: {m.gotcha}")
     return "\n".join(out)
@@ -149,7 +152,7 @@ def html_fragment(example) -> str:
             continue
         table = differ.make_table(left, right, "legacy_graph", "eager_port")
         parts.append(table.replace('nowrap="nowrap"', ""))
-        for m in annotations(left, right):
+        for m in annotations(left, right, name):
             parts.append(
                 f"<div class='note'><b>{html.escape(m.tf1)}</b> &rarr; <code>{html.escape(m.keras)}</code>"
                 f"<br>{html.escape(m.gotcha)}</div>"
