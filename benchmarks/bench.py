@@ -495,8 +495,8 @@ def main(argv=None) -> int:
                 report["step_runs"].append(run)
                 msg = run.get("error") or f"{run['ms_per_step']:.3f} ms/step"
                 print(f"[rep {rep}] {e} {impl}: {msg}", flush=True)
-        report["step_table"] = summarize(report["step_runs"])
-        save(report, args.out, name)
+                report["step_table"] = summarize(report["step_runs"])
+                save(report, args.out, name)  # after every measurement: a cut-short run keeps its data
 
     if not args.no_ladder:
         for e in examples:
