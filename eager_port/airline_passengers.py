@@ -19,6 +19,7 @@ import numpy as np
 
 from datasets import airline
 from parity.configs import AirlinePassengersConfig
+from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
 
 EXAMPLE = "airline_passengers"
@@ -108,12 +109,24 @@ class _ArticleLog(keras.callbacks.Callback):
             print(f"epoch:{epoch:3} loss:{self._last_loss():10.8f}")
 
 
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None) -> RunResult:
-    """Train as the article did (epochs x windows in order, batch 1), forecast, score."""
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
+          initial_weights: dict | None = None) -> RunResult:
+    """Train as the article did (epochs x windows in order, batch 1), forecast, score.
+
+    The model starts from ``initial_weights`` (Keras paths) when given, else from
+    ``config.init`` (``"framework"``: Keras's own initialisers; ``"torch"``: PyTorch's default
+    init drawn with the seed, the same on every side; see ``parity.pairs.airline_passengers``).
+    """
     _check_config(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
     model = build_model(config, steps_per_execution=len(data.x))
+    if initial_weights is None:
+        initial_weights = pairs.initial_weights(config, "port")
+    if initial_weights is not None:
+        _set_weights(model, initial_weights)
+    init_name = "framework" if initial_weights is None else (
+        config.init if config.init != "framework" else "given")
     callbacks = [_ArticleLog(config.log_every, data.x[-1:], data.y[-1:])] if verbose else []
     started = time.perf_counter()
     history = model.fit(
@@ -135,7 +148,8 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
         higher_is_better=False, steps=config.steps, seconds=seconds,
         loss_history=[(i + 1, float(v)) for i, v in enumerate(losses)],
         weights=_weights(model),
-        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x)},
+        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x),
+                "init": init_name},
     )
 
 
@@ -157,6 +171,8 @@ def _check_config(config: Config) -> None:
             f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
             f"and steps >= 0 (got {config})"
         )
+    if config.init not in pairs.INITS:
+        raise ValueError(f"AirlinePassengersConfig.init must be one of {pairs.INITS}, got {config.init!r}")
 
 
 # ----------------------------------------------------------------------------- parity hooks

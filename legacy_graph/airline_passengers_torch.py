@@ -144,8 +144,16 @@ def _windows(data):
 
 
 # ----------------------------------------------------------------------------- training
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None) -> RunResult:
-    """Run the article's program (epochs x windows in order, batch 1), forecast, score."""
+def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
+          initial_weights: dict | None = None) -> RunResult:
+    """Run the article's program (epochs x windows in order, batch 1), forecast, score.
+
+    The model starts from ``initial_weights`` (``state_dict`` names) when given, else from
+    ``config.init`` (``"framework"``: the module's own init under ``torch.manual_seed``;
+    ``"torch"``: the same distributions drawn with NumPy, shared with legacy and port).
+    """
+    from parity.pairs import airline_passengers as pairs
+
     _check_config(config)
     torch = _torch()
     torch.set_num_threads(1)
@@ -153,12 +161,18 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
     np.random.seed(config.seed)
     data = load_data(config)
     train_inout_seq = _windows(data)
+    if initial_weights is None:
+        initial_weights = pairs.initial_weights(config, "torch")
+    init_name = "framework" if initial_weights is None else (
+        config.init if config.init != "framework" else "given")
 
     model = build_model(config)
+    if initial_weights is not None:
+        _set_weights(model, initial_weights)
     loss_function = torch.nn.MSELoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     model.train()
-    history = []
+    history, first_epoch = [], []
     started = time.perf_counter()
     for i in range(config.steps):
         total = 0.0
@@ -170,6 +184,8 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
             single_loss.backward()
             optimizer.step()
             total += single_loss.item()
+            if i == 0:
+                first_epoch.append(single_loss.item())
         history.append((i + 1, total / len(train_inout_seq)))
         if verbose and i % config.log_every == 1:
             print(f"epoch:{i:3} loss:{single_loss.item():10.8f}")
@@ -193,7 +209,8 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
         higher_is_better=False, steps=config.steps, seconds=seconds,
         loss_history=history, weights=_weights(model),
         versions=library_versions("torch"),
-        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(train_inout_seq)},
+        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(train_inout_seq),
+                "first_epoch_losses": first_epoch, "init": init_name},
     )
 
 
@@ -203,6 +220,10 @@ def _check_config(config: Config) -> None:
             f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
             f"and steps >= 0 (got {config})"
         )
+    from parity.pairs.airline_passengers import INITS
+
+    if config.init not in INITS:
+        raise ValueError(f"AirlinePassengersConfig.init must be one of {INITS}, got {config.init!r}")
 
 
 # ----------------------------------------------------------------------------- parity hooks
@@ -250,6 +271,65 @@ def train_step(weights: dict, batch, config: Config = Config(), *, eps: float = 
     loss.backward()
     optimizer.step()
     return _weights(model)
+
+
+def train_windows(weights: dict, x, y, config: Config = Config(), *, epochs: int = 1,
+                  one_bias: bool = False, tf_adam: bool = False) -> tuple[dict, np.ndarray]:
+    """The article's loop (batch 1, windows in order, fresh Adam) from ``weights``; a diagnostic.
+
+    Returns the final weights and every step's loss. The two switches remove the two ways
+    the article's PyTorch training differs from TF1's and Keras's from the same weights:
+
+    - ``one_bias``: fold ``bias_hh`` into ``bias_ih`` and freeze it. PyTorch's two biases get
+      the same gradient and each its own Adam step, so the summed bias learns twice as
+      fast as the one bias of TF1 and Keras;
+    - ``tf_adam``: Adam as TF1/Keras write it (epsilon added to the un-corrected
+      ``sqrt(v)``, the learning rate corrected) instead of ``torch.optim.Adam`` (epsilon
+      added to the bias-corrected ``sqrt(v_hat)``).
+
+    With both on, the per-step losses follow the legacy program's (measured: 1.7e-6 over
+    the first epoch from the same weights); ``tests/test_airline_passengers.py`` checks it.
+    """
+    torch = _torch()
+    torch.set_num_threads(1)
+    x = _check_inputs(x, config)
+    y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
+    if len(x) != len(y) or epochs < 0:
+        raise ValueError(f"x and y must hold the same number of windows ({len(x)} vs {len(y)}), epochs >= 0")
+    model = build_model(config)
+    _set_weights(model, weights)
+    lstm = model.lstm
+    if one_bias:
+        with torch.no_grad():
+            lstm.bias_ih_l0 += lstm.bias_hh_l0
+            lstm.bias_hh_l0.zero_()
+        lstm.bias_hh_l0.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    beta1, beta2, eps, lr = 0.9, 0.999, 1e-8, config.learning_rate
+    optimizer = None if tf_adam else torch.optim.Adam(params, lr=lr)
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+    loss_function = torch.nn.MSELoss()
+    model.train()
+    losses, t = [], 0
+    for _ in range(epochs):
+        for seq, label in zip(x[..., 0], y):
+            for p in params:
+                p.grad = None
+            model.reset_state()
+            loss = loss_function(model(torch.from_numpy(np.ascontiguousarray(seq))), torch.from_numpy(label))
+            loss.backward()
+            if optimizer is not None:
+                optimizer.step()
+            else:
+                t += 1
+                lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                with torch.no_grad():
+                    for p, (m, v) in zip(params, moments):
+                        m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                        v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                        p.sub_(lr_t * m / (v.sqrt() + eps))
+            losses.append(loss.item())
+    return _weights(model), np.asarray(losses)
 
 
 def _check_inputs(inputs, config: Config) -> np.ndarray:

@@ -99,3 +99,7 @@ class AirlinePassengersConfig:
     steps: int = 300  # epochs over the 120 windows, batch of one
     log_every: int = 25
     seed: int = 0
+    # initial weights: "framework" = each framework's own default initialisers (the
+    # faithful choice); "torch" = PyTorch's default init drawn once with the seed and
+    # transplanted to every implementation (parity/pairs/airline_passengers.py)
+    init: str = "framework"

@@ -9,7 +9,9 @@ Files are written under a temporary name, then renamed.
 
 ``python -m parity.plots_airline --epochs 300 --out docs/airline_forecast.png`` trains the
 implementations available here at that budget, prints RMSE and MAPE of each, and writes
-the figure (``--json`` also writes the numbers).
+the figure (``--json`` also writes the numbers); ``--init torch`` starts every
+implementation from the same weights (PyTorch's default init drawn with the seed, see
+``AirlinePassengersConfig.init``) instead of each framework's own.
 """
 
 from __future__ import annotations
@@ -125,6 +127,8 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=AirlinePassengersConfig().steps)
     parser.add_argument("--seed", type=int, default=AirlinePassengersConfig().seed)
     parser.add_argument("--impls", default="legacy,port,torch")
+    parser.add_argument("--init", default=AirlinePassengersConfig().init, choices=("framework", "torch"),
+                        help="framework: each side's own initialisers; torch: one shared draw")
     parser.add_argument("--out", default="docs/airline_forecast.png")
     parser.add_argument("--json", default=None, help="also write the numbers here")
     args = parser.parse_args(argv)
@@ -139,7 +143,7 @@ def main(argv=None) -> int:
     unknown = [i for i in impls if i not in modules]
     if unknown:
         parser.error(f"unknown implementation(s) {unknown}; choose from {list(modules)}")
-    config = dataclasses.replace(AirlinePassengersConfig(), steps=args.epochs, seed=args.seed)
+    config = dataclasses.replace(AirlinePassengersConfig(), steps=args.epochs, seed=args.seed, init=args.init)
     forecasts, numbers = {}, {}
     for impl in impls:
         if impl == "torch" and not airline_passengers_torch.torch_available():
@@ -149,7 +153,7 @@ def main(argv=None) -> int:
         forecasts[impl] = result.extras["forecast"]
         numbers[impl] = {
             "forecast_rmse": result.value, "mape": result.extras["mape"],
-            "seconds": result.seconds, "epochs": args.epochs, "seed": args.seed,
+            "seconds": result.seconds, "epochs": args.epochs, "seed": args.seed, "init": args.init,
             "forecast": np.asarray(result.extras["forecast"]).tolist(),
         }
         print(f"{impl:6s} RMSE {result.value:7.2f}  MAPE {result.extras['mape']:6.2f}%  "
@@ -158,6 +162,8 @@ def main(argv=None) -> int:
 
     data = airline.prepare(config.window, config.test_months)
     title = f"Airline passengers: 12-month forecast after {args.epochs} epochs (seed {args.seed})"
+    if args.init != "framework":
+        title += f", shared {args.init} init"
     print("wrote", plot_forecast_panels(data.series, forecasts, args.out, title=title))
     if args.json:
         tmp = f"{args.json}.tmp"

@@ -50,6 +50,13 @@ STEP_ATOL = 1e-6  # one Adam step: updates are ~1e-3 (lr); float32 rounding of m
 # where a gradient is ~1e-7 the step depends on eps (2 of 40,000 weights differed by 1.2e-6)
 TORCH_STEP_ATOL = 5e-6
 
+# --- training from identical initial weights (config.init="torch"), one epoch, seed 0 ------
+# measured: legacy vs port epoch loss 2.3e-7 apart (0.108593), weights after 120 steps
+# within 3.1e-6; legacy vs the article's torch loop: per-step losses 0.10 apart (the two
+# PyTorch biases each take an Adam step); with one bias: 3.2e-4 (eps placement); with one
+# bias and TF1's Adam: 1.7e-6. The tolerance sits between the last two.
+SAME_PATH_ATOL = 1e-5
+
 CONFIG = dataclasses.replace(AirlinePassengersConfig(), steps=EPOCHS, seed=SEED)
 
 
@@ -313,6 +320,72 @@ def test_torch_missing_is_a_clear_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # as if not installed
     with pytest.raises(ImportError, match=r"pip install '\.\[torch\]'"):
         torch_ref.train(dataclasses.replace(CONFIG, steps=1), verbose=False)
+
+
+# ============================================================================ initialisation
+@pytest.fixture(scope="module")
+def shared_init_runs(port):
+    """One epoch of legacy and port, both from PyTorch's default init drawn with the seed."""
+    config = dataclasses.replace(CONFIG, steps=1, init="torch")
+    return config, legacy.train(config, verbose=False), port.train(config, verbose=False)
+
+
+def test_init_option_gives_every_side_the_same_function(port, test_windows):
+    config = dataclasses.replace(CONFIG, init="torch")
+    assert pairs.initial_weights(CONFIG, "legacy") is None  # "framework": each its own
+    drawn = pairs.torch_init(config)
+    bound = 1 / np.sqrt(CONFIG.hidden_size)
+    for name, value in drawn.items():  # PyTorch's U(-1/sqrt(h), 1/sqrt(h)), not Glorot/zeros
+        assert value.shape == pairs.torch_shapes(CONFIG)[name]
+        assert np.abs(value).max() <= bound and (value.size < 10 or np.abs(value).max() > 0.9 * bound)
+    np.testing.assert_array_equal(pairs.torch_init(config)["lstm.weight_hh_l0"], drawn["lstm.weight_hh_l0"])
+    other = pairs.torch_init(dataclasses.replace(config, seed=SEED + 1))["lstm.weight_hh_l0"]
+    assert not np.array_equal(other, drawn["lstm.weight_hh_l0"])
+    out_legacy = legacy.predict(pairs.initial_weights(config, "legacy"), test_windows, config)
+    out_port = port.predict(pairs.initial_weights(config, "port"), test_windows, config)
+    np.testing.assert_allclose(out_port, out_legacy, rtol=RTOL, atol=ATOL)
+    if torch_ref.torch_available():
+        out_torch = torch_ref.predict(pairs.initial_weights(config, "torch"), test_windows, config)
+        np.testing.assert_allclose(out_torch, out_legacy, rtol=TORCH_RTOL, atol=TORCH_ATOL)
+    with pytest.raises(ValueError, match="init must be one of"):
+        legacy.train(dataclasses.replace(CONFIG, init="glorot"), verbose=False)
+    with pytest.raises(ValueError, match="init must be one of"):
+        port.train(dataclasses.replace(CONFIG, init="glorot"), verbose=False)
+
+
+@pytest.mark.legacy
+@pytest.mark.port
+def test_identical_init_legacy_and_port_train_the_same(shared_init_runs):
+    """From the same weights the TF1 and Keras programs take the same training path."""
+    config, run_legacy, run_port = shared_init_runs
+    assert run_legacy.extras["init"] == run_port.extras["init"] == "torch"
+    assert run_legacy.loss_history[0][1] == pytest.approx(run_port.loss_history[0][1], rel=1e-5)
+    start = pairs.initial_weights(config, "port")
+    moved = pairs.legacy_to_port(run_legacy.weights, config)
+    for name, value in run_port.weights.items():
+        assert np.abs(value - start[name]).max() > 1e-3, f"{name} did not train"
+        np.testing.assert_allclose(value, moved[name], rtol=0, atol=2 * SAME_PATH_ATOL, err_msg=name)
+
+
+@pytest.mark.torch
+@pytest.mark.legacy
+@needs_torch
+def test_identical_init_torch_differs_by_its_two_biases_and_adam_eps(shared_init_runs, data):
+    """From the same weights PyTorch's path leaves TF1's at once; removing its second bias
+    and using TF1's epsilon placement puts it back on TF1's path, step for step."""
+    config, run_legacy, _ = shared_init_runs
+    expected = np.asarray(run_legacy.extras["first_epoch_losses"])
+    assert expected.shape == (len(data.x),)
+    start = pairs.initial_weights(config, "torch")
+    article = torch_ref.train(config, verbose=False)  # the article's loop, init="torch"
+    _, diag = torch_ref.train_windows(start, data.x, data.y, config)
+    np.testing.assert_allclose(diag, article.extras["first_epoch_losses"], rtol=0, atol=1e-6)
+    assert article.extras["first_epoch_losses"][0] == pytest.approx(expected[0], abs=SAME_PATH_ATOL)
+    assert np.abs(diag - expected).max() > 1e-2  # two biases: a different path
+    _, one_bias = torch_ref.train_windows(start, data.x, data.y, config, one_bias=True)
+    assert np.abs(one_bias - expected).max() > 2 * SAME_PATH_ATOL  # eps placement still shows
+    _, same = torch_ref.train_windows(start, data.x, data.y, config, one_bias=True, tf_adam=True)
+    np.testing.assert_allclose(same, expected, rtol=0, atol=SAME_PATH_ATOL)
 
 
 # ============================================================================ plots

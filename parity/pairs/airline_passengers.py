@@ -14,6 +14,13 @@ Names on each side (``hidden = config.hidden_size``):
 
 PyTorch's two biases are summed into Keras's one; the way back puts it all in
 ``bias_ih_l0`` and zeros in ``bias_hh_l0`` (the same function, not the same split).
+
+Initial weights (``config.init``): ``"framework"`` lets each implementation draw its own
+framework's default (TF1: Glorot-uniform joint kernel, zero bias, ``forget_bias=1.0`` at
+run time; Keras: Glorot-uniform kernel, orthogonal recurrent kernel, forget bias 1;
+PyTorch: uniform +-1/sqrt(hidden) everywhere, no forget bias); ``"torch"`` draws
+PyTorch's default distributions once, with NumPy and the seed (:func:`torch_init`), and
+:func:`initial_weights` hands every implementation the same starting function.
 NumPy only: no TensorFlow or torch import.
 """
 
@@ -71,6 +78,41 @@ def torch_shapes(config: Config = Config()) -> dict:
         "linear.weight": (1, h),
         "linear.bias": (1,),
     }
+
+
+INITS = ("framework", "torch")
+
+
+def torch_init(config: Config = Config()) -> dict:
+    """PyTorch's default initialisation of the article's model, drawn with NumPy.
+
+    ``nn.LSTM`` draws every weight and both biases from U(-1/sqrt(h), 1/sqrt(h)); ``nn.Linear``
+    (kaiming_uniform with a=sqrt(5)) draws weight and bias from U(-1/sqrt(fan_in), ..),
+    fan_in = h. The same distributions as ``torch.manual_seed(seed)`` + the module, not the
+    same numbers: drawn by ``np.random.RandomState(config.seed)`` so that TensorFlow-only
+    installs get them too. Returned in the torch layout (:func:`torch_shapes`).
+    """
+    rng = np.random.RandomState(config.seed)
+    bound = 1.0 / np.sqrt(config.hidden_size)
+    return _f32({name: rng.uniform(-bound, bound, size=shape)
+                 for name, shape in torch_shapes(config).items()})
+
+
+def initial_weights(config: Config, impl: str) -> dict | None:
+    """The weights ``impl`` ("legacy", "port", "torch") starts from under ``config.init``.
+
+    ``None`` for ``"framework"`` (each side's own initialisers); for ``"torch"``,
+    :func:`torch_init` in ``impl``'s layout (the same function on every side).
+    """
+    if config.init not in INITS:
+        raise ValueError(f"AirlinePassengersConfig.init must be one of {INITS}, got {config.init!r}")
+    if config.init == "framework":
+        return None
+    weights = torch_init(config)
+    convert = {"torch": lambda w, c: w, "port": torch_to_port, "legacy": torch_to_legacy}
+    if impl not in convert:
+        raise ValueError(f"impl must be one of {tuple(convert)}, got {impl!r}")
+    return convert[impl](weights, config)
 
 
 def check_legacy_weights(weights: dict, expected: dict) -> None:
