@@ -73,12 +73,19 @@ def test_graph_mode_does_not_leak_into_the_process():
     assert tf.executing_eagerly()
 
 
-def test_set_seed_seeds_numpy_and_keras3():
+def test_set_seed_seeds_numpy_and_keras3_layers():
     import keras
 
-    runtime.set_seed(3)
-    a = (np.random.rand(3), keras.random.uniform((3,)).numpy())
-    runtime.set_seed(3)
-    b = (np.random.rand(3), keras.random.uniform((3,)).numpy())
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])
+    def draw():
+        runtime.set_seed(3)
+        layer = keras.layers.Dense(5)
+        layer.build((None, 4))
+        return np.random.rand(3), layer.kernel.numpy()
+
+    (n1, k1), (n2, k2) = draw(), draw()
+    np.testing.assert_array_equal(n1, n2)
+    np.testing.assert_array_equal(k1, k2)
+    runtime.set_seed(4)
+    layer = keras.layers.Dense(5)
+    layer.build((None, 4))
+    assert not np.allclose(layer.kernel.numpy(), k1)
