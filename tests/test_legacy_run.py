@@ -112,6 +112,18 @@ def test_bidirectional_and_stacked_bidirectional_rnn(run):
         assert accuracy > 0.5  # measured 0.76 and 0.79 at 120 steps
 
 
+def test_ptb_style_lm_with_flags_gfile_rnn_decoder_and_seq2seq_loss(run, tmp_path):
+    done = run("ptb_style_lm.py", f"--data_path={tmp_path / 'data'}", "--num_steps_train=40")
+    assert done.returncode == 0, done.stderr
+    assert "variables 5" in done.stdout  # the greedy rollout reused the decoder's variables
+    assert "rollout outputs 6" in done.stdout
+    perplexities = floats(r"perplexity: ([\d.]+)", done.stdout)
+    assert len(perplexities) == 5
+    # 12 words: chance is 12; measured 12.6 -> 1.8 at 40 steps
+    assert perplexities[0] > 8 and perplexities[-1] < 0.3 * perplexities[0]
+    assert (tmp_path / "data" / "corpus.txt").is_file()  # written through tf.gfile
+
+
 # ------------------------------------------------------------------- how scripts run
 def test_script_runs_as_main_with_its_argv_dir_and_exit_code(run, tmp_path):
     done = run("report_environment.py", "a", "--b", "3")
@@ -136,6 +148,8 @@ def test_script_runs_as_main_with_its_argv_dir_and_exit_code(run, tmp_path):
             "keras.layers.LayerNormalization",
         ),
         ("slim", "tf.contrib.slim", "tf_slim"),
+        ("models_rnn", "tf.models.rnn", "tf.nn.static_rnn"),
+        ("ops_rnn", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn"),
     ],
 )
 def test_removed_api_fails_with_one_line(run, which, name, replacement):
@@ -255,4 +269,52 @@ def test_contrib_helpers_compute_what_contrib_did():
     assert dense_v.shape == (4, 3) and np.all(dense_v >= 0)  # relu by default, as contrib
     assert "rnn/output_projection_wrapper/kernel:0" in names
     assert any(n.startswith("stack_bidirectional_rnn/cell_1/") for n in names)
+    assert_clean_process()
+
+
+def test_seq2seq_sequence_loss_and_rnn_decoder_compute_what_contrib_did():
+    rng = np.random.RandomState(1)
+    logits_np = rng.randn(3, 4, 5).astype(np.float32)  # [batch 3, 4 steps, 5 classes]
+    targets_np = rng.randint(0, 5, size=(3, 4))
+    weights_np = (rng.rand(3, 4) > 0.3).astype(np.float32)
+    inputs_np = rng.randn(3, 2).astype(np.float32)  # 3 decoder steps of [batch 3, 2]
+    with legacy_run.tf1_compat() as tf:
+        with tf.Graph().as_default(), tf.Session() as sess:
+            tf.set_random_seed(0)
+            args = (tf.constant(logits_np), tf.constant(targets_np), tf.constant(weights_np))
+            losses = [
+                tf.contrib.seq2seq.sequence_loss(*args),
+                tf.contrib.seq2seq.sequence_loss(*args, average_across_timesteps=False),
+                tf.contrib.seq2seq.sequence_loss(*args, average_across_batch=False),
+                tf.contrib.seq2seq.sequence_loss(
+                    *args,
+                    average_across_timesteps=False,
+                    average_across_batch=False,
+                    sum_over_timesteps=True,
+                    sum_over_batch=True,
+                ),
+            ]
+            cell = tf.contrib.rnn.BasicRNNCell(2)
+            steps = [tf.constant(inputs_np)] * 3
+            outputs, state = tf.contrib.legacy_seq2seq.rnn_decoder(
+                steps, tf.zeros([3, 2]), cell, loop_function=lambda prev, i: prev * 0.5
+            )
+            sess.run(tf.global_variables_initializer())
+            (kernel, bias) = sess.run(cell.weights)
+            values, outs = sess.run([losses, outputs])
+            n_variables = len(tf.trainable_variables())
+    log_softmax = logits_np - np.log(np.exp(logits_np).sum(-1, keepdims=True))
+    crossent = -np.take_along_axis(log_softmax, targets_np[..., None], -1)[..., 0] * weights_np
+    np.testing.assert_allclose(values[0], crossent.sum() / weights_np.sum(), rtol=1e-5)
+    np.testing.assert_allclose(values[1], crossent.sum(0) / weights_np.sum(0), rtol=1e-5)
+    np.testing.assert_allclose(values[2], crossent.sum(1) / weights_np.sum(1), rtol=1e-5)
+    np.testing.assert_allclose(values[3], crossent.sum() / np.count_nonzero(weights_np), rtol=1e-5)
+    # rnn_decoder: step 0 reads the input, later steps loop_function(previous output)
+    h, feed, expected = np.zeros((3, 2), np.float32), inputs_np, []
+    for _ in range(3):
+        h = np.tanh(np.concatenate([feed, h], 1) @ kernel + bias)
+        expected.append(h)
+        feed = h * 0.5
+    np.testing.assert_allclose(np.stack(outs), np.stack(expected), rtol=1e-5, atol=1e-6)
+    assert n_variables == 2  # one cell, shared by the three steps
     assert_clean_process()

@@ -51,7 +51,9 @@ __all__ = [
     "LegacyKerasError",
 ]
 
-_SHIMMED_PACKAGES = ("tensorflow.contrib", "tensorflow.examples")
+# ``tensorflow.models`` is TF 0.x's (``from tensorflow.models.rnn import rnn_cell``), gone in
+# TF 1.0: an empty package, so that each submodule import fails with its own one-line error.
+_SHIMMED_PACKAGES = ("tensorflow.contrib", "tensorflow.examples", "tensorflow.models")
 _DEPRECATION_MESSAGE = r"(?s).*(is deprecated and will be removed|deprecated in favor of)"
 
 
@@ -149,6 +151,9 @@ def install(figures_dir: str | None = None, quiet: bool = True):
     state.v1 = v1 = real_tf.compat.v1
     state.was_v2 = tf2.enabled() or v1.executing_eagerly()
     modules = {**contrib.build_modules(), **input_data.build_modules()}
+    modules["tensorflow.models"] = ShimModule(
+        "tensorflow.models", "TF 0.x's tensorflow.models (removed in TF 1.0)", {}, package=True
+    )
     state.proxy = Namespace(
         v1,
         "tf",

@@ -14,7 +14,9 @@ Provided:
   named ``dense/kernel`` rather than ``fully_connected/weights``), ``xavier_initializer``,
   ``xavier_initializer_conv2d``, ``variance_scaling_initializer``, ``l1_regularizer``,
   ``l2_regularizer``.
-- ``tf.contrib.legacy_seq2seq``: ``sequence_loss_by_example``, ``sequence_loss``.
+- ``tf.contrib.legacy_seq2seq``: ``rnn_decoder`` (char-rnn's decoder), ``sequence_loss_by_example``,
+  ``sequence_loss``.
+- ``tf.contrib.seq2seq``: ``sequence_loss`` (3-D logits; the PTB tutorial's loss).
 - ``tf.contrib.framework``: ``get_or_create_global_step``, ``get_global_step``, ``nest``.
 
 Everything else raises the one-line error of :mod:`parity.tf1_shim.replacements`.
@@ -449,6 +451,28 @@ def dropout(
 
 
 # ------------------------------------------------------------------ legacy_seq2seq
+def rnn_decoder(decoder_inputs, initial_state, cell, loop_function=None, scope=None):
+    """Runs ``cell`` over the list ``decoder_inputs`` from ``initial_state`` (contrib's
+    ``legacy_seq2seq.rnn_decoder``: scope ``rnn_decoder``, variables shared across steps;
+    with ``loop_function(prev_output, i)`` step ``i > 0`` is fed from the previous output)."""
+    tf = _tf()
+    with tf.variable_scope(scope or "rnn_decoder"):
+        state = initial_state
+        outputs = []
+        prev = None
+        for i, inp in enumerate(decoder_inputs):
+            if loop_function is not None and prev is not None:
+                with tf.variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            if i > 0:
+                tf.get_variable_scope().reuse_variables()
+            output, state = cell(inp, state)
+            outputs.append(output)
+            if loop_function is not None:
+                prev = output
+    return outputs, state
+
+
 def sequence_loss_by_example(
     logits, targets, weights, average_across_timesteps=True, softmax_loss_function=None, name=None
 ):
@@ -501,6 +525,72 @@ def sequence_loss(
         if average_across_batch:
             return cost / tf.cast(tf.shape(targets[0])[0], cost.dtype)
         return cost
+
+
+# ------------------------------------------------------------------------- seq2seq
+def seq2seq_sequence_loss(
+    logits,
+    targets,
+    weights,
+    average_across_timesteps=True,
+    average_across_batch=True,
+    sum_over_timesteps=False,
+    sum_over_batch=False,
+    softmax_loss_function=None,
+    name=None,
+):
+    """``tf.contrib.seq2seq.sequence_loss``: weighted cross-entropy of 3-D ``logits``
+    ``[batch, time, classes]`` against ``targets`` ``[batch, time]`` (ids) with ``weights``
+    ``[batch, time]``; averaged (divided by the summed weights) or summed-and-divided by the
+    count of non-zero weights over the axes asked for, as contrib did."""
+    tf = _tf()
+    if len(logits.get_shape()) != 3:
+        raise ValueError("sequence_loss: logits must be a [batch, time, classes] tensor")
+    if len(targets.get_shape()) != 2:
+        raise ValueError("sequence_loss: targets must be a [batch, time] tensor")
+    if len(weights.get_shape()) != 2:
+        raise ValueError("sequence_loss: weights must be a [batch, time] tensor")
+    if average_across_timesteps and sum_over_timesteps:
+        raise ValueError(
+            "sequence_loss: average_across_timesteps and sum_over_timesteps cannot both be set"
+        )
+    if average_across_batch and sum_over_batch:
+        raise ValueError(
+            "sequence_loss: average_across_batch and sum_over_batch cannot both be set"
+        )
+    with tf.name_scope(name, "sequence_loss", [logits, targets, weights]):
+        num_classes = tf.shape(logits)[2]
+        logits_flat = tf.reshape(logits, [-1, num_classes])
+        targets_flat = tf.reshape(targets, [-1])
+        if softmax_loss_function is None:
+            crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=targets_flat, logits=logits_flat
+            )
+        else:
+            crossent = softmax_loss_function(labels=targets_flat, logits=logits_flat)
+        crossent *= tf.reshape(weights, [-1])
+
+        def count(axis=None):
+            return tf.cast(tf.count_nonzero(weights, axis=axis), crossent.dtype)
+
+        if average_across_timesteps and average_across_batch:
+            return tf.div_no_nan(tf.reduce_sum(crossent), tf.reduce_sum(weights))
+        if sum_over_timesteps and sum_over_batch:
+            return tf.div_no_nan(tf.reduce_sum(crossent), count())
+        crossent = tf.reshape(crossent, tf.shape(logits)[0:2])
+        if average_across_timesteps:  # and not across the batch: one value per example
+            crossent = tf.div_no_nan(
+                tf.reduce_sum(crossent, axis=[1]), tf.reduce_sum(weights, axis=[1])
+            )
+        elif sum_over_timesteps:
+            crossent = tf.div_no_nan(tf.reduce_sum(crossent, axis=[1]), count(1))
+        if average_across_batch:  # and not across time: one value per time step
+            crossent = tf.div_no_nan(
+                tf.reduce_sum(crossent, axis=[0]), tf.reduce_sum(weights, axis=[0])
+            )
+        elif sum_over_batch:
+            crossent = tf.div_no_nan(tf.reduce_sum(crossent, axis=[0]), count(0))
+        return crossent
 
 
 # ------------------------------------------------------------------------ modules
@@ -557,7 +647,10 @@ def build_modules() -> dict:
         )
     }
     layers["xavier_initializer_conv2d"] = _const(xavier_initializer)
-    seq2seq = {f.__name__: _const(f) for f in (sequence_loss_by_example, sequence_loss)}
+    seq2seq = {
+        f.__name__: _const(f) for f in (rnn_decoder, sequence_loss_by_example, sequence_loss)
+    }
+    seq2seq_new = {"sequence_loss": _const(seq2seq_sequence_loss)}
     framework = {
         "get_or_create_global_step": lambda: _tf().train.get_or_create_global_step,
         "get_global_step": lambda: _tf().train.get_global_step,
@@ -576,8 +669,13 @@ def build_modules() -> dict:
         ),
         "legacy_seq2seq": ShimModule(
             "tensorflow.contrib.legacy_seq2seq",
-            "the sequence losses of tf.contrib.legacy_seq2seq (parity legacy-run)",
+            "rnn_decoder and the sequence losses of tf.contrib.legacy_seq2seq (parity legacy-run)",
             seq2seq,
+        ),
+        "seq2seq": ShimModule(
+            "tensorflow.contrib.seq2seq",
+            "the sequence_loss of tf.contrib.seq2seq (parity legacy-run)",
+            seq2seq_new,
         ),
         "framework": ShimModule(
             "tensorflow.contrib.framework",

@@ -42,10 +42,41 @@ def _one_line_error(exc) -> str | None:
     for link in _chain(exc):
         if isinstance(link, LegacyAPIUnavailable):
             return link.one_line()
+    removed = _removed_attribute(exc)
+    if removed is not None:
+        from parity.tf1_shim.replacements import explain
+
+        return explain(removed)
     data_error = getattr(sys.modules.get("datasets.errors"), "DataError", None)
     if data_error is not None and isinstance(exc, data_error):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return None
+
+
+# TensorFlow's own modules that TF 0.x scripts import directly (``from tensorflow.python.ops
+# import rnn, rnn_cell``), and the TF1 spelling of their contents.
+_INTERNAL_SPELLING = {
+    "tensorflow.python.ops.rnn": "tf.nn",
+    "tensorflow.python.ops.rnn_cell": "tf.nn.rnn_cell",
+    "tensorflow.python.ops.rnn_cell_impl": "tf.nn.rnn_cell",
+    "tensorflow.python.ops.array_ops": "tf",
+    "tensorflow.python.ops.math_ops": "tf",
+}
+
+
+def _removed_attribute(exc) -> str | None:
+    """``rnn.bidirectional_rnn`` on ``tensorflow.python.ops.rnn`` and the like: the TF1 name
+    (``tf.nn.bidirectional_rnn``) when the replacement table lists exactly that name."""
+    from parity.tf1_shim.replacements import REPLACEMENTS
+
+    if not isinstance(exc, AttributeError) or not getattr(exc, "name", None):
+        return None
+    module = getattr(getattr(exc, "obj", None), "__name__", None)
+    spelled = _INTERNAL_SPELLING.get(module) if isinstance(module, str) else None
+    if spelled is None:
+        return None
+    name = f"{spelled}.{exc.name}"
+    return name if name in REPLACEMENTS else None
 
 
 def _script_frames(tb, script_path: str):

@@ -33,8 +33,11 @@ class UnsupportedImport(LegacyAPIUnavailable, ImportError):
 
 
 def dotted(module_name: str) -> str:
-    """``tensorflow.contrib.rnn`` -> ``tf.contrib.rnn`` (the spelling scripts use)."""
-    if module_name == "tensorflow" or module_name.startswith("tensorflow.contrib"):
+    """``tensorflow.contrib.rnn`` -> ``tf.contrib.rnn`` (the spelling scripts use; the same
+    for ``tensorflow.models``)."""
+    if module_name == "tensorflow" or module_name.startswith(
+        ("tensorflow.contrib", "tensorflow.models")
+    ):
         return "tf" + module_name[len("tensorflow") :]
     return module_name
 

@@ -19,8 +19,9 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.contrib.keras": "tf.keras (tf_keras) or keras",
     "tf.contrib.cudnn_rnn": "keras.layers.LSTM / keras.layers.GRU (they use cuDNN on a GPU by themselves)",
     "tf.contrib.eager": "nothing: TF2 runs eagerly by default (tf.function for graphs)",
-    "tf.contrib.seq2seq": "keras_hub / keras.layers (attention: keras.layers.Attention, MultiHeadAttention)",
-    "tf.contrib.legacy_seq2seq": "keras.layers.RNN encoder-decoder models (only sequence_loss and "
+    "tf.contrib.seq2seq": "keras_hub / keras.layers (attention: keras.layers.Attention, "
+    "MultiHeadAttention); only sequence_loss is provided",
+    "tf.contrib.legacy_seq2seq": "keras.layers.RNN encoder-decoder models (only rnn_decoder, sequence_loss and "
     "sequence_loss_by_example are provided)",
     "tf.contrib.distributions": "tensorflow_probability.distributions",
     "tf.contrib.bayesflow": "tensorflow_probability",
@@ -100,6 +101,12 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.nn.bidirectional_rnn": "tf.nn.static_bidirectional_rnn",
     "tf.nn.seq2seq": "tf.contrib.legacy_seq2seq (only the sequence losses are provided)",
     "tf.models": "the tensorflow/models repository",
+    "tf.models.rnn": "tf.nn.rnn_cell (the cells) and tf.nn.static_rnn / "
+    "tf.nn.static_bidirectional_rnn (TF 0.x's tensorflow.models.rnn went in TF 1.0)",
+    "tf.models.rnn.rnn_cell": "tf.nn.rnn_cell (or tf.contrib.rnn)",
+    "tf.models.rnn.seq2seq": "tf.contrib.legacy_seq2seq (rnn_decoder and the sequence losses "
+    "are provided)",
+    "tf.nn.rnn_cell.linear": "tf.layers.dense (or tf.contrib.layers.linear)",
     # --- other removed homes ----------------------------------------------------------
     "tf.estimator": "keras.Model.fit (tf.estimator was removed in TF 2.16)",
     "tf.feature_column": "keras preprocessing layers",

@@ -1,6 +1,6 @@
 # ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """A TF1 script that reaches for a removed API the runner does not provide.
-Usage: uses_removed_api.py layer_norm_cell | slim | mul | tutorial_model
+Usage: uses_removed_api.py layer_norm_cell | slim | mul | tutorial_model | models_rnn | ops_rnn
 """
 import sys
 
@@ -19,4 +19,11 @@ elif which == "mul":
     y = tf.mul(x, 2.0)
 elif which == "tutorial_model":
     from tensorflow.examples.tutorials.mnist import mnist
+elif which == "models_rnn":  # TF 0.x, removed in TF 1.0
+    from tensorflow.models.rnn import rnn, rnn_cell
+elif which == "ops_rnn":  # TF 0.x's bidirectional_rnn through TensorFlow's own module
+    from tensorflow.python.ops import rnn, rnn_cell
+    steps = tf.unstack(x, 5, 1)
+    cell = rnn_cell.BasicLSTMCell(8)
+    outputs, _, _ = rnn.bidirectional_rnn(cell, cell, steps, dtype=tf.float32)
 print("not reached")
