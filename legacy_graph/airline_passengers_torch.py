@@ -21,6 +21,14 @@ Deviations:
   fitted on the 132 training months), in float32 as the article's ``FloatTensor``.
 - ``torch.manual_seed(config.seed)`` (the article does not seed) and one intra-op thread
   (faster at batch 1 and reproducible).
+
+Why its numbers differ from the TF1 and Keras versions': the initialisation (see
+``AirlinePassengersConfig.init``), its two LSTM biases (each takes its own Adam step:
+the summed bias learns twice as fast) and Adam's epsilon placement. From the same
+weights, :func:`train_windows` with ``one_bias=True, tf_adam=True`` follows the TF1
+program step for step. The 12-month recursive forecast after 300 epochs is so sensitive
+that even TF1 and Keras from the same weights end far apart (float32 rounding grows over
+36,000 steps), so one seed's RMSE says little about an implementation.
 """
 
 from __future__ import annotations

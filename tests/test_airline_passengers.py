@@ -1,6 +1,7 @@
 """airline_passengers: outcome (each side beats a flat forecast, legacy ~ port), weight
 transplant legacy <-> port <-> torch (equal outputs, forecast, metric, one Adam step),
-checkpoint, plots.
+training from identical initial weights (``config.init="torch"``: legacy and port take the
+same path; torch leaves it by its two biases and Adam's epsilon placement), checkpoint, plots.
 
 Budgets and tolerances come from runs (see the constants below); the whole file runs in
 well under 3 minutes on 2 cores. Torch tests skip, saying how to install it, when PyTorch
