@@ -87,9 +87,10 @@ class SeriesPredictor:
         bar = progress_bar(steps, verbose)
         with tf.Session(graph=self.graph) as sess:
             sess.run(tf.global_variables_initializer())
+            # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+            train_step = sess.make_callable([self.train_op, self.cost], [self.x, self.y])
             for i in range(steps):
-                _, mse = sess.run([self.train_op, self.cost],
-                                  feed_dict={self.x: train_x, self.y: train_y})
+                _, mse = train_step(train_x, train_y)
                 if i % log_every == 0:
                     history.append((i, float(mse)))
                     if verbose:
