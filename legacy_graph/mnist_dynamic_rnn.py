@@ -165,9 +165,11 @@ def train(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *, verbose: b
         init_op = tf.group(tf.global_variables_initializer(), tf.local_variables_initializer())
         sess.run(init_op)
         bar = progress_bar(config.steps, verbose)
+        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+        train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
         for step in range(config.steps):
             b_x, b_y = mnist.train.next_batch(config.batch_size)
-            _, loss_ = sess.run([model.train_op, model.loss], {model.x: b_x, model.y: b_y})
+            _, loss_ = train_step(b_x, b_y)
             if bar is not None:
                 bar.update(step + 1, values=[("loss", loss_)])
             if step % config.eval_every == 0:

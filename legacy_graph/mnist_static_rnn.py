@@ -135,11 +135,12 @@ def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: boo
         model = build_graph(config)
         sess.run(tf1().global_variables_initializer())
         bar = progress_bar(config.steps, verbose)
+        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+        train_step = sess.make_callable([model.optimizer, model.loss], [model.x, model.y])
         for step in range(1, config.steps + 1):
             batch_x, batch_y = mnist.train.next_batch(config.batch_size)
             batch_x = as_rows(batch_x, config)
-            _, loss_val = sess.run([model.optimizer, model.loss],
-                                   feed_dict={model.x: batch_x, model.y: batch_y})
+            _, loss_val = train_step(batch_x, batch_y)
             if bar is not None:
                 bar.update(step, values=[("loss", loss_val)])
             if step % config.display_step == 0 or step == 1:
