@@ -43,8 +43,10 @@ def build_model(config: Config = Config()) -> keras.Model:
     predictions = keras.layers.Reshape((config.binary_dim,), name="predictions")(logits)
     model = keras.Model(input_x, predictions, name=EXAMPLE)
     # epsilon=1e-8 is TF1 AdamOptimizer's (Keras 3 defaults to 1e-7), so one step compares.
+    # steps_per_execution: each fit below (one log line's steps) runs as one call of the
+    # compiled train function instead of one call per batch (same steps, less overhead).
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=1e-8),
-                  loss="mean_squared_error")
+                  loss="mean_squared_error", steps_per_execution=config.log_every)
     return model
 
 

@@ -76,12 +76,16 @@ def build_model(config: StackedLSTMConfig = StackedLSTMConfig()) -> keras.Model:
     return keras.Model(image, output, name=EXAMPLE)
 
 
-def compile_model(model: keras.Model, config: StackedLSTMConfig) -> keras.Model:
+def compile_model(model: keras.Model, config: StackedLSTMConfig, *,
+                  steps_per_execution: int = 1) -> keras.Model:
     model.compile(
         # epsilon=1e-8 is TF1 AdamOptimizer's (Keras 3 defaults to 1e-7): one step compares.
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate, epsilon=1e-8),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
+        # Several steps per call of the compiled train function: fit's Python loop and
+        # per-call overhead are paid once per execution, not once per batch (same steps).
+        steps_per_execution=steps_per_execution,
     )
     return model
 
@@ -93,10 +97,10 @@ def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = Tr
         raise ValueError(f"checkpoint_path must end in .weights.h5 (Keras weights), got '{checkpoint_path}'")
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_test, y_test) = load_mnist(config)
-    model = compile_model(build_model(config), config)
-
     # As many gradient steps as the legacy loop: whole epochs, then the rest of one.
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    # One execution per epoch: about 2x faster per step on CPU, the same weights (measured).
+    model = compile_model(build_model(config), config, steps_per_execution=steps_per_epoch)
     epochs, rest = divmod(config.steps, steps_per_epoch)
     started = time.perf_counter()
     loss_history = []
@@ -106,6 +110,11 @@ def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = Tr
         loss_history += [((e + 1) * steps_per_epoch, loss)
                          for e, loss in enumerate(history.history["loss"])]
     if rest:
+        # fit runs whole executions even when steps_per_epoch is smaller (Keras 3.15): the
+        # partial epoch is one execution of `rest` steps; compiling with the same optimizer
+        # object keeps its state (moments, iteration count).
+        model.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"],
+                      steps_per_execution=rest)
         history = model.fit(x_train, y_train, batch_size=config.batch_size, epochs=epochs + 1,
                             initial_epoch=epochs, steps_per_epoch=rest, verbose=1 if verbose else 0)
         loss_history.append((config.steps, history.history["loss"][-1]))

@@ -150,11 +150,13 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
     with runtime.graph_session(seed=config.seed) as (graph, sess):
         g = build_graph(config)
         sess.run(runtime.tf1().global_variables_initializer())
+        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+        train_step = sess.make_callable([g["optimizer"], g["cost"]],
+                                        [g["x"], g["y_"], g["keep_prob"]])
         iteration = 1
         for _ in range(config.steps):
             input_x, input_y = data.generate_batch(config.batch_size, rng)
-            _, loss = sess.run([g["optimizer"], g["cost"]], feed_dict={
-                g["x"]: input_x, g["y_"]: input_y, g["keep_prob"]: config.keep_prob})
+            _, loss = train_step(input_x, input_y, config.keep_prob)
             window.append(loss)
             if iteration % config.log_every == 0 or iteration == config.steps:
                 loss_history.append((iteration, float(np.mean(window))))

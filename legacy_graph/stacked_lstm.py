@@ -136,9 +136,11 @@ def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = Tr
         model = build_graph(config)
         sess.run(tf1().global_variables_initializer())
         bar = progress_bar(config.steps, verbose)
+        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+        train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
         for step in range(config.steps):
             b_x, b_y = mnist.train.next_batch(config.batch_size)
-            _, loss_ = sess.run([model.train_op, model.loss], {model.x: b_x, model.y: b_y})
+            _, loss_ = train_step(b_x, b_y)
             if bar is not None:
                 bar.update(step + 1, values=[("loss", loss_)])
             if step % config.eval_every == 0:
