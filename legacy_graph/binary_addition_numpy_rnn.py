@@ -129,9 +129,11 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
     with runtime.graph_session(seed=config.seed) as (graph, sess):
         g = build_graph(weights, config)
         runtime.tf1().global_variables_initializer().run()
+        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+        train_step = sess.make_callable([g["train_op"], g["loss"]], [g["x"], g["y_"]])
         for j in range(config.steps):
             x, y = data.generate_batch(1, rng)
-            _, loss = sess.run([g["train_op"], g["loss"]], feed_dict={g["x"]: x, g["y_"]: y})
+            _, loss = train_step(x, y)
             window.append(loss)
             if (j + 1) % config.log_every == 0 or j + 1 == config.steps:
                 loss_history.append((j + 1, float(np.mean(window))))
