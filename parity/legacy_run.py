@@ -118,7 +118,12 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
 _NOISE = re.compile(
     rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     rb"|[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
-    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*)\r?\n?$"
+    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*"
+    # TensorFlow 2.16's format: a timestamp, then the level and the source file
+    rb"|\d{4}-\d\d-\d\d [\d:.]+: [IW] \S+:\d+\] .*"
+    rb"|\d{4}-\d\d-\d\d [\d:.]+: E \S+cuda_\w+\.cc:\d+\] Unable to register cu\w+ factory.*"
+    rb"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)"
+    rb"\r?\n?$"
 )
 
 

@@ -318,3 +318,18 @@ def test_seq2seq_sequence_loss_and_rnn_decoder_compute_what_contrib_did():
     np.testing.assert_allclose(np.stack(outs), np.stack(expected), rtol=1e-5, atol=1e-6)
     assert n_variables == 2  # one cell, shared by the three steps
     assert_clean_process()
+
+
+def test_start_up_log_lines_of_both_tensorflow_formats_are_dropped():
+    from parity.legacy_run import filter_noise
+
+    noise = (
+        b"2026-11-23 11:38:59.375664: E external/local_xla/xla/stream_executor/cuda/cuda_fft.cc:479]"
+        b" Unable to register cuFFT factory: Attempting to register factory for plugin cuFFT\n"
+        b"2026-11-23 11:38:59.375664: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on.\n"
+        b"To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow"
+        b" with the appropriate compiler flags.\n"
+        b"I0000 00:00:1795430339.350501    2778 port.cc:153] oneDNN custom operations are on.\n"
+    )
+    real = b"Traceback (most recent call last):\nE0000 real error kept\nValueError: boom\n"
+    assert filter_noise(noise + real) == real

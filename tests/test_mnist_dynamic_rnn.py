@@ -192,8 +192,12 @@ def test_one_adam_step_gives_the_same_weights(legacy_run):
     after_legacy = pairs.legacy_to_port(legacy.train_step(start, batch, CONFIG), CONFIG)
     after_port = port.train_step(pairs.legacy_to_port(start, CONFIG), batch, CONFIG)
     before = pairs.legacy_to_port(start, CONFIG)
+    # Tolerance: 2% of the step (lr = 0.01). Adam's first step is about lr * sign(gradient),
+    # so float32 rounding in a near-zero gradient can move a weight by a sizeable part of
+    # lr (1.2e-5 measured on TF 2.16); a mapping error moves it by the whole step or more.
     for name, value in after_legacy.items():
-        np.testing.assert_allclose(after_port[name], value, rtol=1e-5, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(after_port[name], value, rtol=1e-5,
+                                   atol=0.02 * CONFIG.learning_rate, err_msg=name)
         # Adam's first step moves every weight with a gradient by about lr = 0.01
         assert np.max(np.abs(value - before[name])) > 0.5 * CONFIG.learning_rate, name
 
