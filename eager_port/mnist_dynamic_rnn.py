@@ -94,13 +94,11 @@ def train(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *, verbose: b
         loss_history += [((e + 1) * steps_per_epoch, loss)
                          for e, loss in enumerate(history.history["loss"])]
     if rest:
-        # fit runs whole executions even when steps_per_epoch is smaller (Keras 3.15): the
-        # partial epoch is one execution of `rest` steps; compiling with the same optimizer
-        # object keeps its state (moments, iteration count).
-        model.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"],
-                      steps_per_execution=rest)
-        history = model.fit(x_train, y_train, batch_size=config.batch_size, epochs=epochs + 1,
-                            initial_epoch=epochs, steps_per_epoch=rest, verbose=1 if verbose else 0)
+        # fit runs whole executions even when steps_per_epoch is smaller (Keras 3.15), so the
+        # partial epoch gets exactly `rest` batches of data (a shuffled part of the train set).
+        rows = rest * config.batch_size
+        history = model.fit(x_train[:rows], y_train[:rows], batch_size=config.batch_size,
+                            epochs=epochs + 1, initial_epoch=epochs, verbose=1 if verbose else 0)
         loss_history.append((config.steps, history.history["loss"][-1]))
     seconds = time.perf_counter() - started
 
