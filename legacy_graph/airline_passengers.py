@@ -44,18 +44,16 @@ Deviations:
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 
 import numpy as np
 
 from datasets import airline
-from legacy_graph.runtime import graph_session, progress_bar, tf1, variables_to_numpy
+from legacy_graph import runtime
+from legacy_graph.runtime import graph_session, progress_bar, tf1
 from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
-from parity.transplant import check_names
 
 EXAMPLE = "airline_passengers"
 Config = AirlinePassengersConfig
@@ -88,18 +86,11 @@ def build_graph(config: Config = Config()) -> dict:
 
 
 def _load_weights(sess, weights: dict) -> None:
-    """Assign ``{name: array}`` to the graph's trainable variables (names must match exactly)."""
-    tf = tf1()
-    variables = sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
-    expected = {v.name.split(":")[0]: v.shape.as_list() for v in variables}
-    check_names(weights, expected, "airline_passengers legacy weights")
-    for v in variables:
-        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=np.float32), sess)
+    runtime.load_trainable(sess, weights, "airline_passengers legacy weights")
 
 
 def _model_weights(sess) -> dict:
-    tf = tf1()
-    return variables_to_numpy(sess, sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
+    return runtime.trainable_weights(sess)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -196,21 +187,7 @@ def _init_name(config: Config, initial_weights) -> str:
 
 
 def save_checkpoint(sess, saver, checkpoint_path) -> str:
-    """``Saver`` checkpoint at ``checkpoint_path`` (a prefix), written under a temporary name first."""
-    tf = tf1()
-    prefix = os.path.abspath(os.fspath(checkpoint_path))
-    directory, name = os.path.split(prefix)
-    os.makedirs(directory, exist_ok=True)
-    tmpdir = tempfile.mkdtemp(prefix=f".{name}.", dir=directory)
-    try:
-        saver.save(sess, os.path.join(tmpdir, name), write_meta_graph=False, write_state=False)
-        files = sorted(os.listdir(tmpdir), key=lambda f: f.endswith(".index"))  # index last
-        for f in files:
-            os.replace(os.path.join(tmpdir, f), os.path.join(directory, f))
-        tf.train.update_checkpoint_state(directory, name)  # relative: the folder can move
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return prefix
+    return runtime.save_checkpoint(sess, checkpoint_path, saver, write_meta_graph=False)
 
 
 def _check_config(config: Config) -> None:

@@ -21,9 +21,6 @@ Deviations (ours):
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 
 import numpy as np
@@ -94,20 +91,7 @@ def exact_sum_accuracy(outputs, y) -> float:
 
 
 def _save(sess, checkpoint_path: str) -> None:
-    """Saver checkpoint written in a temporary directory, then moved into place."""
-    tf = runtime.tf1()
-    target = os.path.abspath(checkpoint_path)
-    folder, base = os.path.split(target)
-    os.makedirs(folder, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".ckpt-", dir=folder)
-    try:
-        tf.train.Saver().save(sess, os.path.join(tmp, base), write_state=False)
-        files = sorted(os.listdir(tmp), key=lambda n: (".index" in n, ".meta" in n))
-        for name in files:  # data first, the index (which makes it loadable) last
-            os.replace(os.path.join(tmp, name), os.path.join(folder, name))
-        tf.train.update_checkpoint_state(folder, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    runtime.save_checkpoint(sess, checkpoint_path)
 
 
 # --- training loop ----------------------------------------------------------------------

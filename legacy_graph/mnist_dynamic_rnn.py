@@ -38,17 +38,16 @@ Deviations
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import types
 
 import numpy as np
 
 from datasets import mnist as mnist_data
-from legacy_graph.runtime import graph_session, progress_bar, tf1, variables_to_numpy
+from legacy_graph import runtime
+from legacy_graph.runtime import graph_session, progress_bar, tf1
 from parity.configs import MnistDynamicRNNConfig
 from parity.result import RunResult
-from parity.transplant import check_names
 
 EXAMPLE = "mnist_dynamic_rnn"
 
@@ -116,36 +115,15 @@ def build_graph(config: MnistDynamicRNNConfig):
 
 
 def load_weights(sess, weights: dict) -> None:
-    """Assign every trainable variable from ``{name: ndarray}`` (one clear error on mismatch)."""
-    tf = tf1()
-    variables = tf.trainable_variables()
-    expected = {v.name.split(":")[0]: tuple(v.shape.as_list()) for v in variables}
-    check_names(weights, expected, f"{EXAMPLE} legacy weights")
-    for v in variables:
-        v.load(np.asarray(weights[v.name.split(":")[0]], np.float32), sess)
+    runtime.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
 
 
 def model_weights(sess) -> dict:
-    return variables_to_numpy(sess, tf1().trainable_variables())
+    return runtime.trainable_weights(sess)
 
 
 def save_checkpoint(sess, path) -> str:
-    """``tf.train.Saver`` checkpoint at ``path``, written under a temporary prefix, then renamed."""
-    tf = tf1()
-    path = os.path.abspath(os.fspath(path))
-    folder, name = os.path.split(path)
-    os.makedirs(folder, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
-    try:
-        tf.train.Saver().save(sess, os.path.join(tmp_dir, name), write_state=False)
-        for file in os.listdir(tmp_dir):
-            os.replace(os.path.join(tmp_dir, file), os.path.join(folder, file))
-    finally:
-        for file in os.listdir(tmp_dir):
-            os.unlink(os.path.join(tmp_dir, file))
-        os.rmdir(tmp_dir)
-    tf.train.update_checkpoint_state(folder, path)
-    return path
+    return runtime.save_checkpoint(sess, path)
 
 
 # --- Training loop and evaluation ------------------------------------------------------------

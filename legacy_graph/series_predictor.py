@@ -34,7 +34,6 @@ Deviations:
 
 from __future__ import annotations
 
-import glob
 import os
 import tempfile
 import time
@@ -42,6 +41,7 @@ import time
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from legacy_graph import runtime
 from legacy_graph.runtime import progress_bar, set_seed, tf1, variables_to_numpy
 from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
@@ -122,14 +122,8 @@ class SeriesPredictor:
 # ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(saver, sess, path) -> str:
-    """``saver.save`` under a temporary prefix, then rename its files to ``path``."""
-    path = os.path.abspath(os.fspath(path))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    saver.save(sess, tmp, write_meta_graph=False, write_state=False)
-    for f in glob.glob(glob.escape(tmp) + ".*"):
-        os.replace(f, path + f[len(tmp):])
-    return path
+    """``saver.save`` into a temporary folder, then moved into place (index last)."""
+    return runtime.save_checkpoint(sess, path, saver, write_meta_graph=False)
 
 
 def restore_checkpoint(saver, sess, path) -> None:
