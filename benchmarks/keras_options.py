@@ -136,7 +136,7 @@ def measure(example, reps, epochs):
         diff = max(float(np.max(np.abs(finals[name][k] - finals[base_name][k]))) for k in init)
         results[name]["max_abs_weight_diff_after_1_epoch_vs_port"] = diff
     models = {name: _make(example, opts, init) for name, opts in variants.items()}
-    for name, (_, fit, _) in models.items():
+    for _name, (_, fit, _) in models.items():
         fit(1)  # trace + warm-up
     for _ in range(reps):
         for name, (_, fit, spe) in models.items():
