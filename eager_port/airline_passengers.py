@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from datasets import airline
+from parity import keras_weights
 from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
@@ -156,15 +157,7 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
 
 
 def _save_weights(model: keras.Model, path) -> None:
-    """``model.save_weights`` under a temporary name, then renamed (``.weights.h5``)."""
-    import os
-
-    path = os.fspath(path)
-    if not path.endswith(".weights.h5"):
-        raise ValueError(f"Keras weights file must end with .weights.h5, got {path}")
-    tmp = path[: -len(".weights.h5")] + ".tmp.weights.h5"
-    model.save_weights(tmp)
-    os.replace(tmp, path)
+    keras_weights.save_weights(model, path)
 
 
 def _check_config(config: Config) -> None:

@@ -22,14 +22,13 @@ What changed in the migration:
 from __future__ import annotations
 
 import math
-import os
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 
 from datasets import mnist as mnist_data
+from parity import keras_weights
 from parity.configs import MnistStaticRNNConfig
 from parity.keras_weights import get_weights, set_weights
 from parity.result import RunResult
@@ -126,14 +125,8 @@ def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: boo
 
 
 def save_weights(model: keras.Model, path) -> None:
-    """``model.save_weights`` to ``path`` under a temporary name, then renamed."""
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # keeps the .weights.h5 suffix
-    try:
-        model.save_weights(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Keras weights file at ``path`` (written under a temporary name, then renamed)."""
+    keras_weights.save_weights(model, path)
 
 
 def predict(weights: dict, inputs, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> np.ndarray:

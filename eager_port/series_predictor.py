@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from parity import keras_weights
 from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
 
@@ -48,15 +49,8 @@ def build_model(config=SeriesPredictorConfig()) -> keras.Model:
 # ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(model: keras.Model, path) -> str:
-    """``model.save_weights`` under a temporary name, then rename it to ``path``."""
-    path = os.path.abspath(os.fspath(path))
-    if not path.endswith(".weights.h5"):
-        raise ValueError(f"Keras weights file must end in .weights.h5: {path}")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path[: -len(".weights.h5")] + f".tmp-{os.getpid()}.weights.h5"
-    model.save_weights(tmp)
-    os.replace(tmp, path)
-    return path
+    """``model.save_weights`` under a temporary name, then renamed to ``path``."""
+    return keras_weights.save_weights(model, path)
 
 
 def restore_checkpoint(path, config=SeriesPredictorConfig()) -> keras.Model:

@@ -17,3 +17,24 @@ def set_weights(model, weights: dict, what: str = "weights") -> None:
     check_names(weights, expected, what)
     for v in model.weights:
         v.assign(np.asarray(weights[v.path], dtype=v.dtype))
+
+
+def save_weights(model, path) -> str:
+    """``model.save_weights`` to a temporary ``.weights.h5`` name next to ``path``, then renamed.
+
+    A failed save never leaves a half-written file, and never replaces a good one.
+    """
+    import os
+    from pathlib import Path
+
+    path = Path(path).absolute()
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"Keras weights file must end in .weights.h5, got '{path}'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # Keras insists on the suffix
+    try:
+        model.save_weights(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return str(path)
