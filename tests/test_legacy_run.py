@@ -150,6 +150,14 @@ def test_script_runs_as_main_with_its_argv_dir_and_exit_code(run, tmp_path):
         ("slim", "tf.contrib.slim", "tf_slim"),
         ("models_rnn", "tf.models.rnn", "tf.nn.static_rnn"),
         ("ops_rnn", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn"),
+        # the import forms: Python turns the missing name into "cannot import name"
+        (
+            "layer_norm_import",
+            "tf.contrib.rnn.LayerNormBasicLSTMCell",
+            "keras.layers.LayerNormalization",
+        ),
+        ("nas_import", "tf.contrib.rnn.NASCell", "tensorflow_addons.rnn.NASCell"),
+        ("ops_rnn_import", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn"),
     ],
 )
 def test_removed_api_fails_with_one_line(run, which, name, replacement):

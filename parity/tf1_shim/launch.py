@@ -12,6 +12,7 @@ removed TF1 API that the shims do not provide (or when its MNIST data is unreada
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 
@@ -42,7 +43,7 @@ def _one_line_error(exc) -> str | None:
     for link in _chain(exc):
         if isinstance(link, LegacyAPIUnavailable):
             return link.one_line()
-    removed = _removed_attribute(exc)
+    removed = _removed_attribute(exc) or _removed_import(exc)
     if removed is not None:
         from parity.tf1_shim.replacements import explain
 
@@ -77,6 +78,32 @@ def _removed_attribute(exc) -> str | None:
         return None
     name = f"{spelled}.{exc.name}"
     return name if name in REPLACEMENTS else None
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)' from '([^']+)'")
+
+
+def _removed_import(exc) -> str | None:
+    """``from tensorflow.contrib.rnn import LayerNormBasicLSTMCell``: Python turns the shim's
+    one-line AttributeError into "cannot import name ..." (dropping it); the TF1 name asked
+    for, so that the import form gets the same one-line hint as the attribute form."""
+    if not isinstance(exc, ImportError):
+        return None
+    match = _CANNOT_IMPORT.match(str(exc))
+    if match is None:
+        return None
+    from parity.tf1_shim.modules import dotted
+    from parity.tf1_shim.replacements import REPLACEMENTS
+
+    name, module = match.group(1), exc.name or match.group(2)
+    if module in ("tensorflow", "tensorflow.contrib", "tensorflow.models") or module.startswith(
+        ("tensorflow.contrib.", "tensorflow.models.")
+    ):
+        return f"{dotted(module)}.{name}"
+    spelled = _INTERNAL_SPELLING.get(module)
+    if spelled is not None and f"{spelled}.{name}" in REPLACEMENTS:
+        return f"{spelled}.{name}"
+    return None
 
 
 def _script_frames(tb, script_path: str):
