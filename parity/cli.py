@@ -67,10 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("example")
     d.add_argument("--html", default=None, help="write a side-by-side HTML page here")
 
-    c = sub.add_parser("convert", help="convert a legacy TF1 checkpoint to Keras (or PyTorch) weights")
-    c.add_argument("checkpoint")
-    c.add_argument("--example", required=True)
-    c.add_argument("--out", required=True, help="FILE.weights.h5 (Keras) or FILE.pt (PyTorch)")
+    c = sub.add_parser("convert", help="convert a TF1 checkpoint to Keras 3 weights or a Keras 3 model")
+    c.add_argument("checkpoint", help="checkpoint prefix, one of its files, or its folder "
+                   "(a legacy-run --capture session folder brings its description)")
+    c.add_argument("--example", help="a built-in example's checkpoint, through its own mapping")
+    c.add_argument("--out", help="FILE.weights.h5 (Keras) or, with --example, FILE.pt (PyTorch)")
+    c.add_argument("--model", metavar="MODULE:FUNCTION", help="fill the Keras model this returns")
+    c.add_argument("--emit-model", metavar="FILE.keras", help="write a Keras model built from the structure")
+    c.add_argument("--capture", metavar="DIR|JSON", help="the structure description legacy-run --capture wrote")
+    c.add_argument("--rnn", metavar="SCOPE", help="which RNN, when the checkpoint holds several")
+    c.add_argument("--forget-bias", type=float, help="the forget_bias the TF1 LSTM cells were built with")
+    c.add_argument("--merge", choices=["concat", "sum", "mul", "ave"],
+                   help="how the bidirectional outputs were merged")
+    c.add_argument("--head-input", choices=["last", "state", "sequence"],
+                   help="what feeds the dense head: the last step's output, the final state, every step")
+    c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
+    c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
 
     lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
     lr.add_argument("script")
@@ -164,15 +176,49 @@ def cmd_diff(args) -> int:
     return EXIT_OK
 
 
+_GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "head_input", "head",
+            "activation")
+
+
 def cmd_convert(args) -> int:
     from parity import convert, registry
 
+    if args.example is None:
+        return _convert_any(args)
+    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) is not None]
+    if given:
+        raise UsageError(f"convert: --example uses the example's own mapping: leave out {', '.join(given)}")
+    if args.out is None:
+        raise UsageError("convert: --example needs --out FILE.weights.h5 or FILE.pt")
     example = registry.get(args.example)
     try:
         path = convert.convert(args.checkpoint, example, args.out)
     except (convert.ConversionError, ValueError, OSError) as exc:
         raise UsageError(f"convert: {exc}") from None
     print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _convert_any(args) -> int:
+    from parity import convert, keras_rnn, tf1_rnn
+
+    options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
+    try:
+        done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
+                                   emit_model=args.emit_model, **options)
+    except tf1_rnn.NeedsOption as exc:
+        raise UsageError(f"convert: {exc}: pass {exc.option}") from None
+    except keras_rnn.FillError as exc:
+        print(exc.table, file=sys.stderr)
+        raise UsageError(f"convert: {exc} (table above)") from None
+    except (convert.ConversionError, ValueError, OSError) as exc:
+        raise UsageError(f"convert: {exc}".replace("\n", " ")) from None
+    print(done.description)
+    print(done.table)
+    for note in done.notes:
+        print(f"note: {note}")
+    for path in done.written:
+        print(f"wrote {path}")
     return EXIT_OK
 
 
