@@ -92,9 +92,13 @@ def convert(checkpoint, example, out, config=None) -> Path:
     config = config or example.config()
     legacy = read_checkpoint(checkpoint)
     pairs = example.pairs()
+    from parity import tf1_rnn
+    from parity.transplant import check_names
+
+    rnn_model = pairs.legacy_model(config)  # the example's TF1 model, for the generic engine
     try:
-        port_weights = pairs.legacy_to_port(legacy, config)
-    except (ValueError, KeyError) as exc:
+        check_names(legacy, tf1_rnn.tf1_shapes(rnn_model), "legacy weights")
+    except ValueError as exc:
         raise ConversionError(
             f"checkpoint does not match example '{example.id}': {exc}".replace("\n", " ")
         ) from None
@@ -105,14 +109,19 @@ def convert(checkpoint, example, out, config=None) -> Path:
                 raise ConversionError(f"example '{example.id}' has no PyTorch mapping")
             import torch
 
+            port_weights = pairs.legacy_to_port(legacy, config)
             state = {k: torch.from_numpy(v.copy()) for k, v in
                      pairs.port_to_torch(port_weights, config).items()}
             torch.save(state, tmp)
         else:
-            from parity.keras_weights import set_weights
+            from parity import keras_rnn
 
             model = example.module("port").build_model(config)
-            set_weights(model, port_weights, f"converted weights of '{example.id}'")
+            try:  # the same engine as any checkpoint: the port is filled layer by layer
+                keras_rnn.fill(model, rnn_model, legacy)
+            except keras_rnn.FillError as exc:
+                raise ConversionError(f"the port of '{example.id}' does not match its legacy "
+                                      f"model: {exc}\n{exc.table}") from None
             model.save_weights(str(tmp))
         os.replace(tmp, out)
     finally:

@@ -174,6 +174,18 @@ def _slot_name(model, b, direction, k) -> str:
     return " ".join(parts) or "cell"
 
 
+def tf1_cell(kind: str, scope: str, units: int, input_size: int, **details) -> Cell:
+    """A cell under TF1's variable names at ``scope`` (``scope/kernel``, ``scope/bias``, or
+    ``scope/gates/...`` and ``scope/candidate/...`` for a GRU)."""
+    if kind == "gru":
+        roles = {f"{part}_{leaf}": f"{scope}/{part}/{leaf}"
+                 for part in ("gates", "candidate") for leaf in ("kernel", "bias")}
+    else:
+        roles = {"kernel": f"{scope}/kernel", "bias": f"{scope}/bias"}
+    details.setdefault("tf1_class", {"lstm": "BasicLSTMCell", "gru": "GRUCell", "rnn": "BasicRNNCell"}[kind])
+    return Cell(kind, units, input_size, roles, scope=scope, **details)
+
+
 def to_dict(model: RNNModel) -> dict:
     return dataclasses.asdict(model)
 
