@@ -1,7 +1,7 @@
 """``parity legacy-run``: run an unmodified TF1 tutorial script on TensorFlow 2.
 
-    parity legacy-run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
-    python -m parity.legacy_run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
+    parity legacy-run [--figures DIR] [--tf-warnings] [--capture DIR] SCRIPT [ARGS...]
+    python -m parity.legacy_run [--figures DIR] [--tf-warnings] [--capture DIR] SCRIPT [ARGS...]
 
 The script runs in a process of its own, as ``__main__``, with ``sys.argv = [SCRIPT, *ARGS]``,
 ``sys.path[0]`` = its folder and the caller's working directory, as ``python SCRIPT ARGS``
@@ -16,7 +16,11 @@ would run it, but with the import shims of :mod:`parity.tf1_shim` installed firs
   full MNIST when the script's data folder or ``$PARITY_MNIST_DIR`` holds it, else the
   shipped 10,000-digit sample, and says which on stderr;
 - ``plt.show()`` saves the open figures as ``figure_001.png``, ... into ``--figures DIR``
-  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr.
+  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr;
+- ``--capture DIR``: when each ``Session`` closes (or at exit), its variables go to
+  ``DIR/session_NNN/`` as a TF1 checkpoint with the RNN structure its graph holds
+  (``structure.json``, read from the cell objects and the graph) and probe outputs, for
+  ``parity convert`` and :mod:`parity.testing` (see :mod:`parity.capture`).
 
 Exit status: the script's own; 1 with the script's traceback when it raises; 2 with one line
 on stderr when it uses a removed API that is not provided (the line names the TF2/Keras
@@ -34,7 +38,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from parity.tf1_shim.launch import FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
+from parity.tf1_shim.launch import CAPTURE_ENV, FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
 __all__ = [
@@ -47,7 +51,7 @@ __all__ = [
     "figures_dir_for",
 ]
 
-USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]"
+USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] [--capture DIR] SCRIPT [ARGS...]"
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -64,7 +68,7 @@ class UsageError(ValueError):
 
 def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
     """Split ``[OPTIONS] SCRIPT [ARGS...]``; options are only read before SCRIPT."""
-    options = {"figures_dir": None, "tf_warnings": False}
+    options = {"figures_dir": None, "tf_warnings": False, "capture_dir": None}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         arg = argv[i]
@@ -86,6 +90,12 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
             if not value:
                 raise UsageError("--figures needs a folder")
             options["figures_dir"] = value
+        elif arg == "--capture" or arg.startswith("--capture="):
+            value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
+            i += "=" not in arg
+            if not value:
+                raise UsageError("--capture needs a folder")
+            options["capture_dir"] = value
         else:
             raise UsageError(f"unknown option {arg} (options go before SCRIPT)")
         i += 1
@@ -99,7 +109,7 @@ def command(script: str, args=()) -> list[str]:
     return [sys.executable, "-m", "parity.tf1_shim.launch", script, *map(str, args)]
 
 
-def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
+def _child_env(figures_dir=None, tf_warnings=False, env=None, capture_dir=None) -> dict:
     env = dict(os.environ if env is None else env)
     env["TF_USE_LEGACY_KERAS"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -109,6 +119,9 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
     if figures_dir is not None:
         env[FIGURES_ENV] = os.path.abspath(figures_dir)
     env[WARNINGS_ENV] = "1" if tf_warnings else "0"
+    env.pop(CAPTURE_ENV, None)
+    if capture_dir is not None:
+        env[CAPTURE_ENV] = os.path.abspath(capture_dir)
     return env
 
 
@@ -177,18 +190,22 @@ def run_script(
     env=None,
     timeout=None,
     capture_output=True,
+    capture_dir=None,
 ) -> subprocess.CompletedProcess:
     """Run the TF1 script ``path`` with ``args`` under the shims, in a subprocess.
 
     Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
     ``capture_output``). ``cwd``: the working directory of the run (default: this one);
-    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``).
+    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``);
+    ``capture_dir``: as ``--capture`` (relative to ``cwd``).
     """
     script = os.fspath(path)
     _check_script(script, cwd)
     if cwd is not None and figures_dir is not None:
         figures_dir = os.path.join(cwd, figures_dir)
-    child_env = _child_env(figures_dir, tf_warnings, env)
+    if cwd is not None and capture_dir is not None:
+        capture_dir = os.path.join(cwd, capture_dir)
+    child_env = _child_env(figures_dir, tf_warnings, env, capture_dir)
     done = subprocess.run(
         command(script, args),
         cwd=cwd,
@@ -210,14 +227,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options, script, args = parse_args(argv)
         _check_script(script)
+        if options["capture_dir"] is not None:
+            from parity.capture import check_folder
+
+            check_folder(options["capture_dir"])
     except SystemExit:
         print(USAGE)
         print(__doc__.split("\n\n", 2)[2])
         return 0
-    except UsageError as exc:
+    except ValueError as exc:  # UsageError, or a capture folder that cannot be made
         print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
         return 2
-    env = _child_env(options["figures_dir"], options["tf_warnings"])
+    env = _child_env(options["figures_dir"], options["tf_warnings"], capture_dir=options["capture_dir"])
     quiet = _quiet_logs(env)
     process = subprocess.Popen(
         command(script, args), env=env, stderr=subprocess.PIPE if quiet else None

@@ -18,6 +18,7 @@ import traceback
 PREFIX = "parity legacy-run"
 FIGURES_ENV = "PARITY_LEGACY_FIGURES"
 WARNINGS_ENV = "PARITY_LEGACY_TF_WARNINGS"
+CAPTURE_ENV = "PARITY_LEGACY_CAPTURE"  # --capture DIR: see parity.capture
 
 
 def figures_dir_for(script: str, figures: str | None = None) -> str:
@@ -116,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     except tf1_shim.LegacyKerasError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
+    if os.environ.get(CAPTURE_ENV):
+        from parity import capture
+
+        capture.install(os.environ[CAPTURE_ENV], script)
 
     import runpy
 
