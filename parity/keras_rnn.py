@@ -307,7 +307,7 @@ def keras_cell_weights(keras_model, model: RNNModel) -> list:
             roles = {"kernel": k[1].kernel}
             if k[1].use_bias:
                 roles["bias"] = k[1].bias
-        out.append((t, {r: keras.ops.convert_to_numpy(v) for r, v in roles.items()}))
+        out.append((t, {r: keras.ops.convert_to_numpy(v.value) for r, v in roles.items()}))
     return out
 
 

@@ -9,6 +9,8 @@ arithmetic is TF1's, not the converter's. Each graph lives in its own ``tf.Graph
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from parity import tf1_rnn
@@ -47,6 +49,12 @@ def _activation(name):
 
 
 def _make_cell(cell: tf1_rnn.Cell, name: str):
+    with warnings.catch_warnings():  # TF1's cells are deprecated: that is the point here
+        warnings.simplefilter("ignore")
+        return _make_cell_quietly(cell, name)
+
+
+def _make_cell_quietly(cell: tf1_rnn.Cell, name: str):
     tf = v1()
     rnn = tf.nn.rnn_cell
     if cell.layout != "joint":
@@ -106,12 +114,16 @@ def build(model: RNNModel, inputs):
         with tf.variable_scope(f"block{b}"):
             if block.bidirectional:
                 fw, bw = stack(block.fw), stack(block.bw)
-                (out_fw, out_bw), (s_fw, s_bw) = tf.nn.bidirectional_dynamic_rnn(
-                    fw, bw, x, dtype=dtype, time_major=time_major)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    (out_fw, out_bw), (s_fw, s_bw) = tf.nn.bidirectional_dynamic_rnn(
+                        fw, bw, x, dtype=dtype, time_major=time_major)
                 x = _merge(out_fw, out_bw, block.merge)
                 state = _merge(_last_h(s_fw), _last_h(s_bw), block.merge)
             else:
-                x, s = tf.nn.dynamic_rnn(stack(block.fw), x, dtype=dtype, time_major=time_major)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    x, s = tf.nn.dynamic_rnn(stack(block.fw), x, dtype=dtype, time_major=time_major)
                 state = _last_h(s)
     sequence = tf.transpose(x, [1, 0, 2]) if time_major else x
     out = sequence
