@@ -1,4 +1,4 @@
-"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run.
+"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run, migrate.
 
 Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
 always with one clear line on stderr.
@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
     lr.add_argument("script")
     lr.add_argument("args", nargs=argparse.REMAINDER)
+
+    m = sub.add_parser("migrate", help="what a TF1 script needs to become Keras 3, line by line")
+    m.add_argument("script")
+    m.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
+    m.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
 
     rep = sub.add_parser("report", help="rebuild plots and index.html from an output folder")
     rep.add_argument("out", nargs="?", default="results")
@@ -228,6 +233,20 @@ def cmd_legacy_run(args) -> int:
     return legacy_run.main([args.script, *args.args])
 
 
+def cmd_migrate(args) -> int:
+    from parity import migrate
+
+    try:
+        report = migrate.analyse(args.script)
+        print(migrate.format_text(report))
+        for path, fmt in ((args.markdown, migrate.format_markdown), (args.html, migrate.format_html)):
+            if path:
+                print(f"wrote {migrate.write_atomic(path, fmt(report))}")
+    except migrate.MigrateError as exc:
+        raise UsageError(f"migrate: {exc}") from None
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     import json
 
@@ -257,7 +276,8 @@ def _writable_dir(path: str) -> str:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
-            "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report}
+            "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report,
+            "migrate": cmd_migrate}
 
 
 def main(argv=None) -> int:
