@@ -356,3 +356,23 @@ def test_cli_usage_errors(tmp_path):
     proc = parity_cmd("convert", str(tmp_path / "nope.ckpt"), "--example", "series_predictor",
                       "--emit-model", str(tmp_path / "m.keras"), "--out", str(tmp_path / "w.weights.h5"))
     assert proc.returncode == 2 and "--example" in error_lines(proc)[0]
+
+
+@pytest.mark.torch
+def test_emitted_model_runs_on_the_torch_backend(tmp_path, inputs):
+    """The emitted file uses built-in layers and ops only: another Keras backend loads it."""
+    pytest.importorskip("torch", reason="PyTorch not installed: pip install '.[torch]'")
+    combo = ("GRUCell", 2, True, True)
+    prefix = tmp_path / "model.ckpt"
+    expected = tf1_outputs_of(combo, inputs, prefix)
+    convert.convert_any(prefix, emit_model=tmp_path / "m.keras", **options_for(combo))
+    np.savez(tmp_path / "io.npz", x=inputs, y=expected)
+    code = ("import numpy as np, keras; d = np.load('io.npz'); "
+            "m = keras.saving.load_model('m.keras'); "
+            "got = keras.ops.convert_to_numpy(m(d['x'])); "
+            "np.testing.assert_allclose(got, d['y'], rtol=1e-6, atol=1e-5); print(keras.backend.backend())")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, KERAS_BACKEND="torch", TF_CPP_MIN_LOG_LEVEL="3"),
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("torch")
