@@ -32,6 +32,19 @@ class UnsupportedImport(LegacyAPIUnavailable, ImportError):
         ImportError.__init__(self, explain(api))
 
 
+class LegacyCallError(LegacyAPIUnavailable, TypeError):
+    """A TF 0.x call the runner does not run: an argument order it cannot be sure of, or
+    any renamed name or old order under ``--strict``. The message is one line."""
+
+    def __init__(self, api: str, message: str):
+        self.api = api
+        self.message = message
+        TypeError.__init__(self, message)
+
+    def one_line(self) -> str:
+        return self.message
+
+
 def dotted(module_name: str) -> str:
     """``tensorflow.contrib.rnn`` -> ``tf.contrib.rnn`` (the spelling scripts use; the same
     for ``tensorflow.models``)."""
@@ -71,28 +84,39 @@ class ShimModule(types.ModuleType):
 class Namespace(types.ModuleType):
     """A view of a ``tf.compat.v1`` namespace under a TF1 spelling (``tf.nn``, ``tf.train``):
     attributes come from the real module (sub-namespaces wrapped the same way); names it
-    lacks raise :class:`UnsupportedAttribute` naming their TF2 replacement."""
+    lacks raise :class:`UnsupportedAttribute` naming their TF2 replacement.
 
-    def __init__(self, target, spelled: str, overrides: dict | None = None):
+    ``legacy`` (:class:`parity.tf1_shim.reorders.LegacyNames`): when given, a TF 0.x name the
+    module lacks is looked up there (``tf.mul`` -> ``tf.multiply``), and the functions whose
+    argument order TF 1.0 changed come back wrapped by it."""
+
+    def __init__(self, target, spelled: str, overrides: dict | None = None, legacy=None):
         super().__init__(getattr(target, "__name__", spelled), getattr(target, "__doc__", None))
         self.__dict__["_target"] = target
         self.__dict__["_spelled"] = spelled
+        self.__dict__["_legacy"] = legacy
         self.__dict__.update(overrides or {})
 
     def __getattr__(self, name):
         target = self.__dict__["_target"]
+        legacy = self.__dict__["_legacy"]
+        spelled = f"{self.__dict__['_spelled']}.{name}"
         try:
             value = getattr(target, name)
         except AttributeError:
             if name.startswith("__"):
                 raise
-            raise UnsupportedAttribute(f"{self.__dict__['_spelled']}.{name}") from None
-        if isinstance(value, types.ModuleType) and not name.startswith("_"):
-            value = Namespace(value, f"{self.__dict__['_spelled']}.{name}")
+            value = legacy.alias(spelled) if legacy is not None else None
+            if value is None:
+                raise UnsupportedAttribute(spelled) from None
+        else:
+            if isinstance(value, types.ModuleType) and not name.startswith("_"):
+                value = Namespace(value, spelled, legacy=legacy)
+            elif legacy is not None:
+                value = legacy.wrap(spelled, value)
         setattr(self, name, value)
         return value
 
     def __dir__(self):
-        return sorted(
-            set(dir(self.__dict__["_target"])) | set(self.__dict__) - {"_target", "_spelled"}
-        )
+        hidden = {"_target", "_spelled", "_legacy"}
+        return sorted(set(dir(self.__dict__["_target"])) | set(self.__dict__) - hidden)
