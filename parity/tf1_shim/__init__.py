@@ -165,8 +165,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     modules["tensorflow.models"] = ShimModule(
         "tensorflow.models", "TF 0.x's tensorflow.models (removed in TF 1.0)", {}, package=True
     )
-    if not strict:
-        _add_contrib_deprecated(modules, legacy)
+    _add_contrib_deprecated(modules, legacy)
     state.proxy = Namespace(
         v1,
         "tf",
@@ -203,8 +202,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
             state.saver.patch(sys.modules["matplotlib.pyplot"])
     state.finder = _Finder(state.saver)
     sys.meta_path.insert(0, state.finder)
-    if not strict:
-        state.ops_rnn = _alias_ops_rnn(legacy)
+    state.ops_rnn = _alias_ops_rnn(legacy)
     _state = state
     v1.disable_v2_behavior()
     return state.proxy
@@ -242,7 +240,7 @@ def _alias_ops_rnn(legacy):
 
     def __getattr__(name):
         if name in OPS_RNN_MOVES:
-            value = legacy.alias(f"tf.nn.{name}")
+            value = legacy.alias(f"tf.nn.{name}")  # under --strict: the one-line error
             if value is not None:
                 return value
         raise AttributeError(f"module {ops_rnn.__name__!r} has no attribute {name!r}", name=name,

@@ -11,17 +11,20 @@ class LegacyAPIUnavailable:
     """Mixin of the two errors below: a removed TF1 name the runner does not provide."""
 
     api: str
+    message: str | None = None
 
     def one_line(self) -> str:
-        return explain(self.api)
+        return self.message or explain(self.api)
 
 
 class UnsupportedAttribute(LegacyAPIUnavailable, AttributeError):
-    """``tf.contrib.slim`` and the like (an AttributeError, so ``hasattr`` still works)."""
+    """``tf.contrib.slim`` and the like (an AttributeError, so ``hasattr`` still works).
+    ``message``: the one line, when not the replacement table's (``--strict``'s renames)."""
 
-    def __init__(self, api: str):
+    def __init__(self, api: str, message: str | None = None):
         self.api = api
-        AttributeError.__init__(self, explain(api))
+        self.message = message
+        AttributeError.__init__(self, message or explain(api))
 
 
 class UnsupportedImport(LegacyAPIUnavailable, ImportError):
@@ -40,9 +43,6 @@ class LegacyCallError(LegacyAPIUnavailable, TypeError):
         self.api = api
         self.message = message
         TypeError.__init__(self, message)
-
-    def one_line(self) -> str:
-        return self.message
 
 
 def dotted(module_name: str) -> str:

@@ -26,7 +26,7 @@ import numbers
 import sys
 
 from parity.tf1_shim import aliases
-from parity.tf1_shim.modules import LegacyCallError
+from parity.tf1_shim.modules import LegacyCallError, UnsupportedAttribute
 
 PREFIX = "parity legacy-run"
 
@@ -41,13 +41,12 @@ def _rank(x):
         return 0
     if isinstance(x, (list, tuple)):
         return 1 + max((_rank(v) or 0 for v in x), default=0)
+    shape = getattr(x, "shape", None)
+    if hasattr(shape, "rank"):  # a tf.TensorShape (of a tensor or a variable)
+        return shape.rank if isinstance(shape.rank, int) else None
     ndim = getattr(x, "ndim", None)
     if isinstance(ndim, int):  # numpy arrays and scalars
-        return ndim
-    shape = getattr(x, "shape", None)
-    if shape is not None and hasattr(x, "dtype"):
-        rank = getattr(shape, "rank", None) if not isinstance(shape, tuple) else len(shape)
-        return rank if isinstance(rank, int) else None
+        return ndim if ndim >= 0 else None
     return None
 
 
@@ -241,10 +240,18 @@ class LegacyNames:
 
     # -- renamed names
     def alias(self, name: str):
-        """The TF1 object that ``name`` (a TF 0.x name) runs as, or ``None``."""
+        """The TF1 object that ``name`` (a TF 0.x name) runs as; ``None`` when ``name`` is not
+        a TF 0.x name (or its TF1 name is missing too). Under ``--strict``: the one-line
+        error (an ``AttributeError``, so that ``hasattr`` still answers False)."""
         target_name = aliases.ALIASES.get(name)
-        if target_name is None or self.strict:
+        if target_name is None:
             return None
+        if self.strict:
+            raise UnsupportedAttribute(
+                name,
+                f"{name} is TF 0.x's name, renamed in TF 1.0 (--strict); "
+                f"use instead: {target_name}",
+            )
         try:
             target = self._resolve(target_name)
         except AttributeError:
