@@ -201,10 +201,12 @@ class NotebookRun:
 
     def _client(self, NotebookClient, tmp: Path):
         from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
 
         specs = KernelSpecManager(kernel_dirs=[str(self._kernel_spec(tmp))])
-        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+        # the asynchronous manager, as nbclient's own (the blocking one's client does not
+        # honour the cell timeout)
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
         return NotebookClient(
             self.notebook,
             km=km,
@@ -225,6 +227,7 @@ class NotebookRun:
 
         setup = nbformat.v4.new_code_cell(f"%load_ext {EXTENSION}")
         self.notebook.cells.insert(0, setup)
+        cell_timeout, client.timeout = client.timeout, None  # --timeout is for the cells
         try:
             client.execute_cell(setup, 0, store_history=False)
         except CellExecutionError as exc:
@@ -234,6 +237,7 @@ class NotebookRun:
                 1,
             ) from None
         finally:
+            client.timeout = cell_timeout
             self.notebook.cells.remove(setup)
 
     def _cell_error(self, err, shown, index, n, exc) -> int:
