@@ -69,6 +69,7 @@ class NotebookRun:
         self.env = env
         self.kernel_pid: int | None = None  # the kernel's process id, once started
         self.failed_cell: int | None = None  # 1-based position of the cell that failed
+        self._running: int | None = None
 
     # ---------------------------------------------------------------- helpers
     def _kernel_env(self) -> dict:
@@ -156,6 +157,7 @@ class NotebookRun:
                         self._load_shims(client)
                         for n, index in enumerate(code_cells, 1):
                             cell = self.notebook.cells[index]
+                            self._running = index + 1
                             try:
                                 client.execute_cell(cell, index)
                             except CellTimeoutError:
@@ -186,16 +188,23 @@ class NotebookRun:
             code = self._report(err, exc.code, f"{shown}: {exc}")
         except RuntimeError as exc:  # the kernel did not start
             code = self._report(err, 1, f"{shown}: the Jupyter kernel failed: {_first_line(exc)}")
+        except KeyboardInterrupt:  # Ctrl-C: the kernel is gone (setup_kernel's exit)
+            self.failed_cell = self.failed_cell or self._running or -1
+            code = self._report(err, 130, f"{shown}: interrupted")
+        except SystemExit as exc:  # SIGTERM (see _terminate)
+            self.failed_cell = self.failed_cell or self._running or -1
+            code = self._report(err, exc.code if isinstance(exc.code, int) else 1,
+                                f"{shown}: terminated")
         finally:
             if in_main_thread:
                 signal.signal(signal.SIGTERM, previous_term)
             self._write()
-        ran = len(code_cells) if self.failed_cell is None else None
-        summary = (
-            f"{PREFIX}: {shown}: {ran} code cells run, {figures} figure(s); "
-            if ran is not None
-            else f"{PREFIX}: {shown}: stopped at cell {self.failed_cell}; "
-        )
+        if self.failed_cell is None:
+            summary = f"{PREFIX}: {shown}: {len(code_cells)} code cells run, {figures} figure(s); "
+        elif self.failed_cell > 0:
+            summary = f"{PREFIX}: {shown}: stopped at cell {self.failed_cell}; "
+        else:
+            summary = f"{PREFIX}: {shown}: stopped; "
         print(summary + f"executed notebook: {self.output}", file=err, flush=True)
         return code
 

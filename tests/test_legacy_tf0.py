@@ -184,6 +184,9 @@ def test_argument_order_is_decided_by_the_arguments_types(capsys):
             for g, w in zip(np.atleast_1d(got) if isinstance(got, list) else [got],
                             np.atleast_1d(want) if isinstance(want, list) else [want]):
                 np.testing.assert_allclose(g, w, rtol=1e-6)
+        sparse = tf.SparseTensor([[0, 0], [1, 3]], [1.0, 2.0], [2, 4])
+        halves = [tf.sparse_tensor_to_dense(t) for t in tf.sparse_split(1, 2, sparse)]
+        assert [h.tolist() for h in sess.run(halves)] == [[[1, 0], [0, 0]], [[0, 0], [0, 2]]]
         # the cross-entropy really swapped its arguments back (not symmetric in them)
         swapped = sess.run(tf.nn.softmax_cross_entropy_with_logits(labels=logits, logits=labels))
         assert not np.allclose(old[5], swapped)
@@ -231,3 +234,27 @@ def test_tensorflow_own_rnn_module_gets_the_aliases_only_while_installed():
             rnn.no_such_function  # noqa: B018
     assert not hasattr(rnn, "rnn") and "__getattr__" not in vars(rnn)
     assert not tf1_shim.installed()
+
+
+def test_migration_md_lists_the_tf0_names_with_keras_forms_that_exist():
+    import keras
+
+    from parity import migration_map
+
+    text = (Path(__file__).resolve().parent.parent / "MIGRATION.md").read_text()
+    assert migration_map.tf0_table() in text  # MIGRATION.md is generated from the table
+    listed = {
+        name.split("(")[0].strip()
+        for row in migration_map.TF0_NAMES
+        for name in row.tf0.split(" / ")
+    }
+    expected = set(aliases.ALIASES) | set(aliases.REORDERS) | set(aliases.STILL_IN_V1)
+    assert expected | {aliases.REVERSE} <= listed
+    for row in migration_map.TF0_NAMES:
+        for dotted in re.findall(r"\bkeras(?:\.\w+)+", row.keras):
+            value = keras
+            for part in dotted.split(".")[1:]:
+                assert hasattr(value, part), f"{dotted} is not in Keras {keras.__version__}"
+                value = getattr(value, part)
+    # the removed names without a same-meaning TF1 name stay in the other table
+    assert not set(aliases.ALIASES) & set(migration_map.REMOVED)
