@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--example", required=True)
     c.add_argument("--out", required=True, help="FILE.weights.h5 (Keras) or FILE.pt (PyTorch)")
 
-    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
+    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script or notebook on TensorFlow 2")
     lr.add_argument("script")
     lr.add_argument("args", nargs=argparse.REMAINDER)
 

@@ -215,7 +215,11 @@ class NotebookRun:
         specs = KernelSpecManager(kernel_dirs=[str(self._kernel_spec(tmp))])
         # the asynchronous manager, as nbclient's own (the blocking one's client does not
         # honour the cell timeout)
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+        km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=specs,
+            connection_file=str(tmp / "connection.json"),  # not in ~/.local: it may be read-only
+        )
         return NotebookClient(
             self.notebook,
             km=km,

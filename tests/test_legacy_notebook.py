@@ -120,7 +120,7 @@ def test_cli_strict_notebook_one_line_exit_2_and_default_output_beside_it(tmp_pa
 def test_timeout_stops_the_cell_and_the_kernel(tmp_path):
     nb = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("import sys, parity\nprint(sys.executable)\nprint(parity.__file__)"),
             nbformat.v4.new_code_cell("import time\ntime.sleep(120)"),
             nbformat.v4.new_code_cell("print('not reached')"),
         ]
@@ -133,7 +133,12 @@ def test_timeout_stops_the_cell_and_the_kernel(tmp_path):
     assert job.exit_code == 1 and job.failed_cell == 2
     assert "cell 2 (code cell 2) did not finish within 3 s" in err
     assert not legacy_notebook._alive(job.kernel_pid)
-    assert (tmp_path / "slow.legacy-run.ipynb").is_file()
+    executed = nbformat.read(str(tmp_path / "slow.legacy-run.ipynb"), as_version=4)
+    # the kernel is this Python, and imports this checkout of the project (PYTHONPATH)
+    assert text_of(executed.cells[0]).splitlines() == [
+        sys.executable, str(ROOT / "parity" / "__init__.py")
+    ]
+    assert executed.cells[2].execution_count is None
 
 
 def test_notebook_usage_errors(tmp_path, capsys):
