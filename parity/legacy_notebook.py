@@ -139,7 +139,7 @@ class NotebookRun:
         err = err if err is not None else sys.stderr
         shown = str(self.path)
         code_cells = [i for i, c in enumerate(self.notebook.cells) if c.cell_type == "code"]
-        figures, code = 0, 0
+        figures, code, log_tail = 0, 0, ""
         previous_term = signal.getsignal(signal.SIGTERM)
         in_main_thread = _main_thread()
         if in_main_thread:
@@ -178,16 +178,17 @@ class NotebookRun:
                 finally:
                     kernel_log.close()
                     _make_sure_gone(self.kernel_pid)
-        except DeadKernelError as exc:
-            where = (
-                f"cell {self.failed_cell}" if self.failed_cell else "a cell"
-            )
-            code = self._report(err, 1, f"{shown}: the kernel died while running {where} "
-                                        f"({_first_line(exc)})")
+                    log_tail = _last_line(Path(tmp) / "kernel.log")
+        except DeadKernelError:
+            self.failed_cell = self._running or -1
+            where = f"cell {self._running}" if self._running else "start-up"
+            code = self._report(err, 1, f"{shown}: the kernel died during {where}"
+                                        + (f" ({log_tail})" if log_tail else ""))
         except _KernelSetupError as exc:
             code = self._report(err, exc.code, f"{shown}: {exc}")
-        except RuntimeError as exc:  # the kernel did not start
-            code = self._report(err, 1, f"{shown}: the Jupyter kernel failed: {_first_line(exc)}")
+        except (RuntimeError, TimeoutError) as exc:  # the kernel did not start
+            code = self._report(err, 1, f"{shown}: the Jupyter kernel failed: {_first_line(exc)}"
+                                + (f" ({log_tail})" if log_tail else ""))
         except KeyboardInterrupt:  # Ctrl-C: the kernel is gone (setup_kernel's exit)
             self.failed_cell = self.failed_cell or self._running or -1
             code = self._report(err, 130, f"{shown}: interrupted")
@@ -199,9 +200,9 @@ class NotebookRun:
             if in_main_thread:
                 signal.signal(signal.SIGTERM, previous_term)
             self._write()
-        if self.failed_cell is None:
+        if code == 0:
             summary = f"{PREFIX}: {shown}: {len(code_cells)} code cells run, {figures} figure(s); "
-        elif self.failed_cell > 0:
+        elif self.failed_cell and self.failed_cell > 0:
             summary = f"{PREFIX}: {shown}: stopped at cell {self.failed_cell}; "
         else:
             summary = f"{PREFIX}: {shown}: stopped; "
@@ -219,6 +220,8 @@ class NotebookRun:
             kernel_name=KERNEL_NAME,
             kernel_spec_manager=specs,
             connection_file=str(tmp / "connection.json"),  # not in ~/.local: it may be read-only
+            # Unix sockets in that private folder rather than TCP ports on localhost
+            transport="ipc" if os.name == "posix" else "tcp",
         )
         return NotebookClient(
             self.notebook,
@@ -274,6 +277,16 @@ class _KernelSetupError(RuntimeError):
     def __init__(self, message: str, code: int):
         super().__init__(message)
         self.code = code
+
+
+def _last_line(path: Path) -> str:
+    """The kernel's last log line that is not TensorFlow start-up noise ('' if none)."""
+    try:
+        text = filter_noise(path.read_bytes()).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def _terminate(signum, frame):

@@ -187,3 +187,20 @@ def test_ipython_extension_installs_and_removes_the_shims():
         if tf1_shim.installed():
             tf1_shim.uninstall()
         InteractiveShell.clear_instance()
+
+
+def test_a_dying_kernel_is_reported_with_its_cell(tmp_path):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("a cell that ends the kernel's process"),
+            nbformat.v4.new_code_cell("import os\nos._exit(3)"),
+            nbformat.v4.new_code_cell("print('not reached')"),
+        ]
+    )
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, str(path))
+    job, out, err = run(path, tmp_path / "out.ipynb")
+    assert job.exit_code == 1 and job.failed_cell == 2
+    assert f"error: {path}: the kernel died during cell 2" in err
+    assert not legacy_notebook._alive(job.kernel_pid)
+    assert (tmp_path / "out.ipynb").is_file()
