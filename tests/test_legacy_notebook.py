@@ -16,13 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat  # nbformat, nbclient and ipykernel are in the test extra (pyproject.toml)
 import pytest
 
-nbformat = pytest.importorskip("nbformat")  # in the test extra; see pyproject.toml
-pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-
-from parity import legacy_notebook, legacy_run, tf1_shim  # noqa: E402
+from parity import legacy_notebook, legacy_run, tf1_shim
 
 pytestmark = pytest.mark.legacy
 
