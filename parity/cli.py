@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
     c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
 
-    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
+    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script or notebook on TensorFlow 2")
     lr.add_argument("script")
     lr.add_argument("args", nargs=argparse.REMAINDER)
 

@@ -179,6 +179,17 @@ def cannot_run(api: str, provided: dict) -> str | None:
     return None
 
 
+def _tf0_names() -> dict:
+    """``{TF 0.x name: (its TF 1.0 name, Keras 3 form)}`` (legacy-run's aliases)."""
+    from parity.tf1_shim.aliases import ALIASES
+
+    keras = {}
+    for row in migration_map.TF0_NAMES:
+        for name in row.tf0.split(" / "):
+            keras[name.strip()] = row.keras
+    return {old: (new, keras.get(old, "")) for old, new in ALIASES.items()}
+
+
 # ----------------------------------------------------------------------------- traps
 def _kw(call, name):
     for k in call.keywords if isinstance(call, ast.Call) else ():
@@ -333,6 +344,7 @@ def _find(tree, lines) -> list:
     table = _entries()
     provided = _provided_contrib()
     constants = _int_constants(tree)
+    tf0 = _tf0_names()
     findings: dict = {}  # (line, entry or api) -> Finding
 
     def add(line, api, entry, call=None, leaf=None):
@@ -340,7 +352,11 @@ def _find(tree, lines) -> list:
         if key in findings:
             return
         stop = cannot_run(api, provided)
+        traps = _traps(leaf or api.rsplit(".", 1)[-1], api, call, constants)
         keras = entry.keras if entry else migration_map.OPS.get(api.rsplit(".", 1)[-1], "")
+        if api in tf0:  # a TF 0.x name: legacy-run runs it as TF 1.0's
+            keras = entry.keras if entry else tf0[api][1]
+            traps.insert(0, TRAPS["tf0_name"].format(name=api, tf1=tf0[api][0]))
         if not keras and stop:
             from parity.tf1_shim.replacements import lookup
 
@@ -349,8 +365,7 @@ def _find(tree, lines) -> list:
         keras = keras or "(not in the migration map; tf.compat.v1 still has it)"
         findings[key] = Finding(
             line, api, entry.tf1 if entry else None, keras, entry.gotcha if entry else "",
-            _traps(leaf or api.rsplit(".", 1)[-1], api, call, constants),
-            stop, lines[line - 1].strip() if 0 < line <= len(lines) else "")
+            traps, stop, lines[line - 1].strip() if 0 < line <= len(lines) else "")
 
     parents = {}
     for node in ast.walk(tree):

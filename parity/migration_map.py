@@ -232,12 +232,115 @@ TRAPS: dict[str, str] = {
     "dropout_const": "dropout: keep probability {value} is a constant, so it drops at inference too; Keras applies dropout in training only (rate = 1 - keep_prob)",
     "dropout_fed": "dropout: keep probability {value} must be fed as 1.0 at inference; Keras applies dropout in training only (rate = 1 - keep_prob)",
     "layers_dropout": "dropout: tf.layers.dropout drops only when training=True, and training is {value}; Keras's Dropout is active in fit only",
+    "tf0_name": "TF 0.x name: TensorFlow 1.0 calls it {tf1}; legacy-run runs it so (a one-line error with --strict)",
     "bidirectional_last": "outputs: outputs[-1] here is the backward cell's first step; Keras's Bidirectional(return_sequences=False) gives its final state: take the last row of the sequence instead",
 }
 
 # Removed TF1 names that the legacy-script runner does not provide, and what replaces them:
 # one table, shared with `parity legacy-run`'s one-line errors.
 from parity.tf1_shim.replacements import REPLACEMENTS as REMOVED  # noqa: E402,F401
+
+
+class Tf0Name(NamedTuple):
+    tf0: str  # the TF 0.x name or call form
+    tf1: str  # what TensorFlow 1.0 calls it (what `parity legacy-run` runs it as)
+    keras: str  # the Keras 3 form
+
+
+# The TF 0.x names TensorFlow 1.0 renamed or reordered (parity/tf1_shim/aliases.py, taken from
+# TF 1.0's tf_upgrade.py) with their Keras 3 forms; a test checks that every aliased name and
+# reordered function is here and that every keras.* name below exists in Keras 3.
+TF0_NAMES: list[Tf0Name] = [
+    Tf0Name("tf.mul", "tf.multiply", "keras.ops.multiply (or *)"),
+    Tf0Name("tf.sub", "tf.subtract", "keras.ops.subtract (or -)"),
+    Tf0Name("tf.neg", "tf.negative", "keras.ops.negative (or unary -)"),
+    Tf0Name("tf.inv", "tf.reciprocal", "keras.ops.reciprocal"),
+    Tf0Name("tf.select", "tf.where", "keras.ops.where"),
+    Tf0Name("tf.pack", "tf.stack", "keras.ops.stack"),
+    Tf0Name("tf.unpack", "tf.unstack", "keras.ops.unstack"),
+    Tf0Name("tf.batch_matmul", "tf.matmul", "keras.ops.matmul (batches broadcast)"),
+    Tf0Name("tf.complex_abs", "tf.abs", "keras.ops.absolute"),
+    Tf0Name("tf.listdiff / tf.list_diff", "tf.setdiff1d",
+            "no keras.ops form: numpy.setdiff1d on the values, or tf.sets.difference"),
+    Tf0Name("tf.image.per_image_whitening", "tf.image.per_image_standardization",
+            "keras.layers.Normalization (dataset statistics) or tf.image.per_image_standardization"),
+    Tf0Name("tf.scalar_summary / tf.contrib.deprecated.scalar_summary", "tf.summary.scalar",
+            "keras.callbacks.TensorBoard (fit logs the losses and metrics)"),
+    Tf0Name("tf.histogram_summary / tf.contrib.deprecated.histogram_summary",
+            "tf.summary.histogram", "keras.callbacks.TensorBoard(histogram_freq=1)"),
+    Tf0Name("tf.image_summary", "tf.summary.image", "tf.summary.image in a keras.callbacks.Callback"),
+    Tf0Name("tf.audio_summary", "tf.summary.audio", "tf.summary.audio in a keras.callbacks.Callback"),
+    Tf0Name("tf.merge_summary / tf.merge_all_summaries", "tf.summary.merge / tf.summary.merge_all",
+            "nothing: keras.callbacks.TensorBoard writes every summary"),
+    Tf0Name("tf.train.SummaryWriter", "tf.summary.FileWriter",
+            "keras.callbacks.TensorBoard(log_dir)"),
+    Tf0Name("tf.nn.rnn", "tf.nn.static_rnn",
+            "keras.layers.RNN(cell, unroll=True) / keras.layers.LSTM(units, unroll=True)"),
+    Tf0Name("tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn",
+            "keras.layers.Bidirectional(keras.layers.LSTM(units))"),
+    Tf0Name("tf.nn.state_saving_rnn", "tf.nn.static_state_saving_rnn",
+            "keras.layers.LSTM(units, stateful=True)"),
+    Tf0Name("tf.nn.seq2seq", "tf.contrib.legacy_seq2seq",
+            "keras.layers.RNN encoder-decoder models (return_state=True, initial_state=...)"),
+    Tf0Name("tf.batch_matrix_diag", "tf.matrix_diag", "keras.ops.diag (one matrix at a time)"),
+    Tf0Name("tf.batch_band_part", "tf.matrix_band_part", "keras.ops.triu / keras.ops.tril"),
+    Tf0Name("tf.batch_set_diag", "tf.matrix_set_diag", "no keras.ops form: tf.linalg.set_diag"),
+    Tf0Name("tf.batch_matrix_transpose", "tf.matrix_transpose", "keras.ops.swapaxes(x, -1, -2)"),
+    Tf0Name("tf.batch_matrix_determinant", "tf.matrix_determinant", "keras.ops.linalg.det"),
+    Tf0Name("tf.batch_matrix_inverse", "tf.matrix_inverse", "keras.ops.linalg.inv"),
+    Tf0Name("tf.batch_cholesky", "tf.cholesky", "keras.ops.linalg.cholesky"),
+    Tf0Name("tf.batch_cholesky_solve", "tf.cholesky_solve", "keras.ops.linalg.solve"),
+    Tf0Name("tf.batch_matrix_solve", "tf.matrix_solve", "keras.ops.linalg.solve"),
+    Tf0Name("tf.batch_matrix_triangular_solve", "tf.matrix_triangular_solve",
+            "keras.ops.linalg.solve_triangular"),
+    Tf0Name("tf.batch_matrix_solve_ls", "tf.matrix_solve_ls", "keras.ops.linalg.lstsq"),
+    Tf0Name("tf.batch_self_adjoint_eig", "tf.self_adjoint_eig", "keras.ops.linalg.eigh"),
+    Tf0Name("tf.batch_self_adjoint_eigvals", "tf.self_adjoint_eigvals",
+            "keras.ops.linalg.eigh (its first output)"),
+    Tf0Name("tf.batch_svd", "tf.svd", "keras.ops.linalg.svd"),
+    Tf0Name("tf.batch_fft / tf.batch_ifft", "tf.fft / tf.ifft",
+            "keras.ops.fft (real, imag pairs); no keras.ops form of the inverse: tf.signal.ifft"),
+    Tf0Name("tf.batch_fft2d / tf.batch_ifft2d", "tf.fft2d / tf.ifft2d", "keras.ops.fft2 / keras.ops.ifft2"),
+    Tf0Name("tf.batch_fft3d / tf.batch_ifft3d", "tf.fft3d / tf.ifft3d",
+            "no keras.ops form: tf.signal.fft3d / tf.signal.ifft3d"),
+    Tf0Name("tf.concat(concat_dim, values)", "tf.concat(values, axis)",
+            "keras.ops.concatenate(values, axis)"),
+    Tf0Name("tf.split(split_dim, num_split, value)", "tf.split(value, num_or_size_splits, axis)",
+            "keras.ops.split(x, indices_or_sections, axis)"),
+    Tf0Name("tf.sparse_split(split_dim, num_split, sp_input)",
+            "tf.sparse_split(sp_input=..., num_split=..., axis=...)", "no keras.ops form: tf.sparse.split"),
+    Tf0Name("tf.svd(tensor, compute_uv, full_matrices)",
+            "tf.svd(tensor, full_matrices, compute_uv)",
+            "keras.ops.linalg.svd(x, full_matrices, compute_uv)"),
+    Tf0Name("tf.nn.softmax_cross_entropy_with_logits(logits, labels)",
+            "tf.nn.softmax_cross_entropy_with_logits(labels=..., logits=...)",
+            "keras.losses.categorical_crossentropy(labels, logits, from_logits=True)"),
+    Tf0Name("tf.nn.sparse_softmax_cross_entropy_with_logits(logits, labels)",
+            "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=..., logits=...)",
+            "keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)"),
+    Tf0Name("tf.nn.sigmoid_cross_entropy_with_logits(logits, targets)",
+            "tf.nn.sigmoid_cross_entropy_with_logits(labels=..., logits=...)",
+            "keras.ops.binary_crossentropy(labels, logits, from_logits=True) (per element)"),
+    Tf0Name("tf.reverse(tensor, [False, True])", "tf.reverse(tensor, axis=[1])",
+            "keras.ops.flip(x, axis=1)"),
+    # renamed by the script, but tf.compat.v1 still has the old names: they run as they are
+    Tf0Name("tf.initialize_all_variables / tf.initialize_variables",
+            "tf.global_variables_initializer / tf.variables_initializer (old names kept)",
+            "nothing: Keras variables are created initialised"),
+    Tf0Name("tf.initialize_local_variables", "tf.local_variables_initializer (old name kept)",
+            "nothing: keras.metrics reset with reset_state()"),
+    Tf0Name("tf.all_variables", "tf.global_variables (old name kept)", "model.weights"),
+    Tf0Name("tf.op_scope(values, name)", "tf.name_scope(name, values=...) (old name kept)",
+            "the name= of a keras.layers.Layer"),
+]
+
+
+def tf0_table() -> str:
+    """MIGRATION.md's table of the TF 0.x names."""
+    rows = ["| TF 0.x | TF 1.0 (what `parity legacy-run` runs) | Keras 3 |", "|---|---|---|"]
+    for n in TF0_NAMES:
+        rows.append(f"| `{n.tf0}` | `{n.tf1}` | {n.keras} |")
+    return "\n".join(rows)
 
 
 def annotate(line: str) -> list[Mapping]:
@@ -266,7 +369,7 @@ def removed_table() -> str:
     return "\n".join(rows)
 
 
-GENERATED = {"api": markdown_table, "ops": ops_table, "removed": removed_table}
+GENERATED = {"api": markdown_table, "ops": ops_table, "tf0": tf0_table, "removed": removed_table}
 
 
 def generated_blocks(text: str) -> dict:

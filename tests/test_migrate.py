@@ -97,7 +97,8 @@ def test_traps_and_what_legacy_run_cannot_run(tmp_path):
         "opt = tf.train.RMSPropOptimizer(0.01)\n"                                        # 13
         "ln = tf.contrib.rnn.LayerNormBasicLSTMCell(8)\n"                                # 14
         "y = tf.mul(x, 2)  # TF 0.x\n"                                                   # 15
-        "z = tf.layers.dropout(x, 0.5)\n")                                               # 16
+        "z = tf.layers.dropout(x, 0.5)\n"                                                # 16
+        "from tensorflow.contrib import slim\n")                                         # 17
     by_line = {}
     for f in migrate.analyse(script).findings:
         by_line.setdefault(f.line, []).append(f)
@@ -115,8 +116,10 @@ def test_traps_and_what_legacy_run_cannot_run(tmp_path):
     assert "1e-10" in traps(13) and "mean square at 1.0" in traps(13)
     assert "training is False (the default)" in traps(16)
     stops = {f.line: f.cannot_run for f in migrate.analyse(script).findings if f.cannot_run}
-    assert set(stops) == {14, 15}
-    assert "LayerNormalization" in stops[14] and "tf.multiply" in stops[15]
+    assert set(stops) == {14, 17}
+    assert "LayerNormalization" in stops[14] and "tf_slim" in stops[17]
+    assert "TensorFlow 1.0 calls it tf.multiply" in traps(15)  # TF 0.x: legacy-run runs it
+    assert "keras.ops.multiply" in by_line[15][0].keras
     assert all(f.keras for fs in by_line.values() for f in fs)
 
 
