@@ -1,7 +1,8 @@
-"""``parity legacy-run``: run an unmodified TF1 tutorial script on TensorFlow 2.
+"""``parity legacy-run``: run an unmodified TF1 tutorial script or notebook on TensorFlow 2.
 
-    parity legacy-run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
-    python -m parity.legacy_run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
+    parity legacy-run [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]
+    parity legacy-run [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb
+    python -m parity.legacy_run ...  (the same)
 
 The script runs in a process of its own, as ``__main__``, with ``sys.argv = [SCRIPT, *ARGS]``,
 ``sys.path[0]`` = its folder and the caller's working directory, as ``python SCRIPT ARGS``
@@ -17,15 +18,27 @@ would run it, but with the import shims of :mod:`parity.tf1_shim` installed firs
   shipped 10,000-digit sample, and says which on stderr;
 - ``plt.show()`` saves the open figures as ``figure_001.png``, ... into ``--figures DIR``
   (a new or empty folder; by default a fresh one per run,
-  ``./legacy_run_figures/<script stem>/<date-time>-<random>/``) and says where on stderr.
+  ``./legacy_run_figures/<script stem>/<date-time>-<random>/``) and says where on stderr;
+- TF 0.x names that TF 1.0 renamed (``tf.mul``, ``tf.pack``, ``tf.nn.rnn``, ...) run as their
+  TF1 name, and the calls whose argument order TF 1.0 changed (``tf.concat(axis, values)``,
+  ...) in their old order when the arguments' types make it certain, each said once on
+  stderr (:mod:`parity.tf1_shim.aliases`); ``--strict`` makes each a one-line error.
+- ``--capture DIR``: when each ``Session`` closes (or at exit), its variables go to
+  ``DIR/session_NNN/`` as a TF1 checkpoint with the RNN structure its graph holds
+  (``structure.json``, read from the cell objects and the graph) and probe outputs, for
+  ``parity convert`` and :mod:`parity.testing` (see :mod:`parity.capture`).
 
-SCRIPT must be a Python script (:func:`script_kind`); a notebook or another file is refused
-with exit 2 and one line, as is a ``--figures`` path that is a file, not writable, or holds
-the figures of an earlier run. SIGTERM/SIGHUP sent to ``legacy-run`` reach the script.
+A notebook (``.ipynb``) runs cell by cell in a Jupyter kernel with the same shims
+(:mod:`parity.legacy_notebook`); the executed copy, with outputs and figures, goes to
+``--output`` (default ``<notebook stem>.legacy-run.ipynb`` beside it, never over it).
+Any other file than a Python script or a notebook (:func:`script_kind`) is refused with
+exit 2 and one line, as is a ``--figures`` path that is a file, not writable, or holds the
+figures of an earlier run. SIGTERM/SIGHUP sent to ``legacy-run`` reach the script.
 
-Exit status: the script's own; 1 with the script's traceback when it raises; 2 with one line
-on stderr when it uses a removed API that is not provided (the line names the TF2/Keras
-replacement from :data:`REPLACEMENTS`), or for a usage error.
+Exit status: the script's own; 1 with the script's traceback when it raises (a notebook: 1
+naming the failing cell); 2 with one line on stderr when it uses a removed API that is not
+provided (the line names the TF2/Keras replacement from :data:`REPLACEMENTS`), or for a
+usage error.
 
 In Python: :func:`run_script` (a subprocess, returns ``subprocess.CompletedProcess``) and
 ``with tf1_compat(): ...`` (the shims in the current process, for notebooks).
@@ -39,7 +52,14 @@ import sys
 from pathlib import Path
 
 from parity.quiet import filter_noise, forward_stderr
-from parity.tf1_shim.launch import FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
+from parity.tf1_shim.launch import (
+    CAPTURE_ENV,
+    FIGURES_ENV,
+    PREFIX,
+    STRICT_ENV,
+    WARNINGS_ENV,
+    figures_dir_for,
+)
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
 __all__ = [
@@ -53,15 +73,18 @@ __all__ = [
     "filter_noise",
 ]
 
-USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]"
+USAGE = (
+    f"usage: {PREFIX} [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]\n"
+    f"       {PREFIX} [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb"
+)
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def tf1_compat(figures_dir: str | None = None, quiet: bool = True):
+def tf1_compat(figures_dir: str | None = None, quiet: bool = True, strict: bool = False):
     """``with tf1_compat() as tf: ...``: the TF1 shims in this process (see :mod:`parity.tf1_shim`)."""
     from parity.tf1_shim import tf1_compat as _tf1_compat
 
-    return _tf1_compat(figures_dir=figures_dir, quiet=quiet)
+    return _tf1_compat(figures_dir=figures_dir, quiet=quiet, strict=strict)
 
 
 class UsageError(ValueError):
@@ -70,7 +93,8 @@ class UsageError(ValueError):
 
 def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
     """Split ``[OPTIONS] SCRIPT [ARGS...]``; options are only read before SCRIPT."""
-    options = {"figures_dir": None, "tf_warnings": False}
+    options = {"figures_dir": None, "tf_warnings": False, "strict": False, "output": None,
+               "timeout": None, "capture_dir": None}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         arg = argv[i]
@@ -81,6 +105,10 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
             raise SystemExit(0)
         if arg == "--tf-warnings":
             options["tf_warnings"] = True
+        elif arg == "--strict":
+            options["strict"] = True
+        elif arg.split("=", 1)[0] in ("--output", "--timeout"):
+            i, options[arg.split("=", 1)[0][2:]] = _option_value(argv, i)
         elif arg == "--figures" or arg.startswith("--figures="):
             if "=" in arg:
                 value = arg.split("=", 1)[1]
@@ -92,6 +120,8 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
             if not value:
                 raise UsageError("--figures needs a folder")
             options["figures_dir"] = value
+        elif arg.split("=", 1)[0] == "--capture":
+            i, options["capture_dir"] = _option_value(argv, i)
         else:
             raise UsageError(f"unknown option {arg} (options go before SCRIPT)")
         i += 1
@@ -100,12 +130,28 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
     return options, argv[i], argv[i + 1 :]
 
 
+def _option_value(argv: list[str], i: int) -> tuple[int, str]:
+    """``--name=VALUE`` or ``--name VALUE`` at ``argv[i]``: (index of its last part, VALUE)."""
+    name, eq, value = argv[i].partition("=")
+    if not eq:
+        if i + 1 >= len(argv):
+            raise UsageError(f"{name} needs a value")
+        i, value = i + 1, argv[i + 1]
+    if not value:
+        raise UsageError(f"{name} needs a value")
+    return i, value
+
+
+def _is_notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")
+
+
 def command(script: str, args=()) -> list[str]:
     """The child's command line: the launcher, the script and its arguments."""
     return [sys.executable, "-m", "parity.tf1_shim.launch", script, *map(str, args)]
 
 
-def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
+def _child_env(figures_dir=None, tf_warnings=False, env=None, strict=False, capture_dir=None) -> dict:
     env = dict(os.environ if env is None else env)
     env["TF_USE_LEGACY_KERAS"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -115,6 +161,10 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
     if figures_dir is not None:
         env[FIGURES_ENV] = os.path.abspath(figures_dir)
     env[WARNINGS_ENV] = "1" if tf_warnings else "0"
+    env[STRICT_ENV] = "1" if strict else "0"
+    env.pop(CAPTURE_ENV, None)
+    if capture_dir is not None:
+        env[CAPTURE_ENV] = os.path.abspath(capture_dir)
     return env
 
 
@@ -135,16 +185,13 @@ class ScriptError(UsageError):
 
 
 def script_kind(path: Path, shown: str | None = None) -> str:
-    """What ``legacy-run`` does with the file ``path``: ``"python"`` (run it as a script), or
-    :class:`ScriptError` saying why it does not run it. The one place that decides."""
+    """What ``legacy-run`` does with the file ``path``: ``"python"`` (run it as a script),
+    ``"notebook"`` (a Jupyter notebook, run cell by cell), or :class:`ScriptError` saying why
+    it does not run it. The one place that decides."""
     shown = shown or str(path)
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
-        # Jupyter notebooks: not run (yet); a future branch may run their code cells.
-        raise ScriptError(
-            f"{shown} is a Jupyter notebook; legacy-run runs Python scripts, not notebooks "
-            "(export it first: jupyter nbconvert --to script NOTEBOOK.ipynb)"
-        )
+        return "notebook"  # run cell by cell in a kernel (parity.legacy_notebook)
     if suffix in (".py", ".pyw"):
         return "python"  # its syntax errors are the script's own, reported as Python would
     if suffix:
@@ -233,16 +280,21 @@ def run_script(
     env=None,
     timeout=None,
     capture_output=True,
+    strict=False,
+    capture_dir=None,
 ) -> subprocess.CompletedProcess:
     """Run the TF1 script ``path`` with ``args`` under the shims, in a subprocess.
 
     Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
     ``capture_output``). ``cwd``: the working directory of the run (default: this one);
     ``figures_dir``: where ``plt.show()`` saves (default: a new folder per run,
-    ``<cwd>/legacy_run_figures/<stem>/<date-time>-<random>``, removed again if unused).
+    ``<cwd>/legacy_run_figures/<stem>/<date-time>-<random>``, removed again if unused);
+    ``strict``: TF 0.x names stop with their one-line error (``--strict``).
+    ``capture_dir``: as ``--capture`` (relative to ``cwd``).
     """
     script = os.fspath(path)
-    _check_script(script, cwd)
+    if _check_script(script, cwd) == "notebook":
+        raise ScriptError(f"{script} is a notebook: run it with parity.legacy_notebook.run_notebook")
     fresh = None
     if figures_dir is not None:
         if cwd is not None:
@@ -250,7 +302,9 @@ def run_script(
         _check_figures_dir(figures_dir)
     else:
         figures_dir = fresh = _fresh_figures_dir(script, cwd)
-    child_env = _child_env(figures_dir, tf_warnings, env)
+    if cwd is not None and capture_dir is not None:
+        capture_dir = os.path.join(cwd, capture_dir)
+    child_env = _child_env(figures_dir, tf_warnings, env, strict, capture_dir)
     try:
         done = subprocess.run(
             command(script, args),
@@ -273,10 +327,23 @@ def run_script(
 def main(argv: list[str] | None = None) -> int:
     """``parity legacy-run`` itself: ``argv = [OPTIONS..., SCRIPT, *ARGS]``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    notebook = None
     try:
         options, script, args = parse_args(argv)
-        _check_script(script)
-        if options["figures_dir"] is not None:
+        kind = _check_script(script)
+        if kind == "notebook":
+            from parity import legacy_notebook
+
+            notebook = legacy_notebook.prepare(options, script, args)
+        elif options["output"] is not None or options["timeout"] is not None:
+            raise UsageError("--output and --timeout are for notebooks (.ipynb)")
+        if options["capture_dir"] is not None:
+            if notebook is not None:
+                raise UsageError("--capture works on scripts (.py), not notebooks")
+            from parity.capture import check_folder
+
+            check_folder(options["capture_dir"])
+        if notebook is None and options["figures_dir"] is not None:
             _check_figures_dir(options["figures_dir"])
     except SystemExit:
         print(USAGE)
@@ -285,13 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     except ScriptError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
-    except UsageError as exc:
+    except ValueError as exc:  # UsageError, or a capture folder that cannot be made
         print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
         return 2
+    if notebook is not None:
+        return notebook.run()
     from parity import procs
 
     fresh = None if options["figures_dir"] is not None else _fresh_figures_dir(script)
-    env = _child_env(options["figures_dir"] or fresh, options["tf_warnings"])
+    env = _child_env(options["figures_dir"] or fresh, options["tf_warnings"],
+                     strict=options["strict"], capture_dir=options["capture_dir"])
     quiet = _quiet_logs(env) and not options["tf_warnings"]
     try:
         # SIGTERM/SIGHUP sent to this process reach the script; this process then exits 128 + N

@@ -1,5 +1,5 @@
 """`parity legacy-run` around the script: what it refuses to run (exit 2, one line, before
-anything starts), where figures go (a fresh folder per run), and signals (SIGTERM/SIGHUP
+anything starts; notebooks have their own runner, tests/test_legacy_notebook*.py), where figures go (a fresh folder per run), and signals (SIGTERM/SIGHUP
 to legacy-run alone stop the script too)."""
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ NOTEBOOK = '{"cells": [{"cell_type": "code", "source": ["print(1)"]}], "nbformat
 
 
 @pytest.mark.parametrize("name, content, fragment", [
-    ("tutorial.ipynb", NOTEBOOK, "is a Jupyter notebook; legacy-run runs Python scripts, not notebooks"),
     ("notes.txt", "import tensorflow as tf\n", "is not a Python script (expected a .py file)"),
     ("data.json", '{"a": 1}', "is not a Python script"),
     ("model", b"\x89HDF\r\n\x1a\n\x00\x00binary", "is not a Python script"),
@@ -78,8 +77,11 @@ def test_script_kind_decides_in_one_place(tmp_path):
     (tmp_path / "broken.py").write_text("print 'python 2'\n")  # its SyntaxError is its own
     assert legacy_run.script_kind(tmp_path / "broken.py") == "python"
     (tmp_path / "nb.ipynb").write_text(NOTEBOOK)
-    with pytest.raises(legacy_run.ScriptError, match="notebook"):
-        legacy_run.script_kind(tmp_path / "nb.ipynb")
+    assert legacy_run.script_kind(tmp_path / "nb.ipynb") == "notebook"  # its own branch
+    for name in ("notes.txt", "data.json"):
+        (tmp_path / name).write_text("print(1)\n")
+        with pytest.raises(legacy_run.ScriptError, match="not a Python script"):
+            legacy_run.script_kind(tmp_path / name)
 
 
 def test_a_folder_as_script_is_refused(tmp_path):

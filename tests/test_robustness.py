@@ -487,13 +487,6 @@ def test_the_project_depends_on_one_tensorflow_distribution():
         assert [n for n in pinned if n.startswith("tensorflow")] == ["tensorflow"], pins.name
 
 
-def test_versions_in_results_name_only_installed_distributions():
-    from parity.result import library_versions
-
-    versions = library_versions()
-    assert "tensorflow-cpu" not in versions and "tensorflow" in versions
-
-
 def test_tolerance_notes_give_reasons_not_tracker_numbers():
     import re
 
