@@ -46,11 +46,14 @@ def _one_line_error(exc) -> str | None:
     for link in _chain(exc):
         if isinstance(link, LegacyAPIUnavailable):
             return link.one_line()
-    removed = _removed_attribute(exc) or _removed_import(exc)
+    removed = _removed_attribute(exc)
     if removed is not None:
         from parity.tf1_shim.replacements import explain
 
         return explain(removed)
+    imported = _removed_import(exc)
+    if imported is not None:
+        return imported
     data_error = getattr(sys.modules.get("datasets.errors"), "DataError", None)
     if data_error is not None and isinstance(exc, data_error):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -88,24 +91,25 @@ _CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)' from '([^']+)'")
 
 def _removed_import(exc) -> str | None:
     """``from tensorflow.contrib.rnn import LayerNormBasicLSTMCell``: Python turns the shim's
-    one-line AttributeError into "cannot import name ..." (dropping it); the TF1 name asked
-    for, so that the import form gets the same one-line hint as the attribute form."""
+    one-line AttributeError into "cannot import name ..." (dropping it). Ask the module for
+    the name again and return the line the attribute form gives, so that both forms say
+    the same."""
     if not isinstance(exc, ImportError):
         return None
     match = _CANNOT_IMPORT.match(str(exc))
-    if match is None:
+    module = sys.modules.get(exc.name or match.group(2)) if match else None
+    if module is None:
         return None
-    from parity.tf1_shim.modules import dotted
-    from parity.tf1_shim.replacements import REPLACEMENTS
+    from parity.tf1_shim.modules import LegacyAPIUnavailable
+    from parity.tf1_shim.replacements import explain
 
-    name, module = match.group(1), exc.name or match.group(2)
-    if module in ("tensorflow", "tensorflow.contrib", "tensorflow.models") or module.startswith(
-        ("tensorflow.contrib.", "tensorflow.models.")
-    ):
-        return f"{dotted(module)}.{name}"
-    spelled = _INTERNAL_SPELLING.get(module)
-    if spelled is not None and f"{spelled}.{name}" in REPLACEMENTS:
-        return f"{spelled}.{name}"
+    try:
+        getattr(module, match.group(1))
+    except Exception as again:  # noqa: BLE001  (whatever the module's __getattr__ raises)
+        if isinstance(again, LegacyAPIUnavailable):
+            return again.one_line()
+        removed = _removed_attribute(again)
+        return explain(removed) if removed is not None else None
     return None
 
 
