@@ -14,8 +14,8 @@ exactly those lines wherever they come from:
 
 Python-side deprecation messages (``warnings`` and the ``tensorflow`` logger's "... is
 deprecated and will be removed") are switched off at their source by
-:func:`quiet_python_warnings`; :func:`strip_colours` removes the ANSI colour codes of Keras'
-progress bar when the output is not a terminal.
+:func:`quiet_python_warnings`; :func:`colour_free_stdout` removes the ANSI colour codes of
+Keras' progress bar when the output is not a terminal.
 """
 
 from __future__ import annotations
@@ -163,10 +163,6 @@ class _ColourStripper:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
-
-
-def strip_colours(text: str) -> str:
-    return _COLOURS.sub("", text)
 
 
 def colour_free_stdout() -> None:

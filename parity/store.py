@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import tempfile
@@ -185,10 +184,6 @@ def load(out_dir) -> tuple[dict, dict, list]:
         else:
             good[payload["example"]] = payload
     return good, failed, skipped
-
-
-def finite(value) -> bool:
-    return _number(value) and math.isfinite(value)
 
 
 @contextlib.contextmanager

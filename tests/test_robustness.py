@@ -61,25 +61,23 @@ def alive(pid: int) -> bool:
     return fields is not None and fields[0] not in ("Z", "X")
 
 
-def in_group(pgid: int) -> list[int]:
-    """Live processes of process group ``pgid``."""
+def _live(field: int, value: int) -> list[int]:
+    """Live processes whose stat field (1: parent, 2: process group) is ``value``."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat(int(entry.name))
-            if fields and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            if fields and int(fields[field]) == value and fields[0] not in ("Z", "X"):
                 out.append(int(entry.name))
     return out
+
+
+def in_group(pgid: int) -> list[int]:
+    return _live(2, pgid)
 
 
 def children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and int(fields[1]) == pid and fields[0] not in ("Z", "X"):
-                out.append(int(entry.name))
-    return out
+    return _live(1, pid)
 
 
 def wait_for(condition, timeout=180.0, what="condition"):
@@ -264,20 +262,6 @@ def test_bad_mnist_source_fails_before_the_workers_and_keeps_the_old_result(
     assert proc.stdout == ""  # no worker started (it would have printed its progress line)
     assert previous.read_bytes() == b'{"the previous": "result"}'
     assert sorted(p.name for p in out.iterdir()) == ["mnist_dynamic_rnn.json"]
-
-
-def test_a_parity_failure_of_run_is_one_line_naming_the_pair(tmp_path, monkeypatch, capsys):
-    import dataclasses
-
-    strict = dataclasses.replace(registry.EXAMPLES["binary_addition_numpy_rnn"], tolerance=-1.0)
-    monkeypatch.setitem(registry.EXAMPLES, "binary_addition_numpy_rnn", strict)
-    code = cli.main(["run", "binary_addition_numpy_rnn", "--impl", "both", "--steps", "5",
-                     "--out", str(tmp_path), "--quiet"])
-    assert code == 1
-    line = one_error_line(capsys.readouterr().err)
-    delta = json.loads((tmp_path / "binary_addition_numpy_rnn.json").read_text())["parity"]["delta"]
-    assert line == (f"parity: binary_addition_numpy_rnn: legacy vs port differ by {delta:.4g} "
-                    "in exact_sum_accuracy (tolerance -1)")
 
 
 # ------------------------------------------------------------------ report: no tracebacks
