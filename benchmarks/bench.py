@@ -154,7 +154,7 @@ def _load_train(example_id: str, impl: str):
     """Import the implementation (legacy routing first) and return its train callable."""
     import importlib
 
-    import legacy_graph.runtime  # noqa: F401  TF_USE_LEGACY_KERAS=1 before TensorFlow loads
+    import tf1_compat.runtime  # noqa: F401  TF_USE_LEGACY_KERAS=1 before TensorFlow loads
 
     module_name = impls_for(example_id)[impl]
     if impl == "torch_mt":  # the airline torch module pins 1 thread; measure the default too
@@ -250,7 +250,7 @@ def run_worker(example_id, impl, what, timeout, **kw) -> dict:
 def detect_devices() -> dict:
     """GPUs as TensorFlow and PyTorch see them (in a subprocess)."""
     code = (
-        "import json, legacy_graph.runtime\n"
+        "import json, tf1_compat.runtime\n"
         "import tensorflow as tf\n"
         "d = {'tf_gpus': [g.name for g in tf.config.list_physical_devices('GPU')]}\n"
         "try:\n"

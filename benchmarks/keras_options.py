@@ -155,9 +155,9 @@ def measure(example, reps, epochs):
 
 def legacy_airline(reps):
     """TF1 airline: the module's per-window loop vs the same sess.run calls with nothing around them."""
-    import legacy_graph.runtime  # noqa: F401
+    import tf1_compat.runtime  # noqa: F401
     from legacy_graph import airline_passengers as legacy
-    from legacy_graph.runtime import graph_session, tf1
+    from tf1_compat.runtime import graph_session, tf1
 
     cfg, x, y = _airline_data()
     out = {}
@@ -197,7 +197,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args(argv)
     sys.path.insert(0, ROOT)
-    import legacy_graph.runtime  # noqa: F401  (the repo's import order)
+    import tf1_compat.runtime  # noqa: F401  (the repo's import order)
 
     if args.example == "legacy_airline":
         results = legacy_airline(args.reps)

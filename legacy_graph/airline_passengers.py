@@ -49,11 +49,11 @@ import time
 import numpy as np
 
 from datasets import airline
-from legacy_graph import runtime
-from legacy_graph.runtime import graph_session, progress_bar, tf1
+from parity import tf1_weights
 from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
+from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "airline_passengers"
 Config = AirlinePassengersConfig
@@ -86,11 +86,11 @@ def build_graph(config: Config = Config()) -> dict:
 
 
 def _load_weights(sess, weights: dict) -> None:
-    runtime.load_trainable(sess, weights, "airline_passengers legacy weights")
+    tf1_weights.load_trainable(sess, weights, "airline_passengers legacy weights")
 
 
 def _model_weights(sess) -> dict:
-    return runtime.trainable_weights(sess)
+    return tf1_weights.trainable_weights(sess)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -187,7 +187,7 @@ def _init_name(config: Config, initial_weights) -> str:
 
 
 def save_checkpoint(sess, saver, checkpoint_path) -> str:
-    return runtime.save_checkpoint(sess, checkpoint_path, saver, write_meta_graph=False)
+    return tf1_weights.save_checkpoint(sess, checkpoint_path, saver, write_meta_graph=False)
 
 
 def _check_config(config: Config) -> None:

@@ -35,9 +35,10 @@ import time
 import numpy as np
 
 from datasets import binary_addition as data
-from legacy_graph import runtime
+from parity import tf1_weights
 from parity.configs import BinaryAdditionLSTMConfig as Config
 from parity.result import RunResult
+from tf1_compat import runtime
 
 EXAMPLE = "binary_addition_lstm"
 
@@ -92,7 +93,7 @@ def weight_shapes(config: Config = Config()) -> dict:
 
 
 def _model_weights(sess) -> dict:
-    return runtime.variables_to_numpy(sess, runtime.tf1().trainable_variables())
+    return tf1_weights.variables_to_numpy(sess, runtime.tf1().trainable_variables())
 
 
 def _load_weights(sess, weights: dict, config: Config) -> None:
@@ -104,7 +105,7 @@ def _load_weights(sess, weights: dict, config: Config) -> None:
 
 
 def _save(sess, checkpoint_path: str) -> None:
-    runtime.save_checkpoint(sess, checkpoint_path)
+    tf1_weights.save_checkpoint(sess, checkpoint_path)
 
 
 # --- evaluation helpers -----------------------------------------------------------------

@@ -26,9 +26,10 @@ import time
 import numpy as np
 
 from datasets import binary_addition as data
-from legacy_graph import runtime
+from parity import tf1_weights
 from parity.configs import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
+from tf1_compat import runtime
 
 EXAMPLE = "binary_addition_numpy_rnn"
 WEIGHT_NAMES = ("synapse_0", "synapse_h", "synapse_1")
@@ -82,7 +83,7 @@ def build_graph(initial: dict, config: Config = Config()) -> dict:
 
 
 def _weights(sess, g) -> dict:
-    return runtime.variables_to_numpy(sess, g["variables"])
+    return tf1_weights.variables_to_numpy(sess, g["variables"])
 
 
 def exact_sum_accuracy(outputs, y) -> float:
@@ -91,7 +92,7 @@ def exact_sum_accuracy(outputs, y) -> float:
 
 
 def _save(sess, checkpoint_path: str) -> None:
-    runtime.save_checkpoint(sess, checkpoint_path)
+    tf1_weights.save_checkpoint(sess, checkpoint_path)
 
 
 # --- training loop ----------------------------------------------------------------------

@@ -43,10 +43,11 @@ import time
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
-from legacy_graph import runtime
-from legacy_graph.runtime import progress_bar, set_seed, tf1, variables_to_numpy
+from parity import tf1_weights
 from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
+from parity.tf1_weights import variables_to_numpy
+from tf1_compat.runtime import progress_bar, set_seed, tf1
 
 tf = tf1()
 
@@ -125,7 +126,7 @@ class SeriesPredictor:
 
 def save_checkpoint(saver, sess, path) -> str:
     """``saver.save`` into a temporary folder, then moved into place (index last)."""
-    return runtime.save_checkpoint(sess, path, saver, write_meta_graph=False)
+    return tf1_weights.save_checkpoint(sess, path, saver, write_meta_graph=False)
 
 
 def restore_checkpoint(saver, sess, path) -> None:

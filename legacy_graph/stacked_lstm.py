@@ -40,10 +40,10 @@ import types
 import numpy as np
 
 from datasets import mnist as mnist_data
-from legacy_graph import runtime
-from legacy_graph.runtime import graph_session, progress_bar, tf1
+from parity import tf1_weights
 from parity.configs import StackedLSTMConfig
 from parity.result import RunResult
+from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "stacked_lstm"
 
@@ -91,15 +91,15 @@ def build_graph(config: StackedLSTMConfig):
 
 
 def load_weights(sess, weights: dict) -> None:
-    runtime.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
+    tf1_weights.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
 
 
 def model_weights(sess) -> dict:
-    return runtime.trainable_weights(sess)
+    return tf1_weights.trainable_weights(sess)
 
 
 def save_checkpoint(sess, path) -> str:
-    return runtime.save_checkpoint(sess, path)
+    return tf1_weights.save_checkpoint(sess, path)
 
 
 # --- Training loop and evaluation ------------------------------------------------------------

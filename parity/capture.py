@@ -1,6 +1,7 @@
 """``parity legacy-run --capture DIR``: each TF1 ``Session``'s variables and RNN structure.
 
-Installed in the script's process (after the TF1 shims) by :mod:`parity.tf1_shim.launch`.
+Installed in the script's process (after the TF1 shims) by :mod:`tf1_compat.launch`, as
+the hook that :mod:`parity.legacy_run` names for ``--capture``.
 While the script runs, the TF1 RNN functions (``tf.nn.dynamic_rnn``, ``static_rnn``,
 ``bidirectional_dynamic_rnn``, ``static_bidirectional_rnn``, contrib's
 ``stack_bidirectional_(dynamic_)rnn`` and ``legacy_seq2seq.rnn_decoder``) note the cell
@@ -36,7 +37,7 @@ import weakref
 import numpy as np
 
 from parity import tf1_rnn
-from parity.tf1_shim.launch import CAPTURE_ENV, PREFIX  # noqa: F401  (the option's variable)
+from tf1_compat.launch import PREFIX
 
 CHECKPOINT = "model.ckpt"
 _RNN_FUNCTIONS = ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn")

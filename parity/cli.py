@@ -241,7 +241,8 @@ _GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "he
 
 
 def cmd_convert(args) -> int:
-    from parity import convert, quiet, registry
+    from parity import convert, registry
+    from tf1_compat import quiet
 
     if args.example is None:
         return _convert_any(args)
@@ -265,7 +266,8 @@ def cmd_convert(args) -> int:
 
 
 def _convert_any(args) -> int:
-    from parity import convert, keras_rnn, quiet, tf1_rnn
+    from parity import convert, keras_rnn, tf1_rnn
+    from tf1_compat import quiet
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
     try:
@@ -361,8 +363,8 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
 
 def main(argv=None) -> int:
     import parity  # noqa: F401  (TF_USE_LEGACY_KERAS before anything imports TensorFlow)
-    from parity import procs
     from parity.registry import UnknownExample
+    from tf1_compat import processes as procs
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["legacy-run"]:  # everything after the script belongs to the script

@@ -153,7 +153,7 @@ def _entries():
 def _provided_contrib() -> dict:
     """``{module: names}`` of the ``tf.contrib`` modules legacy-run provides (its shim modules,
     read without TensorFlow)."""
-    from parity.tf1_shim import contrib, modules
+    from tf1_compat import contrib, modules
 
     return {modules.dotted(m.__name__): set(m.__dict__["_resolvers"])
             for m in contrib.build_modules().values()}
@@ -161,7 +161,7 @@ def _provided_contrib() -> dict:
 
 def cannot_run(api: str, provided: dict) -> str | None:
     """The replacement legacy-run names when the script reaches ``api``, or None."""
-    from parity.tf1_shim.replacements import REPLACEMENTS, explain
+    from tf1_compat.replacements import REPLACEMENTS, explain
 
     parts = api.split(".")
     if api.startswith("tf.contrib"):
@@ -181,7 +181,7 @@ def cannot_run(api: str, provided: dict) -> str | None:
 
 def _tf0_names() -> dict:
     """``{TF 0.x name: (its TF 1.0 name, Keras 3 form)}`` (legacy-run's aliases)."""
-    from parity.tf1_shim.aliases import ALIASES
+    from tf1_compat.aliases import ALIASES
 
     keras = {}
     for row in migration_map.TF0_NAMES:
@@ -358,7 +358,7 @@ def _find(tree, lines) -> list:
             keras = entry.keras if entry else tf0[api][1]
             traps.insert(0, TRAPS["tf0_name"].format(name=api, tf1=tf0[api][0]))
         if not keras and stop:
-            from parity.tf1_shim.replacements import lookup
+            from tf1_compat.replacements import lookup
 
             hit = lookup(api)
             keras = hit[1] if hit and hit[1] else "no direct replacement"

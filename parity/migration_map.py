@@ -182,7 +182,7 @@ MAPPINGS: list[Mapping] = [
     Mapping("tf.set_random_seed", r"\btf\.(compat\.v1\.)?set_random_seed\(",
             "keras.utils.set_random_seed(seed)",
             "The graph seed alone does not make tf_keras legacy cells start from the same weights: also call tf_keras.utils.set_random_seed.",
-            "the scripts; the legacy modules seed through legacy_graph.runtime.graph_session",
+            "the scripts; the legacy modules seed through tf1_compat.runtime.graph_session",
             ("set_random_seed",)),
     Mapping("tf.flags / tf.app.run / tf.logging / tf.gfile", r"tf\.flags|app\.run\(|tf\.logging|gfile\.",
             "argparse (or absl.flags) / a plain main() / logging / open() or tf.io.gfile",
@@ -238,7 +238,7 @@ TRAPS: dict[str, str] = {
 
 # Removed TF1 names that the legacy-script runner does not provide, and what replaces them:
 # one table, shared with `parity legacy-run`'s one-line errors.
-from parity.tf1_shim.replacements import REPLACEMENTS as REMOVED  # noqa: E402,F401
+from tf1_compat.replacements import REPLACEMENTS as REMOVED  # noqa: E402,F401
 
 
 class Tf0Name(NamedTuple):
@@ -247,7 +247,7 @@ class Tf0Name(NamedTuple):
     keras: str  # the Keras 3 form
 
 
-# The TF 0.x names TensorFlow 1.0 renamed or reordered (parity/tf1_shim/aliases.py, taken from
+# The TF 0.x names TensorFlow 1.0 renamed or reordered (tf1_compat/aliases.py, taken from
 # TF 1.0's tf_upgrade.py) with their Keras 3 forms; a test checks that every aliased name and
 # reordered function is here and that every keras.* name below exists in Keras 3.
 TF0_NAMES: list[Tf0Name] = [

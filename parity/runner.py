@@ -76,7 +76,7 @@ def preflight(jobs: list[dict]) -> None:
 def worker_failure(returncode: int, tail) -> str:
     """Why a worker ended without results: the signal that killed it, or its last line."""
     if returncode < 0:
-        from parity.procs import signal_name
+        from tf1_compat.processes import signal_name
 
         return f"worker killed by signal {-returncode} ({signal_name(-returncode)})"
     last = next((line.strip() for line in reversed(tail) if line.strip()), "")
@@ -89,12 +89,13 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
     ``verbose``: the implementations' own output (progress bars, logs) and TensorFlow's
     start-up lines and warnings; ``progress`` (default: ``verbose``): one line per run.
     A SIGTERM/SIGHUP to this process stops the worker and raises
-    :class:`parity.procs.Terminated` after the temporary folder is removed.
+    :class:`tf1_compat.processes.Terminated` after the temporary folder is removed.
     """
     import collections
     import threading
 
-    from parity import procs, quiet
+    from tf1_compat import processes as procs
+    from tf1_compat import quiet
 
     progress = verbose if progress is None else progress
     groups: dict[str, list[dict]] = {}

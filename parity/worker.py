@@ -86,7 +86,8 @@ def main(argv=None) -> int:
         jobs = json.load(f)
     verbose = os.environ.get("PARITY_VERBOSE", "") == "1"
     progress = os.environ.get("PARITY_PROGRESS", "") == "1"
-    from parity import procs, quiet
+    from tf1_compat import processes as procs
+    from tf1_compat import quiet
 
     quiet.quiet_python_warnings(show=verbose)
     quiet.colour_free_stdout()

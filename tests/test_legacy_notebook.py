@@ -1,4 +1,4 @@
-"""`parity legacy-run NOTEBOOK.ipynb` and the IPython extension ``parity.tf1_shim``.
+"""`parity legacy-run NOTEBOOK.ipynb` and the IPython extension ``tf1_compat``.
 
 tests/notebooks/ holds a TF1 notebook of our own (markdown, code, a ``!`` shell line,
 ``%matplotlib inline``, a figure, a TF 0.x name) and a variant with a failing cell. They run
@@ -19,7 +19,9 @@ from pathlib import Path
 import nbformat  # nbformat, nbclient and ipykernel are in the test extra (pyproject.toml)
 import pytest
 
-from parity import legacy_notebook, legacy_run, tf1_shim
+import tf1_compat
+from parity import legacy_run
+from tf1_compat import notebook as legacy_notebook
 
 pytestmark = pytest.mark.legacy
 
@@ -166,8 +168,8 @@ def test_ipython_extension_installs_and_removes_the_shims():
 
     shell = InteractiveShell.instance()
     try:
-        shell.run_line_magic("load_ext", "parity.tf1_shim")
-        assert tf1_shim.installed()
+        shell.run_line_magic("load_ext", "tf1_compat")
+        assert tf1_compat.installed()
         result = shell.run_cell(
             "import tensorflow as tf\n"
             "with tf.Graph().as_default(), tf.Session() as s:\n"
@@ -177,12 +179,28 @@ def test_ipython_extension_installs_and_removes_the_shims():
         assert result.success, result.error_in_exec
         assert shell.user_ns["value"] == 6.0
         assert shell.user_ns["cell"] is shell.user_ns["tf"].nn.rnn_cell.BasicLSTMCell
-        shell.run_line_magic("unload_ext", "parity.tf1_shim")
-        assert not tf1_shim.installed()
+        shell.run_line_magic("unload_ext", "tf1_compat")
+        assert not tf1_compat.installed()
         assert sys.modules["tensorflow"] is real_tf and real_tf.executing_eagerly()
     finally:
-        if tf1_shim.installed():
-            tf1_shim.uninstall()
+        if tf1_compat.installed():
+            tf1_compat.uninstall()
+        InteractiveShell.clear_instance()
+
+
+def test_the_old_extension_name_still_works_and_says_what_replaced_it(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "parity.tf1_shim")
+        assert tf1_compat.installed()
+        assert "%load_ext tf1_compat" in capsys.readouterr().err
+        shell.run_line_magic("unload_ext", "parity.tf1_shim")
+        assert not tf1_compat.installed()
+    finally:
+        if tf1_compat.installed():
+            tf1_compat.uninstall()
         InteractiveShell.clear_instance()
 
 

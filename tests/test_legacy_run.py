@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parity import legacy_run, tf1_shim
+import tf1_compat
+from parity import legacy_run
 
 pytestmark = pytest.mark.legacy
 
@@ -44,12 +45,12 @@ def assert_clean_process():
     """No shim left behind: the real TensorFlow, eager, nothing of ours in sys.modules."""
     import tensorflow as tf
 
-    assert not tf1_shim.installed()
+    assert not tf1_compat.installed()
     assert sys.modules["tensorflow"].__name__ == "tensorflow"
-    assert not isinstance(sys.modules["tensorflow"], tf1_shim.Namespace)
+    assert not isinstance(sys.modules["tensorflow"], tf1_compat.Namespace)
     assert tf.executing_eagerly()
     assert [n for n in sys.modules if n.startswith(SHIMMED)] == []
-    assert not any(isinstance(f, tf1_shim._Finder) for f in sys.meta_path)
+    assert not any(isinstance(f, tf1_compat._Finder) for f in sys.meta_path)
     assert not hasattr(tf.compat.v1, "contrib")
     assert float(tf.constant(2.0) * 3.0) == 6.0
 
@@ -183,7 +184,7 @@ def test_script_error_keeps_its_traceback(run):
     line = (SCRIPTS / "raises_error.py").read_text().splitlines().index("check_batch(64, 128)") + 1
     assert f'raises_error.py", line {line}, in <module>' in done.stderr
     assert done.stderr.rstrip().endswith("ValueError: batch of 64 rows, expected 128")
-    assert "runpy" not in done.stderr and "tf1_shim" not in done.stderr
+    assert "runpy" not in done.stderr and "tf1_compat" not in done.stderr
 
 
 def test_usage_errors(capsys):

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parity import legacy_run, tf1_shim
-from parity.tf1_shim import aliases
+import tf1_compat
+from parity import legacy_run
+from tf1_compat import aliases
 
 pytestmark = pytest.mark.legacy
 
@@ -131,11 +132,11 @@ def test_every_alias_runs_as_its_tf1_name_and_strict_refuses_it(capsys):
         for old, new in aliases.ALIASES.items():
             with pytest.raises(AttributeError) as info:
                 _resolve(tf, old)
-            assert isinstance(info.value, tf1_shim.LegacyAPIUnavailable)
+            assert isinstance(info.value, tf1_compat.LegacyAPIUnavailable)
             assert info.value.one_line().endswith(f"(--strict); use instead: {new}"), old
         assert not hasattr(tf, "mul")
     assert capsys.readouterr().err == ""
-    assert not tf1_shim.installed()
+    assert not tf1_compat.installed()
 
 
 def test_names_tensorflow_still_has_run_as_they_are(capsys):
@@ -193,12 +194,12 @@ def test_argument_order_is_decided_by_the_arguments_types(capsys):
 
         # the types cannot tell: stop with one line naming TF1's order
         unknown = tf.placeholder(tf.int32)  # unknown rank: an axis, or values?
-        with pytest.raises(tf1_shim.LegacyCallError) as info:
+        with pytest.raises(tf1_compat.LegacyCallError) as info:
             tf.concat(unknown, tf.placeholder(tf.int32))
         assert "tf.concat(values, axis)" in info.value.one_line()
-        with pytest.raises(tf1_shim.LegacyCallError, match="compute_uv"):
+        with pytest.raises(tf1_compat.LegacyCallError, match="compute_uv"):
             tf.svd(matrix, False)  # (tensor, compute_uv) or (tensor, full_matrices)?
-        with pytest.raises(tf1_shim.LegacyCallError, match="tensor of tags"):
+        with pytest.raises(tf1_compat.LegacyCallError, match="tensor of tags"):
             tf.scalar_summary(tf.constant(["a", "b"]), tf.constant([1.0, 2.0]))
     notes = capsys.readouterr().err.splitlines()
     assert len(notes) == len(set(notes))  # once per name / function
@@ -218,7 +219,7 @@ def test_strict_refuses_old_orders_and_passes_tf1_calls():
             lambda: tf.nn.softmax_cross_entropy_with_logits(a, b),
             lambda: tf.reverse(a, [True, False]),
         ):
-            with pytest.raises(tf1_shim.LegacyCallError, match=r"\(--strict\); use instead: tf\."):
+            with pytest.raises(tf1_compat.LegacyCallError, match=r"\(--strict\); use instead: tf\."):
                 call()
         assert sess.run(tf.concat([a, b], 1)).tolist() == [[1.0, 2.0]]
 
@@ -233,7 +234,7 @@ def test_tensorflow_own_rnn_module_gets_the_aliases_only_while_installed():
         with pytest.raises(AttributeError):
             rnn.no_such_function  # noqa: B018
     assert not hasattr(rnn, "rnn") and "__getattr__" not in vars(rnn)
-    assert not tf1_shim.installed()
+    assert not tf1_compat.installed()
 
 
 def test_migration_md_lists_the_tf0_names_with_keras_forms_that_exist():

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from parity import registry
-from parity.quiet import is_noise
+from tf1_compat.quiet import is_noise
 
 pytestmark = [pytest.mark.legacy, pytest.mark.port]
 

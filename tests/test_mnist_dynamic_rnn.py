@@ -127,7 +127,7 @@ def test_ten_predictions_against_the_real_labels(legacy_run, port_run, sample):
 
 @pytest.mark.legacy
 def test_figure_and_checkpoint_go_where_asked(legacy_run):
-    from legacy_graph.runtime import tf1
+    from tf1_compat.runtime import tf1
 
     result, _, cwd, out = legacy_run
     assert os.listdir(cwd) == []

@@ -516,7 +516,7 @@ def test_convert_prints_its_result_and_nothing_of_tensorflow(checkpoint, tmp_pat
 def test_verbose_brings_back_the_training_log_without_colour_codes(tmp_path):
     """`--verbose` shows what the default hides (the implementation's own progress and
     TensorFlow's start-up lines); into a pipe, Keras' progress bar comes without ANSI codes."""
-    from parity.quiet import is_noise
+    from tf1_compat.quiet import is_noise
 
     args = ["run", "series_predictor", "--impl", "port", "--steps", "20", "--out",
             tmp_path / "out"]

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from legacy_graph import runtime
+from parity import tf1_weights
+from tf1_compat import runtime
 
 pytestmark = pytest.mark.legacy
 
@@ -21,9 +22,9 @@ def _python(code: str, **env):
 
 def test_import_sets_the_legacy_keras_switch_before_tensorflow():
     proc = _python(
-        "import os, legacy_graph, sys; assert 'tensorflow' not in sys.modules;"
+        "import os, legacy_graph, tf1_compat.runtime, sys; assert 'tensorflow' not in sys.modules;"
         "print(os.environ['TF_USE_LEGACY_KERAS']);"
-        "tf = legacy_graph.runtime.tf1(); print(type(tf.nn.rnn_cell.BasicLSTMCell(3)).__module__)"
+        "tf = tf1_compat.runtime.tf1(); print(type(tf.nn.rnn_cell.BasicLSTMCell(3)).__module__)"
     )
     assert proc.returncode == 0, proc.stderr
     first, module = proc.stdout.split()
@@ -51,7 +52,7 @@ def _initial_kernel(seed):
         x = tf.placeholder(tf.float32, [None, 3, 2])
         tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(4), x, dtype=tf.float32)
         sess.run(tf.global_variables_initializer())
-        weights = runtime.variables_to_numpy(sess)
+        weights = tf1_weights.variables_to_numpy(sess)
         assert tf.get_default_graph() is graph
     return graph, weights
 

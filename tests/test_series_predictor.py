@@ -173,7 +173,7 @@ def test_port_missing_or_corrupt_checkpoint_is_one_clear_error(port_run, tmp_pat
 @pytest.mark.legacy
 def test_rebuilding_the_model_needs_reuse_and_the_fix_shares_one_cell(legacy_run):
     from legacy_graph import series_predictor
-    from legacy_graph.runtime import tf1
+    from tf1_compat.runtime import tf1
 
     tf = tf1()
     predictor = series_predictor.SeriesPredictor(1, 4, 10)

@@ -25,8 +25,8 @@ import inspect
 import numbers
 import sys
 
-from parity.tf1_shim import aliases
-from parity.tf1_shim.modules import LegacyCallError, UnsupportedAttribute
+from tf1_compat import aliases
+from tf1_compat.modules import LegacyCallError, UnsupportedAttribute
 
 PREFIX = "parity legacy-run"
 

@@ -3,7 +3,7 @@
 The notebook runs the way Jupyter would run it (``nbclient`` drives an ``ipykernel``
 kernel: magics such as ``%matplotlib inline`` and ``!`` shell lines work, figures are
 kept inline), with the TF1 shims of ``parity legacy-run`` loaded first (the IPython
-extension :mod:`parity.tf1_shim.ipython`, as ``%load_ext parity.tf1_shim`` would).
+extension :mod:`tf1_compat.ipython`, as ``%load_ext tf1_compat`` would).
 
 - The kernel is this Python (``sys.executable``) with this project on ``PYTHONPATH``, started
   in the notebook's folder (as Jupyter does); its own log output is kept out of the terminal.
@@ -28,12 +28,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from parity.legacy_run import PREFIX, UsageError, _child_env, filter_noise
-from parity.tf1_shim.launch import FIGURES_ENV
+from tf1_compat.launch import FIGURES_ENV
+from tf1_compat.run import PREFIX, UsageError, _child_env, filter_noise
 
 OUTPUT_SUFFIX = ".legacy-run.ipynb"
 KERNEL_NAME = "parity-legacy-run"
-EXTENSION = "parity.tf1_shim"
+EXTENSION = "tf1_compat"
 # Errors that are the runner's one-line kind (exit 2), by the name the kernel reports.
 ONE_LINE_ERRORS = {
     "UnsupportedAttribute",
@@ -236,7 +236,7 @@ class NotebookRun:
         )
 
     def _load_shims(self, client) -> None:
-        """``%load_ext parity.tf1_shim`` in the kernel, kept out of the notebook and of its
+        """``%load_ext tf1_compat`` in the kernel, kept out of the notebook and of its
         execution count."""
         import nbformat
         from nbclient.exceptions import CellExecutionError

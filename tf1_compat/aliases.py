@@ -13,12 +13,12 @@ module goes beyond the script, the entry says so and why.
   call when the TF1 function no longer takes the old keyword (``tf.compat.v1`` still takes
   ``reduction_indices``, ``keep_dims``, ``dim``, ... so most need nothing).
 - :data:`REORDERS`: the positional order of TF 0.x for the functions whose arguments TF 1.0
-  reordered; :mod:`parity.tf1_shim.reorders` decides from the arguments' types whether
+  reordered; :mod:`tf1_compat.reorders` decides from the arguments' types whether
   a call uses the old order.
 - :data:`NOT_ALIASED`: what the script changes that the runner does not alias, and why.
 
 ``parity migrate`` style tools can read these tables; the runner's own use is in
-:mod:`parity.tf1_shim.reorders` and :class:`parity.tf1_shim.modules.Namespace`.
+:mod:`tf1_compat.reorders` and :class:`tf1_compat.modules.Namespace`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
-"""The child side of ``parity legacy-run``: ``python -m parity.tf1_shim.launch SCRIPT [ARGS...]``.
+"""The child side of ``parity legacy-run``: ``python -m tf1_compat.launch SCRIPT [ARGS...]``.
 
-Internal: :mod:`parity.legacy_run` starts it with the options in the environment
+Internal: :mod:`tf1_compat.run` starts it with the options in the environment
 (``PARITY_LEGACY_FIGURES``: the figure folder; ``PARITY_LEGACY_TF_WARNINGS=1``: keep
 TensorFlow's deprecation warnings; ``PARITY_LEGACY_STRICT=1``: TF 0.x names and argument
-orders stop with their one-line error instead of running as their TF1 form). It installs the shims, then runs SCRIPT as ``__main__``
+orders stop with their one-line error instead of running as their TF1 form;
+``TF1_COMPAT_HOOKS``: ``module:function=ARG`` entries, separated by ``os.pathsep``, each
+called as ``function(ARG, SCRIPT)`` after the shims are in place and before the script runs:
+how a tool adds to a run without this package knowing it, e.g. ``parity legacy-run
+--capture``). It installs the shims, then runs SCRIPT as ``__main__``
 with ``sys.argv = [SCRIPT, *ARGS]`` and ``sys.path[0]`` = the script's folder, as
 ``python SCRIPT ARGS`` would. Exit status: the script's own (0, or ``sys.exit``'s), 1 with
 the usual traceback when the script raises, 2 with one line on stderr when it needs a
@@ -21,7 +25,30 @@ PREFIX = "parity legacy-run"
 FIGURES_ENV = "PARITY_LEGACY_FIGURES"
 WARNINGS_ENV = "PARITY_LEGACY_TF_WARNINGS"
 STRICT_ENV = "PARITY_LEGACY_STRICT"
-CAPTURE_ENV = "PARITY_LEGACY_CAPTURE"  # --capture DIR: see parity.capture
+HOOKS_ENV = "TF1_COMPAT_HOOKS"
+
+
+def hook_entry(target: str, arg: str) -> list:
+    """One ``TF1_COMPAT_HOOKS`` entry: call ``target`` (``module:function``) with ``(arg, script)``
+    in the script's process before the script runs."""
+    return [target, arg]
+
+
+def hooks_value(hooks) -> str:
+    """The ``TF1_COMPAT_HOOKS`` value for a list of :func:`hook_entry` entries (JSON: paths may
+    hold any character)."""
+    import json
+
+    return json.dumps([list(h) for h in hooks])
+
+
+def _run_hooks(script: str) -> None:
+    import importlib
+    import json
+
+    for target, arg in json.loads(os.environ.get(HOOKS_ENV) or "[]"):
+        module, _, function = target.partition(":")
+        getattr(importlib.import_module(module), function)(arg, script)
 
 
 def figures_dir_for(script: str, figures: str | None = None) -> str:
@@ -41,14 +68,14 @@ def _chain(exc):
 
 
 def _one_line_error(exc) -> str | None:
-    from parity.tf1_shim.modules import LegacyAPIUnavailable
+    from tf1_compat.modules import LegacyAPIUnavailable
 
     for link in _chain(exc):
         if isinstance(link, LegacyAPIUnavailable):
             return link.one_line()
     removed = _removed_attribute(exc)
     if removed is not None:
-        from parity.tf1_shim.replacements import explain
+        from tf1_compat.replacements import explain
 
         return explain(removed)
     imported = _removed_import(exc)
@@ -74,7 +101,7 @@ _INTERNAL_SPELLING = {
 def _removed_attribute(exc) -> str | None:
     """``rnn.bidirectional_rnn`` on ``tensorflow.python.ops.rnn`` and the like: the TF1 name
     (``tf.nn.bidirectional_rnn``) when the replacement table lists exactly that name."""
-    from parity.tf1_shim.replacements import REPLACEMENTS
+    from tf1_compat.replacements import REPLACEMENTS
 
     if not isinstance(exc, AttributeError) or not getattr(exc, "name", None):
         return None
@@ -100,8 +127,8 @@ def _removed_import(exc) -> str | None:
     module = sys.modules.get(exc.name or match.group(2)) if match else None
     if module is None:
         return None
-    from parity.tf1_shim.modules import LegacyAPIUnavailable
-    from parity.tf1_shim.replacements import explain
+    from tf1_compat.modules import LegacyAPIUnavailable
+    from tf1_compat.replacements import explain
 
     try:
         getattr(module, match.group(1))
@@ -140,21 +167,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["MPLBACKEND"] = "Agg"  # no windows: plt.show() saves files instead
 
-    from parity import tf1_shim
+    import tf1_compat
 
     try:
-        tf1_shim.install(
+        tf1_compat.install(
             figures_dir=figures_dir_for(script, os.environ.get(FIGURES_ENV)),
             quiet=os.environ.get(WARNINGS_ENV, "") != "1",
             strict=os.environ.get(STRICT_ENV, "") == "1",
         )
-    except tf1_shim.LegacyKerasError as exc:
+    except tf1_compat.LegacyKerasError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
-    if os.environ.get(CAPTURE_ENV):
-        from parity import capture
-
-        capture.install(os.environ[CAPTURE_ENV], script)
+    _run_hooks(script)
 
     import runpy
 

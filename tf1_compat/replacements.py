@@ -6,13 +6,13 @@ listed prefix (``tf.contrib.slim.arg_scope`` -> ``tf.contrib.slim``). ``None`` m
 no replacement is known. The table is data: add a line to teach the runner a new name.
 
 The TF 0.x names that TensorFlow 1.0 renamed (``tf.mul`` -> ``tf.multiply``) are not here:
-they run as their TF1 name (:mod:`parity.tf1_shim.aliases`), and under ``--strict`` their
+they run as their TF1 name (:mod:`tf1_compat.aliases`), and under ``--strict`` their
 one-line error names it from that table.
 """
 
 from __future__ import annotations
 
-from parity.tf1_shim.aliases import ALIASES
+from tf1_compat.aliases import ALIASES
 
 REPLACEMENTS: dict[str, str | None] = {
     # --- tf.contrib, the packages as a whole ---------------------------------------
@@ -89,7 +89,7 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.contrib.layers.real_valued_column": "keras preprocessing layers (tf.feature_column is deprecated)",
     "tf.contrib.layers.sparse_column_with_hash_bucket": "keras.layers.Hashing",
     # --- TF 0.x, removed in TF 1.0 already, with no same-meaning TF1 name ----------------
-    # (the TF 0.x names that do have one run as it: parity/tf1_shim/aliases.py)
+    # (the TF 0.x names that do have one run as it: tf1_compat/aliases.py)
     "tf.models": "the tensorflow/models repository",
     "tf.models.rnn": "tf.nn.rnn_cell (the cells) and tf.nn.static_rnn / "
     "tf.nn.static_bidirectional_rnn (TF 0.x's tensorflow.models.rnn went in TF 1.0)",

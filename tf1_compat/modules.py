@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 
-from parity.tf1_shim.replacements import explain
+from tf1_compat.replacements import explain
 
 
 class LegacyAPIUnavailable:
@@ -86,7 +86,7 @@ class Namespace(types.ModuleType):
     attributes come from the real module (sub-namespaces wrapped the same way); names it
     lacks raise :class:`UnsupportedAttribute` naming their TF2 replacement.
 
-    ``legacy`` (:class:`parity.tf1_shim.reorders.LegacyNames`): when given, a TF 0.x name the
+    ``legacy`` (:class:`tf1_compat.reorders.LegacyNames`): when given, a TF 0.x name the
     module lacks is looked up there (``tf.mul`` -> ``tf.multiply``), and the functions whose
     argument order TF 1.0 changed come back wrapped by it."""
 

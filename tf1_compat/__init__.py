@@ -29,8 +29,8 @@ import os
 import sys
 import warnings
 
-from parity.tf1_shim.aliases import ALIASES, OPS_RNN_MOVES
-from parity.tf1_shim.modules import (
+from tf1_compat.aliases import ALIASES, OPS_RNN_MOVES
+from tf1_compat.modules import (
     LegacyAPIUnavailable,
     LegacyCallError,
     Namespace,
@@ -39,8 +39,8 @@ from parity.tf1_shim.modules import (
     UnsupportedImport,
     dotted,
 )
-from parity.tf1_shim.reorders import LegacyNames
-from parity.tf1_shim.replacements import REPLACEMENTS, explain
+from tf1_compat.reorders import LegacyNames
+from tf1_compat.replacements import REPLACEMENTS, explain
 
 __all__ = [
     "LegacyAPIUnavailable",
@@ -155,7 +155,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     real_tf = _import_tensorflow()
     from tensorflow.python import tf2
 
-    from parity.tf1_shim import contrib, figures, input_data
+    from tf1_compat import contrib, figures, input_data
 
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
@@ -313,15 +313,15 @@ def tf1_compat(figures_dir: str | None = None, quiet: bool = True, strict: bool 
 
 
 def load_ipython_extension(ipython) -> None:
-    """``%load_ext parity.tf1_shim``: the shims in a Jupyter / IPython session
-    (:mod:`parity.tf1_shim.ipython`)."""
-    from parity.tf1_shim.ipython import load_ipython_extension as load
+    """``%load_ext tf1_compat``: the shims in a Jupyter / IPython session
+    (:mod:`tf1_compat.ipython`)."""
+    from tf1_compat.ipython import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
-    """``%unload_ext parity.tf1_shim``: the real TensorFlow back."""
-    from parity.tf1_shim.ipython import unload_ipython_extension as unload
+    """``%unload_ext tf1_compat``: the real TensorFlow back."""
+    from tf1_compat.ipython import unload_ipython_extension as unload
 
     unload(ipython)

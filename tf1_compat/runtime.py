@@ -1,4 +1,4 @@
-"""The TF1 runtime: the one place where the legacy side meets TensorFlow.
+"""The TF1 runtime of the legacy examples: the one place where they meet TensorFlow.
 
 TensorFlow 2.16+ ships Keras 3 as ``tf.keras``, and Keras 3 has none of the TF1
 cells (``tf.compat.v1.nn.rnn_cell.*``) or layers (``tf.compat.v1.layers.*``).
@@ -38,7 +38,7 @@ def ensure_legacy_keras() -> None:
         raise LegacyKerasError(
             "TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set, so the TF1 cells "
             "(tf.compat.v1.nn.rnn_cell) resolve to Keras 3, which does not have them. Fix: "
-            "import legacy_graph (or parity) before tensorflow/keras, or run with "
+            "import legacy_graph (or tf1_compat.runtime, or parity) before tensorflow/keras, or run with "
             "TF_USE_LEGACY_KERAS=1 in the environment."
         )
     os.environ[ENV_VAR] = "1"
@@ -104,15 +104,6 @@ def graph_session(seed: int | None = None, threads: int | None = None):
             yield graph, sess
 
 
-def variables_to_numpy(sess, variables=None) -> dict:
-    """Read graph variables into ``{name_without_:0: ndarray}`` (all global variables by default)."""
-    tf = tf1()
-    if variables is None:
-        variables = sess.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
-    values = sess.run(list(variables))
-    return {v.name.split(":")[0]: val for v, val in zip(variables, values)}
-
-
 def progress_bar(total: int, verbose: bool = True):
     """A Keras-style progress bar for the legacy training loops (``None`` when quiet).
 
@@ -124,49 +115,3 @@ def progress_bar(total: int, verbose: bool = True):
     import tf_keras
 
     return tf_keras.utils.Progbar(total, stateful_metrics=["loss", "acc"])
-
-
-def trainable_weights(sess) -> dict:
-    """The graph's trainable variables as ``{name_without_:0: ndarray}``."""
-    tf = tf1()
-    return variables_to_numpy(sess, sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
-
-
-def load_trainable(sess, weights: dict, what: str = "TF1 weights") -> None:
-    """Assign every trainable variable from ``{name: ndarray}``; one clear error on a mismatch."""
-    import numpy as np
-
-    from parity.transplant import check_names
-
-    tf = tf1()
-    variables = sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
-    expected = {v.name.split(":")[0]: tuple(v.shape.as_list()) for v in variables}
-    check_names(weights, expected, what)
-    for v in variables:
-        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=v.dtype.base_dtype.as_numpy_dtype), sess)
-
-
-def save_checkpoint(sess, path, saver=None, write_meta_graph: bool = True) -> str:
-    """A ``tf.train.Saver`` checkpoint at ``path`` (a prefix); returns the absolute prefix.
-
-    Written into a temporary folder next to it, then moved into place data first and the
-    index (which makes it loadable) last, then the ``checkpoint`` state file: an
-    interrupted save never leaves a half-written checkpoint under ``path``.
-    """
-    import shutil
-    import tempfile
-
-    tf = tf1()
-    prefix = os.path.abspath(os.fspath(path))
-    folder, name = os.path.split(prefix)
-    os.makedirs(folder, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
-    try:
-        (saver or tf.train.Saver()).save(sess, os.path.join(tmp, name),
-                                        write_meta_graph=write_meta_graph, write_state=False)
-        for file in sorted(os.listdir(tmp), key=lambda f: f.endswith(".index")):
-            os.replace(os.path.join(tmp, file), os.path.join(folder, file))
-        tf.train.update_checkpoint_state(folder, name)  # relative: the folder can move
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return prefix

@@ -19,14 +19,14 @@ Provided:
 - ``tf.contrib.seq2seq``: ``sequence_loss`` (3-D logits; the PTB tutorial's loss).
 - ``tf.contrib.framework``: ``get_or_create_global_step``, ``get_global_step``, ``nest``.
 
-Everything else raises the one-line error of :mod:`parity.tf1_shim.replacements`.
+Everything else raises the one-line error of :mod:`tf1_compat.replacements`.
 """
 
 from __future__ import annotations
 
 import functools
 
-from parity.tf1_shim.modules import ShimModule
+from tf1_compat.modules import ShimModule
 
 
 def _tf():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from parity.tf1_shim.modules import ShimModule, UnsupportedAttribute
+from tf1_compat.modules import ShimModule, UnsupportedAttribute
 
 _UNSET = object()
 
