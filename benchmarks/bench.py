@@ -19,6 +19,12 @@ Method
   (CPU time is the sturdier figure on a shared machine).
 - Implementations are interleaved across repetitions (A B C A B C ...); the table shows the
   median with min and max.
+- The port runs on every installed Keras backend (``port`` = TensorFlow, ``port_jax``,
+  ``port_torch``), each process started with ``KERAS_BACKEND`` set; every example also
+  has a plain PyTorch program (``torch``: default threads, ``torch_1t``: one thread; the
+  airline article's own program pins one thread, ``torch_mt`` lifts that). JAX workers
+  share a compilation cache between the calls of one process, so the two budgets' calls
+  compile alike and the difference is the training.
 - Time to target: one seeded run per implementation on a doubling ladder of budgets
   (b, 2b, 4b, ... up to a cap); the first budget that meets the example's target, times the
   median per-step time, is the time to target (resolution: a factor of 2).
@@ -79,31 +85,70 @@ PLANS = {
 }
 
 # Extra implementations beyond the registry's: impl name -> (module, how to call it).
+TWINS = "benchmarks.torch_twins"
 EXTRA_IMPLS = {
     "mnist_static_rnn": {"torch": "benchmarks.torch_mnist", "torch_1t": "benchmarks.torch_mnist"},
     "airline_passengers": {"torch_mt": None},  # the registry's torch module, default threads
+    **{e: {"torch": TWINS, "torch_1t": TWINS} for e in (
+        "binary_addition_lstm", "binary_addition_numpy_rnn", "mnist_dynamic_rnn", "stacked_lstm",
+        "series_predictor")},
 }
+# The port on Keras's other backends: impl name -> backend (``port`` itself is TensorFlow).
+PORT_BACKENDS = {"port": "tensorflow", "port_jax": "jax", "port_torch": "torch"}
+TORCH_IMPLS = ("torch", "torch_1t", "torch_mt")
 
 
 def impls_for(example_id: str) -> dict:
-    """impl -> module name, for the implementations whose module can be found."""
+    """impl -> module name, for the implementations that can run here."""
     import importlib.util
 
-    from parity import registry
+    from parity import backends, registry
 
-    modules = dict(registry.get(example_id).modules)
+    example = registry.get(example_id)
+    modules = dict(example.modules)
+    for impl, backend in PORT_BACKENDS.items():
+        if impl != "port" and backends.available(backend)[0] and not backends.limitation(
+                backend, float64=example.float64):
+            modules[impl] = modules["port"]
     for impl, module in EXTRA_IMPLS.get(example_id, {}).items():
         modules[impl] = module or modules["torch"]
+    if importlib.util.find_spec("torch") is None:
+        modules = {i: m for i, m in modules.items() if i not in TORCH_IMPLS}
     return {impl: m for impl, m in modules.items() if importlib.util.find_spec(m) is not None}
 
 
-def missing_impls(example_id: str) -> list:
+def missing_impls(example_id: str) -> dict:
+    """impl -> why it does not run here (not installed, or the backend cannot)."""
     import importlib.util
 
-    from parity import registry
+    from parity import backends, registry
 
-    return [i for i, m in registry.get(example_id).modules.items()
-            if importlib.util.find_spec(m) is None]
+    example = registry.get(example_id)
+    out = {i: "module not present" for i, m in example.modules.items()
+           if importlib.util.find_spec(m) is None}
+    for impl, backend in PORT_BACKENDS.items():
+        ok, why = backends.available(backend)
+        why = why or backends.limitation(backend, float64=example.float64)
+        if why:
+            out[impl] = why
+    return out
+
+
+def impl_env(example_id: str, impl: str, cache_dir: str | None = None) -> dict:
+    """The environment of one measurement's process: its Keras backend (ports), threads."""
+    from parity import backends, registry
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    backend = PORT_BACKENDS.get(impl)
+    if backend:
+        if backend == "torch":  # one thread, as the parity runner (see parity.backends.env)
+            env.setdefault("OMP_NUM_THREADS", "1")
+        env = backends.env(backend, env, float64=registry.get(example_id).float64)
+        if backend == "jax" and cache_dir:
+            env.update(JAX_COMPILATION_CACHE_DIR=cache_dir,
+                       JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                       JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
+    return env
 
 
 # Sessions that set their own thread counts (ConfigProto), which tf.config does not show.
@@ -112,6 +157,8 @@ THREAD_NOTE_TF = {("airline_passengers", "legacy"): "Session intra/inter 1 (set 
 THREADS_NOTE = {
     "legacy": "TF1 Session: intra/inter-op threads = TensorFlow default (number of cores) unless the module sets them",
     "port": "Keras 3 on the TensorFlow backend: TensorFlow's default thread pools",
+    "port_jax": "Keras 3 on the JAX backend: XLA's default CPU threads",
+    "port_torch": "Keras 3 on the PyTorch backend: torch threads = OMP_NUM_THREADS=1 unless set",
     "numpy": "NumPy (single-threaded at these sizes)",
     "torch": "PyTorch: torch.get_num_threads() as the module leaves it",
     "torch_1t": "PyTorch with torch.set_num_threads(1)",
@@ -162,6 +209,9 @@ def _load_train(example_id: str, impl: str):
 
         torch.set_num_threads = lambda n: None
     module = importlib.import_module(module_name)
+    if module_name == TWINS:
+        threads = 1 if impl == "torch_1t" else None
+        return lambda cfg: module.train(example_id, cfg, verbose=False, threads=threads)
     if impl == "torch_1t":
         return lambda cfg: module.train(cfg, verbose=False, threads=1)
     return lambda cfg: module.train(cfg, verbose=False)
@@ -175,6 +225,10 @@ def _timed(train, cfg):
 
 def _threads_info() -> dict:
     out = {}
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "backend"):
+        out["keras_backend"] = sys.modules["keras"].backend.backend()
+    if "jax" in sys.modules:
+        out["jax_devices"] = [str(d) for d in sys.modules["jax"].devices()]
     if "torch" in sys.modules:
         out["torch_num_threads"] = sys.modules["torch"].get_num_threads()
     if "tensorflow" in sys.modules:
@@ -229,11 +283,11 @@ def run_worker(example_id, impl, what, timeout, **kw) -> dict:
     for k, v in kw.items():
         if v is not None:
             cmd += [f"--{k}", str(v)]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
     started = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+        with tempfile.TemporaryDirectory(prefix="bench-jax-cache-") as cache:
+            proc = subprocess.run(cmd, cwd=ROOT, env=impl_env(example_id, impl, cache),
+                                  capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"example": example_id, "impl": impl, "mode": what,
                 "error": f"timed out after {timeout} s"}
@@ -257,6 +311,9 @@ def detect_devices() -> dict:
         "    import torch; d['torch_cuda'] = torch.cuda.is_available()\n"
         "    d['torch_cuda_name'] = torch.cuda.get_device_name(0) if d['torch_cuda'] else None\n"
         "except ImportError: d['torch_cuda'] = None\n"
+        "try:\n"
+        "    import jax; d['jax_gpus'] = [str(x) for x in jax.devices() if x.platform != 'cpu']\n"
+        "except ImportError: d['jax_gpus'] = None\n"
         "print(json.dumps(d))\n"
     )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -277,18 +334,24 @@ def machine_info(devices: dict) -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    gpu = bool(devices.get("tf_gpus")) or bool(devices.get("torch_cuda"))
-    accelerator = ("GPU present: TensorFlow places ops on it by default" if gpu
+    gpu = bool(devices.get("tf_gpus")) or bool(devices.get("torch_cuda")) or bool(devices.get("jax_gpus"))
+    accelerator = ("GPU present: every side runs on it (TensorFlow and Keras place ops on it by "
+                   "default, the ports' LSTMs take the cuDNN kernel, the PyTorch programs move "
+                   "to CUDA; the airline article's PyTorch program stays on the CPU)" if gpu
                    else "no GPU found (CPU-only machine): everything below ran on the CPU")
     if devices.get("skipped"):
         accelerator = "not checked (--no-device-check)"
+    from parity import backends
+
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
         "load_average_at_start": os.getloadavg(),
         "devices": devices,
+        "gpu_present": None if devices.get("skipped") else gpu,
         "accelerator": accelerator,
-        "versions": library_versions("torch"),
+        "versions": library_versions("torch", "jax", "jaxlib"),
+        "keras_backends": {b: backends.version(b) for b in backends.installed()},
     }
 
 
@@ -357,26 +420,30 @@ def markdown(report: dict) -> str:
     ]
     table = report["step_table"]
     for example, impls in table.items():
-        pl = _ratio(table, example, "port", "legacy")
-        torch_ref = [i for i in ("torch", "torch_mt", "torch_1t") if i in impls]
+        torch_ref = [i for i in TORCH_IMPLS if i in impls]
         for impl, entry in impls.items():
             if "errors" in entry and not entry.get("ms_per_step"):
                 lines.append(f"| {example} | {impl} | error: {entry['errors'][0][:80]} | | | | |")
                 continue
             threads = entry.get("threads") or {}
             th = (f"torch {threads['torch_num_threads']}" if "torch_num_threads" in threads
+                  and threads.get("keras_backend") in (None, "torch")
+                  else "XLA (JAX)" if threads.get("keras_backend") == "jax"
                   else "TF " + THREAD_NOTE_TF.get((example, impl), "default (intra/inter 0 = cores)")
                   if "tf_intra_op" in threads else "numpy")
-            ratio_l = f"{pl:.2f}" if (impl == "port" and pl) else ""
+            pl = _ratio(table, example, impl, "legacy")
+            ratio_l = f"{pl:.2f}" if (impl in PORT_BACKENDS and pl) else ""
             ratio_t = ""
-            if impl == "port" and torch_ref:
-                ratio_t = ", ".join(f"{_ratio(table, example, 'port', t):.2f} vs {t}"
-                                    for t in torch_ref if _ratio(table, example, "port", t))
+            if impl in PORT_BACKENDS and torch_ref:
+                ratio_t = ", ".join(f"{_ratio(table, example, impl, t):.2f} vs {t}"
+                                    for t in torch_ref if _ratio(table, example, impl, t))
             lines.append(f"| {example} | {impl} | {_fmt(entry.get('ms_per_step'), 3)} | "
                          f"{_fmt(entry.get('cpu_ms_per_step'), 3)} | {th} | {ratio_l} | {ratio_t} |")
-        for impl in report.get("missing", {}).get(example, []):
-            lines.append(f"| {example} | {impl} | module not present at run time | | | | |")
+        missing = report.get("missing", {}).get(example, {})
+        for impl, why in (missing.items() if isinstance(missing, dict) else ((m, "") for m in missing)):
+            lines.append(f"| {example} | {impl} | not run: {why or 'module not present'} | | | | |")
     lines += ["", "Ratios are of the wall-time medians; < 1 means the port is faster.", ""]
+    lines += fastest_port_table(table)
     if report.get("ladder"):
         lines += ["## Time to target (one seeded run per rung, budgets doubling)", "",
                   "| example | target | impl | first budget meeting it | metric there | est. training time (s) |",
@@ -412,6 +479,48 @@ def markdown(report: dict) -> str:
                          f"{run['wall']:.0f} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def torch_refs(example_id: str) -> tuple[str, str]:
+    """(PyTorch on one thread, PyTorch on its default threads) implementation names."""
+    if example_id == "airline_passengers":  # the article's program pins one thread itself
+        return "torch", "torch_mt"
+    return "torch_1t", "torch"
+
+
+def fastest_port(table: dict, example_id: str):
+    """The port implementation with the lowest median wall ms/step, and that median."""
+    best = None
+    for impl in PORT_BACKENDS:
+        ms = ((table.get(example_id, {}).get(impl) or {}).get("ms_per_step") or {}).get("median")
+        if ms is not None and (best is None or ms < best[1]):
+            best = (impl, ms)
+    return best
+
+
+def fastest_port_table(table: dict) -> list:
+    """Per example: each side's median ms/step and the fastest port against the others."""
+    def ms(example, impl):
+        s = (table.get(example, {}).get(impl) or {}).get("ms_per_step")
+        return f"{s['median']:.3f}" if s else "—"
+
+    lines = ["## Fastest port backend per example (median wall ms/step)", "",
+             "| example | legacy (TF1) | port: TF | port: JAX | port: PyTorch | PyTorch 1 thread | "
+             "PyTorch default threads | fastest port | /legacy | /PyTorch 1t | /PyTorch default |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for example in table:
+        one, default = torch_refs(example)
+        best = fastest_port(table, example)
+        if best is None:
+            continue
+        ratios = [_ratio(table, example, best[0], other) for other in ("legacy", one, default)]
+        lines.append(
+            f"| {example} | {ms(example, 'legacy')} | {ms(example, 'port')} | "
+            f"{ms(example, 'port_jax')} | {ms(example, 'port_torch')} | {ms(example, one)} | "
+            f"{ms(example, default)} | {best[0]} | "
+            + " | ".join("—" if r is None else f"{r:.2f}" for r in ratios) + " |")
+    lines += ["", "< 1: the fastest port takes less time per step than the other side.", ""]
+    return lines
 
 
 def _write_atomic(path: str, text: str) -> None:

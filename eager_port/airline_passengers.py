@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from datasets import airline
-from parity import keras_weights
+from parity import keras_fit, keras_weights
 from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
@@ -52,21 +52,17 @@ def build_model(config: Config = Config(), steps_per_execution: int = 1) -> kera
     optimizer = keras.optimizers.Adam(config.learning_rate, epsilon=1e-8)
     # steps_per_execution: at batch 1 the per-step Python overhead dominates; running a
     # whole epoch (120 windows) per call halves the time and changes no number.
-    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=steps_per_execution)
+    model.compile(optimizer=optimizer, loss="mse",
+                  steps_per_execution=keras_fit.steps_per_execution(steps_per_execution))
     return model
 
 
 def _set_weights(model: keras.Model, weights: dict) -> None:
-    from parity.transplant import check_names
-
-    expected = {v.path: tuple(v.shape) for v in model.weights}
-    check_names(weights, expected, "airline_passengers port weights")
-    for v in model.weights:
-        v.assign(np.asarray(weights[v.path], dtype=np.float32))
+    keras_weights.set_weights(model, weights, "airline_passengers port weights")
 
 
 def _weights(model: keras.Model) -> dict:
-    return {v.path: np.array(v.numpy()) for v in model.weights}
+    return keras_weights.get_weights(model)
 
 
 # ----------------------------------------------------------------------------- evaluation

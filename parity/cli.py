@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--steps", type=_non_negative, default=None,
                    help="budget in the example's own unit (default: the article's)")
     r.add_argument("--seed", type=_non_negative, default=None)
+    r.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"],
+                   help="the Keras backend the port runs on (default tensorflow; the legacy "
+                        "side always runs on TensorFlow)")
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     r.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -62,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--steps", type=_non_negative, default=None,
                    help="one budget for every example, each in its own unit (overrides the budget)")
     a.add_argument("--quiet", action="store_true")
+    a.add_argument("--backends", default="tensorflow", metavar="B[,B...]",
+                   help="Keras backends to run each port on, comma-separated, from "
+                        "tensorflow,jax,torch (default tensorflow); one row per backend")
 
     d = sub.add_parser("diff", help="the migration diff of an example's legacy module against its port")
     d.add_argument("example")
@@ -95,6 +101,27 @@ def _payload_rows(payloads):
     return runner.format_table(runner.parity_rows(payloads))
 
 
+def _backends(text: str) -> list[str]:
+    """Checked backend names; one clear line for an unknown or uninstalled one."""
+    from parity import backends
+
+    try:
+        names = backends.parse_list(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for name in names:
+        ok, why = backends.available(name)
+        if not ok:
+            raise UsageError(f"backend '{name}': {why}")
+    return names
+
+
+def backends_limitation(example, backend: str):
+    from parity import backends
+
+    return backends.limitation(backend, float64=example.float64)
+
+
 def cmd_run(args) -> int:
     from parity import registry, runner
 
@@ -107,9 +134,16 @@ def cmd_run(args) -> int:
         ok, why = runner.impl_available(impl)
         if not ok and args.impl == impl:
             raise UsageError(why)
+    if args.backend != "tensorflow" and "port" not in impls:
+        raise UsageError(f"--backend {args.backend} applies to the port, and --impl {args.impl} "
+                         "runs no port (the legacy side always runs on TensorFlow)")
+    backend_names = _backends(args.backend)
+    why = backends_limitation(example, args.backend)
+    if why and args.impl == "port":
+        raise UsageError(f"{example.id} cannot run on the {args.backend} backend: {why}")
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
-                                 verbose=not args.quiet)
+                                 verbose=not args.quiet, backend_names=backend_names)
     print()
     print(_payload_rows([payload]))
     print(f"\nwrote {Path(out, example.id + '.json')}")
@@ -126,6 +160,7 @@ def cmd_all(args) -> int:
     budget = "quick" if args.quick else "full" if args.full else "default"
     ids = args.only or list(registry.EXAMPLES)
     examples = [registry.get(i) for i in ids]
+    backend_names = _backends(args.backends)
     out = _writable_dir(args.out)
     jobs, skipped = [], {}
     for e in examples:
@@ -134,10 +169,13 @@ def cmd_all(args) -> int:
             if not ok:
                 skipped.setdefault(e.id, {})[impl] = why
                 continue
-            jobs.append({"example": e.id, "impl": impl, "steps": args.steps if args.steps is not None else e.steps_for(budget),
-                         "seed": args.seed, "verbose": not args.quiet})
+            new, why = runner.make_jobs(e.id, impl, backend_names,
+                                        steps=args.steps if args.steps is not None else e.steps_for(budget),
+                                        seed=args.seed, verbose=not args.quiet)
+            jobs += new
+            skipped.setdefault(e.id, {}).update(why)
     print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
-          f"output in {out}/", flush=True)
+          f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
     results = runner.run_isolated(jobs, verbose=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
     table = _payload_rows(payloads)

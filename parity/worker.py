@@ -1,7 +1,8 @@
 """Runs training jobs in a clean process and writes their results as JSON.
 
 ``python -m parity.worker JOBS.json OUT.json``: JOBS is a list of
-``{"example", "impl", "steps", "seed", "verbose"}``; OUT receives one result per job,
+``{"example", "impl", "steps", "seed", "verbose"}`` (port jobs may add ``"backend"``, which
+must be the ``KERAS_BACKEND`` the process was started with); OUT receives one result per job,
 written to a temporary file and renamed. The harness starts one worker per
 implementation so that timings and seeds are not disturbed by the other side.
 """
@@ -23,6 +24,8 @@ def run_job(job: dict) -> dict:
     from parity import registry
 
     example = registry.get(job["example"])
+    if job["impl"] == "port":
+        _check_backend(job.get("backend"))
     module = example.module(job["impl"])
     config = example.config(steps=job.get("steps"), seed=job.get("seed"))
     started = time.perf_counter()
@@ -33,7 +36,22 @@ def run_job(job: dict) -> dict:
         result.extras.update(sample_extras(example.id, module, result.weights, config))
     out = result.to_json()
     out["wall_seconds"] = time.perf_counter() - started
+    if job["impl"] == "port":
+        from parity import backends
+
+        out.update(backends.describe())  # the Keras backend the port ran on, and its version
     return out
+
+
+def _check_backend(wanted: str | None) -> None:
+    import keras
+
+    from parity import backends
+
+    running = keras.backend.backend()
+    if running != (wanted or backends.DEFAULT):
+        raise RuntimeError(f"this worker's Keras runs on '{running}', the job asks for '{wanted}' "
+                           f"(start the worker with KERAS_BACKEND={wanted})")
 
 
 def main(argv=None) -> int:
