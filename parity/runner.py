@@ -63,7 +63,7 @@ def run_isolated(jobs: list[dict], verbose: bool = True) -> list[dict]:
     base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
         for (impl, backend, float64), group in groups.items():
-            env = backends.env(backend, base_env, float64=float64)
+            env = backends.env(backend, base_env, float64=float64, jax_cache=Path(tmp, "jax-cache"))
             name = f"{impl}-{backend}" + ("-x64" if float64 else "")
             jobs_path = Path(tmp, f"{name}-jobs.json")
             out_path = Path(tmp, f"{name}-out.json")
