@@ -1,4 +1,4 @@
-"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run.
+"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run, migrate.
 
 Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
 always with one clear line on stderr.
@@ -73,14 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("example")
     d.add_argument("--html", default=None, help="write a side-by-side HTML page here")
 
-    c = sub.add_parser("convert", help="convert a legacy TF1 checkpoint to Keras (or PyTorch) weights")
-    c.add_argument("checkpoint")
-    c.add_argument("--example", required=True)
-    c.add_argument("--out", required=True, help="FILE.weights.h5 (Keras) or FILE.pt (PyTorch)")
+    c = sub.add_parser("convert", help="convert a TF1 checkpoint to Keras 3 weights or a Keras 3 model")
+    c.add_argument("checkpoint", help="checkpoint prefix, one of its files, or its folder "
+                   "(a legacy-run --capture session folder brings its description)")
+    c.add_argument("--example", help="a built-in example's checkpoint, through its own mapping")
+    c.add_argument("--out", help="FILE.weights.h5 (Keras) or, with --example, FILE.pt (PyTorch)")
+    c.add_argument("--model", metavar="MODULE:FUNCTION", help="fill the Keras model this returns")
+    c.add_argument("--emit-model", metavar="FILE.keras", help="write a Keras model built from the structure")
+    c.add_argument("--capture", metavar="DIR|JSON", help="the structure description legacy-run --capture wrote")
+    c.add_argument("--rnn", metavar="SCOPE", help="which RNN, when the checkpoint holds several")
+    c.add_argument("--forget-bias", type=float, help="the forget_bias the TF1 LSTM cells were built with")
+    c.add_argument("--merge", choices=["concat", "sum", "mul", "ave"],
+                   help="how the bidirectional outputs were merged")
+    c.add_argument("--head-input", choices=["last", "state", "sequence"],
+                   help="what feeds the dense head: the last step's output, the final state, every step")
+    c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
+    c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
 
-    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script on TensorFlow 2")
+    lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script or notebook on TensorFlow 2")
     lr.add_argument("script")
     lr.add_argument("args", nargs=argparse.REMAINDER)
+
+    m = sub.add_parser("migrate", help="what a TF1 script needs to become Keras 3, line by line")
+    m.add_argument("script")
+    m.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
+    m.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
 
     rep = sub.add_parser("report", help="rebuild plots and index.html from an output folder")
     rep.add_argument("out", nargs="?", default="results")
@@ -202,9 +219,20 @@ def cmd_diff(args) -> int:
     return EXIT_OK
 
 
+_GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "head_input", "head",
+            "activation")
+
+
 def cmd_convert(args) -> int:
     from parity import convert, registry
 
+    if args.example is None:
+        return _convert_any(args)
+    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) is not None]
+    if given:
+        raise UsageError(f"convert: --example uses the example's own mapping: leave out {', '.join(given)}")
+    if args.out is None:
+        raise UsageError("convert: --example needs --out FILE.weights.h5 or FILE.pt")
     example = registry.get(args.example)
     try:
         path = convert.convert(args.checkpoint, example, args.out)
@@ -214,10 +242,47 @@ def cmd_convert(args) -> int:
     return EXIT_OK
 
 
+def _convert_any(args) -> int:
+    from parity import convert, keras_rnn, tf1_rnn
+
+    options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
+    try:
+        done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
+                                   emit_model=args.emit_model, **options)
+    except tf1_rnn.NeedsOption as exc:
+        raise UsageError(f"convert: {exc}: pass {exc.option}") from None
+    except keras_rnn.FillError as exc:
+        print(exc.table, file=sys.stderr)
+        raise UsageError(f"convert: {exc} (table above)") from None
+    except (convert.ConversionError, ValueError, OSError) as exc:
+        raise UsageError(f"convert: {exc}".replace("\n", " ")) from None
+    print(done.description)
+    print(done.table)
+    for note in done.notes:
+        print(f"note: {note}")
+    for path in done.written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def cmd_legacy_run(args) -> int:
     from parity import legacy_run
 
     return legacy_run.main([args.script, *args.args])
+
+
+def cmd_migrate(args) -> int:
+    from parity import migrate
+
+    try:
+        report = migrate.analyse(args.script)
+        print(migrate.format_text(report))
+        for path, fmt in ((args.markdown, migrate.format_markdown), (args.html, migrate.format_html)):
+            if path:
+                print(f"wrote {migrate.write_atomic(path, fmt(report))}")
+    except migrate.MigrateError as exc:
+        raise UsageError(f"migrate: {exc}") from None
+    return EXIT_OK
 
 
 def cmd_report(args) -> int:
@@ -249,7 +314,8 @@ def _writable_dir(path: str) -> str:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
-            "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report}
+            "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report,
+            "migrate": cmd_migrate}
 
 
 def main(argv=None) -> int:

@@ -1,21 +1,33 @@
-"""``parity convert``: a TF1 ``Saver`` checkpoint of a legacy example -> Keras weights (or PyTorch).
+"""``parity convert``: a TF1 ``Saver`` checkpoint -> Keras 3 weights, a Keras 3 model (or PyTorch).
 
-The checkpoint's model variables (optimizer slots such as ``.../Adam`` and
-``beta1_power`` are left out) go through the example's weight transplant
-(``parity/pairs/<id>.py``) into a freshly built port model, which is saved with
-``model.save_weights`` to a temporary file and renamed: a failed conversion never
-leaves a half-written file, and never replaces a good one.
+Two ways in:
+
+- ``--example ID`` (:func:`convert`): a checkpoint of one of the built-in examples goes
+  through the example's weight transplant (``parity/pairs/<id>.py``) into its port.
+- any TF1 RNN checkpoint (:func:`convert_any`): the RNN cells, stacks, directions and dense
+  head are recognised (:mod:`parity.tf1_rnn`: from a ``legacy-run --capture`` description,
+  or from the variable scopes and shapes), then either fill the user's own Keras model
+  (``--model module:function``, layer by layer, shapes checked) or build one
+  (``--emit-model FILE.keras``).
+
+The checkpoint's model variables are used (optimizer slots such as ``.../Adam`` and
+``beta1_power`` are left out). Every file is written to a temporary name and renamed: a
+failed conversion never leaves a half-written file, and never replaces a good one.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-OPTIMIZER_SLOT = re.compile(
-    r"(/Adam(_\d+)?$|/Momentum$|/RMSProp(_\d+)?$|/Adagrad$|^beta[12]_power(_\d+)?$|^global_step$)"
-)
+from parity.tf1_rnn import OPTIMIZER_SLOT
+
+DESCRIPTION = "structure.json"  # what legacy-run --capture writes beside each checkpoint
 
 
 class ConversionError(Exception):
@@ -80,9 +92,13 @@ def convert(checkpoint, example, out, config=None) -> Path:
     config = config or example.config()
     legacy = read_checkpoint(checkpoint)
     pairs = example.pairs()
+    from parity import tf1_rnn
+    from parity.transplant import check_names
+
+    rnn_model = pairs.legacy_model(config)  # the example's TF1 model, for the generic engine
     try:
-        port_weights = pairs.legacy_to_port(legacy, config)
-    except (ValueError, KeyError) as exc:
+        check_names(legacy, tf1_rnn.tf1_shapes(rnn_model), "legacy weights")
+    except ValueError as exc:
         raise ConversionError(
             f"checkpoint does not match example '{example.id}': {exc}".replace("\n", " ")
         ) from None
@@ -93,16 +109,219 @@ def convert(checkpoint, example, out, config=None) -> Path:
                 raise ConversionError(f"example '{example.id}' has no PyTorch mapping")
             import torch
 
+            port_weights = pairs.legacy_to_port(legacy, config)
             state = {k: torch.from_numpy(v.copy()) for k, v in
                      pairs.port_to_torch(port_weights, config).items()}
             torch.save(state, tmp)
         else:
-            from parity.keras_weights import set_weights
+            from parity import keras_rnn
 
             model = example.module("port").build_model(config)
-            set_weights(model, port_weights, f"converted weights of '{example.id}'")
+            try:  # the same engine as any checkpoint: the port is filled layer by layer
+                keras_rnn.fill(model, rnn_model, legacy)
+            except keras_rnn.FillError as exc:
+                raise ConversionError(f"the port of '{example.id}' does not match its legacy "
+                                      f"model: {exc}\n{exc.table}") from None
             model.save_weights(str(tmp))
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+# ----------------------------------------------------------------------------- any TF1 RNN
+@dataclass
+class Converted:
+    """What :func:`convert_any` did: the files written, the model, the match table, notes."""
+
+    written: list = field(default_factory=list)
+    model: object = None  # the tf1_rnn.RNNModel converted
+    table: str = ""
+    notes: list = field(default_factory=list)
+    description: str = ""
+
+
+def load_description(path) -> tuple[dict, str | None]:
+    """A capture description (``structure.json``, or a folder holding one) and the checkpoint
+    prefix it names (``None`` when it names none)."""
+    p = Path(path)
+    file = p / DESCRIPTION if p.is_dir() else p
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise ConversionError(f"no capture description '{file}'") from None
+    except (OSError, ValueError) as exc:
+        raise ConversionError(f"cannot read capture description '{file}': {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != "parity-tf1-rnn":
+        raise ConversionError(f"'{file}' is not a capture description of parity legacy-run --capture")
+    ckpt = data.get("checkpoint")
+    return data, (str(file.parent / ckpt) if ckpt else None)
+
+
+def describe_models(data: dict) -> list:
+    from parity import tf1_rnn
+
+    try:
+        return [tf1_rnn.from_dict(m) for m in data.get("models", [])]
+    except tf1_rnn.MappingError as exc:
+        raise ConversionError(f"capture description: {exc}") from None
+
+
+def _description_for(checkpoint, capture):
+    """The capture description to use: ``--capture``, or the one beside the checkpoint."""
+    if capture is not None:
+        return load_description(capture)
+    p = Path(checkpoint)
+    folder = p if p.is_dir() else p.parent
+    if (folder / DESCRIPTION).is_file():
+        return load_description(folder)
+    return None, None
+
+
+def recognise_checkpoint(checkpoint, *, capture=None, rnn=None, forget_bias=None, merge=None,
+                         head_input=None, head=None, activation=None, time_major=None):
+    """The :class:`~parity.tf1_rnn.RNNModel` of a checkpoint, its weights and notes."""
+    from parity import tf1_rnn
+
+    data, described_ckpt = _description_for(checkpoint, capture)
+    notes = []
+    if data is not None and Path(checkpoint).is_dir() and described_ckpt:
+        checkpoint = described_ckpt
+    weights = read_checkpoint(checkpoint)
+    if data is not None:
+        models = describe_models(data)
+        leftovers = []
+        notes.append("structure: from the capture description")
+    else:
+        try:
+            models, leftovers = tf1_rnn.recognise(weights)
+        except tf1_rnn.MappingError as exc:
+            raise ConversionError(str(exc)) from None
+        notes.append("structure: from the checkpoint's variable scopes and shapes")
+    model = tf1_rnn.select(models, rnn)
+    if head is not None:
+        model = _explicit_head(model, head, weights)
+        leftovers = [n for n in leftovers if n not in head.split(",")]
+    model = tf1_rnn.apply_options(model, forget_bias=forget_bias, merge=merge,
+                                  head_input=head_input, activation=activation,
+                                  time_major=time_major)
+    for note in model.notes:
+        if note.startswith("several candidate head"):
+            raise tf1_rnn.NeedsOption(f"{note}: say which is the head", "--head")
+    others = [tf1_rnn.home(m.name) for m in models if m is not model]
+    unknown = [n for n in leftovers if not any(tf1_rnn._inside(n, o) for o in others)]
+    if unknown:
+        notes.append("left out (neither an RNN cell nor its dense head): "
+                     + ", ".join(f"{n} {list(weights[n].shape)}" for n in unknown))
+    return model, weights, notes
+
+
+def _explicit_head(model, spec: str, weights: dict):
+    import copy
+
+    from parity import tf1_rnn
+
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not 1 <= len(names) <= 2 or any(n not in weights for n in names):
+        missing = [n for n in names if n not in weights]
+        raise ConversionError("--head takes KERNEL[,BIAS] variable names of the checkpoint"
+                              + (f"; not in it: {', '.join(missing)}" if missing else ""))
+    kernel = weights[names[0]]
+    if kernel.ndim != 2:
+        raise ConversionError(f"--head kernel '{names[0]}' has shape {list(kernel.shape)}, not [features, units]")
+    model = copy.deepcopy(model)
+    old = model.head
+    model.head = tf1_rnn.Head(names[0], names[1] if len(names) > 1 else None, kernel.shape[0],
+                              kernel.shape[1], input=old.input if old else None)
+    model.notes = [n for n in model.notes if not n.startswith("several candidate head")]
+    return model
+
+
+def load_user_model(spec: str):
+    """``module:function`` -> the Keras model the function returns (module looked up from
+    the current folder first)."""
+    module_name, _, func_name = spec.partition(":")
+    if not module_name or not func_name:
+        raise ConversionError(f"--model takes MODULE:FUNCTION (e.g. mymodel:build_model), got '{spec}'")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001  (the user's module: report it in one line)
+        raise ConversionError(f"cannot import '{module_name}': {type(exc).__name__}: {exc}") from None
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise ConversionError(f"module '{module_name}' has no function '{func_name}'")
+    try:
+        model = func()
+    except Exception as exc:  # noqa: BLE001
+        raise ConversionError(f"{spec}() failed: {type(exc).__name__}: {exc}") from None
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ConversionError(f"{spec}() returned {type(model).__name__}, not a Keras 3 model")
+    return model
+
+
+def _check_out(path, suffix: str, what: str) -> Path:
+    p = Path(path)
+    if not p.name.endswith(suffix):
+        raise ConversionError(f"{what} '{p}' must end in {suffix}")
+    if not p.parent.exists():
+        raise ConversionError(f"output folder '{p.parent}' does not exist")
+    return p
+
+
+def _save_model(model, path: Path) -> None:
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # Keras insists on the .keras suffix
+    try:
+        model.save(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def convert_any(checkpoint, *, out=None, model=None, emit_model=None, **options) -> Converted:
+    """Convert any TF1 RNN checkpoint (see the module docstring).
+
+    ``out``: a ``.weights.h5`` file; ``model``: ``"module:function"`` returning the user's
+    Keras model to fill; ``emit_model``: a ``.keras`` file for a model built from the
+    structure. ``options``: ``capture``, ``rnn``, ``forget_bias``, ``merge``,
+    ``head_input``, ``head``, ``activation`` (see :func:`recognise_checkpoint`).
+    Raises :class:`ConversionError`, or :class:`parity.tf1_rnn.NeedsOption` /
+    :class:`parity.tf1_rnn.Unsupported` / :class:`parity.keras_rnn.FillError`.
+    """
+    from parity import keras_rnn, tf1_rnn
+
+    if out is None and emit_model is None:
+        raise ConversionError("say where to write: --out FILE.weights.h5 and/or --emit-model FILE.keras")
+    out = _check_out(out, ".weights.h5", "output") if out is not None else None
+    emit = _check_out(emit_model, ".keras", "--emit-model") if emit_model is not None else None
+    rnn_model, weights, notes = recognise_checkpoint(checkpoint, **options)
+    done = Converted(model=rnn_model, notes=notes, description=tf1_rnn.describe(rnn_model))
+    if model is not None:
+        if out is None:
+            raise ConversionError("--model fills your model: say where its weights go with --out FILE.weights.h5")
+        if emit is not None:
+            raise ConversionError("--model and --emit-model exclude each other")
+        keras_model = load_user_model(model)
+    else:
+        keras_model = keras_rnn.build_model(rnn_model)
+        unknown = sorted({c.scope or s for s, c in rnn_model.cells() if c.activation is None})
+        if unknown:
+            notes.append("activation: tanh, TF1's default (the checkpoint cannot tell; a --capture "
+                         "description records it, --activation says it)")
+        if rnn_model.time_major:
+            notes.append("the TF1 graph was time-major: the Keras model takes [batch, time, "
+                         "features] (transpose time-major inputs)")
+    rows = keras_rnn.fill(keras_model, rnn_model, weights)
+    done.table = keras_rnn.format_table(rows)
+    if emit is not None:
+        _save_model(keras_model, emit)
+        done.written.append(emit)
+    if out is not None:
+        from parity.keras_weights import save_weights
+
+        save_weights(keras_model, out)
+        done.written.append(out)
+    return done

@@ -1,7 +1,8 @@
-"""``parity legacy-run``: run an unmodified TF1 tutorial script on TensorFlow 2.
+"""``parity legacy-run``: run an unmodified TF1 tutorial script or notebook on TensorFlow 2.
 
-    parity legacy-run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
-    python -m parity.legacy_run [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]
+    parity legacy-run [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]
+    parity legacy-run [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb
+    python -m parity.legacy_run ...  (the same)
 
 The script runs in a process of its own, as ``__main__``, with ``sys.argv = [SCRIPT, *ARGS]``,
 ``sys.path[0]`` = its folder and the caller's working directory, as ``python SCRIPT ARGS``
@@ -16,11 +17,24 @@ would run it, but with the import shims of :mod:`parity.tf1_shim` installed firs
   full MNIST when the script's data folder or ``$PARITY_MNIST_DIR`` holds it, else the
   shipped 10,000-digit sample, and says which on stderr;
 - ``plt.show()`` saves the open figures as ``figure_001.png``, ... into ``--figures DIR``
-  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr.
+  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr;
+- TF 0.x names that TF 1.0 renamed (``tf.mul``, ``tf.pack``, ``tf.nn.rnn``, ...) run as their
+  TF1 name, and the calls whose argument order TF 1.0 changed (``tf.concat(axis, values)``,
+  ...) in their old order when the arguments' types make it certain, each said once on
+  stderr (:mod:`parity.tf1_shim.aliases`); ``--strict`` makes each a one-line error.
+- ``--capture DIR``: when each ``Session`` closes (or at exit), its variables go to
+  ``DIR/session_NNN/`` as a TF1 checkpoint with the RNN structure its graph holds
+  (``structure.json``, read from the cell objects and the graph) and probe outputs, for
+  ``parity convert`` and :mod:`parity.testing` (see :mod:`parity.capture`).
 
-Exit status: the script's own; 1 with the script's traceback when it raises; 2 with one line
-on stderr when it uses a removed API that is not provided (the line names the TF2/Keras
-replacement from :data:`REPLACEMENTS`), or for a usage error.
+A notebook (``.ipynb``) runs cell by cell in a Jupyter kernel with the same shims
+(:mod:`parity.legacy_notebook`); the executed copy, with outputs and figures, goes to
+``--output`` (default ``<notebook stem>.legacy-run.ipynb`` beside it, never over it).
+
+Exit status: the script's own; 1 with the script's traceback when it raises (a notebook: 1
+naming the failing cell); 2 with one line on stderr when it uses a removed API that is not
+provided (the line names the TF2/Keras replacement from :data:`REPLACEMENTS`), or for a
+usage error.
 
 In Python: :func:`run_script` (a subprocess, returns ``subprocess.CompletedProcess``) and
 ``with tf1_compat(): ...`` (the shims in the current process, for notebooks).
@@ -34,7 +48,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from parity.tf1_shim.launch import FIGURES_ENV, PREFIX, WARNINGS_ENV, figures_dir_for
+from parity.tf1_shim.launch import (
+    CAPTURE_ENV,
+    FIGURES_ENV,
+    PREFIX,
+    STRICT_ENV,
+    WARNINGS_ENV,
+    figures_dir_for,
+)
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
 __all__ = [
@@ -47,15 +68,18 @@ __all__ = [
     "figures_dir_for",
 ]
 
-USAGE = f"usage: {PREFIX} [--figures DIR] [--tf-warnings] SCRIPT [ARGS...]"
+USAGE = (
+    f"usage: {PREFIX} [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]\n"
+    f"       {PREFIX} [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb"
+)
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def tf1_compat(figures_dir: str | None = None, quiet: bool = True):
+def tf1_compat(figures_dir: str | None = None, quiet: bool = True, strict: bool = False):
     """``with tf1_compat() as tf: ...``: the TF1 shims in this process (see :mod:`parity.tf1_shim`)."""
     from parity.tf1_shim import tf1_compat as _tf1_compat
 
-    return _tf1_compat(figures_dir=figures_dir, quiet=quiet)
+    return _tf1_compat(figures_dir=figures_dir, quiet=quiet, strict=strict)
 
 
 class UsageError(ValueError):
@@ -64,7 +88,8 @@ class UsageError(ValueError):
 
 def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
     """Split ``[OPTIONS] SCRIPT [ARGS...]``; options are only read before SCRIPT."""
-    options = {"figures_dir": None, "tf_warnings": False}
+    options = {"figures_dir": None, "tf_warnings": False, "strict": False, "output": None,
+               "timeout": None, "capture_dir": None}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         arg = argv[i]
@@ -75,6 +100,10 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
             raise SystemExit(0)
         if arg == "--tf-warnings":
             options["tf_warnings"] = True
+        elif arg == "--strict":
+            options["strict"] = True
+        elif arg.split("=", 1)[0] in ("--output", "--timeout"):
+            i, options[arg.split("=", 1)[0][2:]] = _option_value(argv, i)
         elif arg == "--figures" or arg.startswith("--figures="):
             if "=" in arg:
                 value = arg.split("=", 1)[1]
@@ -86,6 +115,8 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
             if not value:
                 raise UsageError("--figures needs a folder")
             options["figures_dir"] = value
+        elif arg.split("=", 1)[0] == "--capture":
+            i, options["capture_dir"] = _option_value(argv, i)
         else:
             raise UsageError(f"unknown option {arg} (options go before SCRIPT)")
         i += 1
@@ -94,12 +125,28 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
     return options, argv[i], argv[i + 1 :]
 
 
+def _option_value(argv: list[str], i: int) -> tuple[int, str]:
+    """``--name=VALUE`` or ``--name VALUE`` at ``argv[i]``: (index of its last part, VALUE)."""
+    name, eq, value = argv[i].partition("=")
+    if not eq:
+        if i + 1 >= len(argv):
+            raise UsageError(f"{name} needs a value")
+        i, value = i + 1, argv[i + 1]
+    if not value:
+        raise UsageError(f"{name} needs a value")
+    return i, value
+
+
+def _is_notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")
+
+
 def command(script: str, args=()) -> list[str]:
     """The child's command line: the launcher, the script and its arguments."""
     return [sys.executable, "-m", "parity.tf1_shim.launch", script, *map(str, args)]
 
 
-def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
+def _child_env(figures_dir=None, tf_warnings=False, env=None, strict=False, capture_dir=None) -> dict:
     env = dict(os.environ if env is None else env)
     env["TF_USE_LEGACY_KERAS"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -109,6 +156,10 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None) -> dict:
     if figures_dir is not None:
         env[FIGURES_ENV] = os.path.abspath(figures_dir)
     env[WARNINGS_ENV] = "1" if tf_warnings else "0"
+    env[STRICT_ENV] = "1" if strict else "0"
+    env.pop(CAPTURE_ENV, None)
+    if capture_dir is not None:
+        env[CAPTURE_ENV] = os.path.abspath(capture_dir)
     return env
 
 
@@ -177,18 +228,24 @@ def run_script(
     env=None,
     timeout=None,
     capture_output=True,
+    strict=False,
+    capture_dir=None,
 ) -> subprocess.CompletedProcess:
     """Run the TF1 script ``path`` with ``args`` under the shims, in a subprocess.
 
     Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
     ``capture_output``). ``cwd``: the working directory of the run (default: this one);
-    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``).
+    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``);
+    ``strict``: TF 0.x names stop with their one-line error (``--strict``).
+    ``capture_dir``: as ``--capture`` (relative to ``cwd``).
     """
     script = os.fspath(path)
     _check_script(script, cwd)
     if cwd is not None and figures_dir is not None:
         figures_dir = os.path.join(cwd, figures_dir)
-    child_env = _child_env(figures_dir, tf_warnings, env)
+    if cwd is not None and capture_dir is not None:
+        capture_dir = os.path.join(cwd, capture_dir)
+    child_env = _child_env(figures_dir, tf_warnings, env, strict, capture_dir)
     done = subprocess.run(
         command(script, args),
         cwd=cwd,
@@ -207,17 +264,33 @@ def run_script(
 def main(argv: list[str] | None = None) -> int:
     """``parity legacy-run`` itself: ``argv = [OPTIONS..., SCRIPT, *ARGS]``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    notebook = None
     try:
         options, script, args = parse_args(argv)
         _check_script(script)
+        if _is_notebook(script):
+            from parity import legacy_notebook
+
+            notebook = legacy_notebook.prepare(options, script, args)
+        elif options["output"] is not None or options["timeout"] is not None:
+            raise UsageError("--output and --timeout are for notebooks (.ipynb)")
+        if options["capture_dir"] is not None:
+            if notebook is not None:
+                raise UsageError("--capture works on scripts (.py), not notebooks")
+            from parity.capture import check_folder
+
+            check_folder(options["capture_dir"])
     except SystemExit:
         print(USAGE)
         print(__doc__.split("\n\n", 2)[2])
         return 0
-    except UsageError as exc:
+    except ValueError as exc:  # UsageError, or a capture folder that cannot be made
         print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
         return 2
-    env = _child_env(options["figures_dir"], options["tf_warnings"])
+    if notebook is not None:
+        return notebook.run()
+    env = _child_env(options["figures_dir"], options["tf_warnings"], strict=options["strict"],
+                     capture_dir=options["capture_dir"])
     quiet = _quiet_logs(env)
     process = subprocess.Popen(
         command(script, args), env=env, stderr=subprocess.PIPE if quiet else None

@@ -140,20 +140,23 @@ def test_script_runs_as_main_with_its_argv_dir_and_exit_code(run, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "which, name, replacement",
+    "which, name, replacement, strict",
     [
         (
             "layer_norm_cell",
             "tf.contrib.rnn.LayerNormBasicLSTMCell",
             "keras.layers.LayerNormalization",
+            False,
         ),
-        ("slim", "tf.contrib.slim", "tf_slim"),
-        ("models_rnn", "tf.models.rnn", "tf.nn.static_rnn"),
-        ("ops_rnn", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn"),
+        ("slim", "tf.contrib.slim", "tf_slim", False),
+        ("models_rnn", "tf.models.rnn", "tf.nn.static_rnn", False),
+        # TF 0.x names run as their TF1 name unless --strict (tests/test_legacy_tf0.py)
+        ("ops_rnn", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn", True),
+        ("mul", "tf.mul", "tf.multiply", True),
     ],
 )
-def test_removed_api_fails_with_one_line(run, which, name, replacement):
-    done = run("uses_removed_api.py", which)
+def test_removed_api_fails_with_one_line(run, which, name, replacement, strict):
+    done = run("uses_removed_api.py", which, strict=strict)
     assert done.returncode == 2
     assert done.stdout == "graph started\n"
     lines = done.stderr.splitlines()
@@ -219,8 +222,9 @@ def test_tf1_compat_in_process_then_clean(tmp_path):
         assert not hasattr(tf.contrib, "slim")
         with pytest.raises(ImportError, match="tf_slim"):
             from tensorflow.contrib import slim  # noqa: F401
-        with pytest.raises(AttributeError, match="tf.multiply"):
-            tf.mul  # noqa: B018
+        assert tf.mul is tf.multiply  # TF 0.x's name runs as TF1's
+        with pytest.raises(AttributeError, match="no direct TF2/Keras replacement"):
+            tf.contrib.rnn.GridLSTMCell  # noqa: B018  (no TF1 replacement)
     assert sys.modules["tensorflow"] is real_tf
     assert_clean_process()
 

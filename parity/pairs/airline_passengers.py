@@ -28,14 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from parity import tf1_rnn
 from parity.configs import AirlinePassengersConfig
-from parity.transplant import (
-    check_names,
-    keras_lstm_to_tf1,
-    keras_lstm_to_torch,
-    tf1_lstm_to_keras,
-    torch_lstm_to_keras,
-)
+from parity.transplant import check_names, keras_lstm_to_torch, torch_lstm_to_keras
 
 Config = AirlinePassengersConfig
 INPUT_DIM = 1  # passengers only
@@ -47,25 +42,23 @@ PORT_CELL = f"{PORT_MODEL}/lstm/lstm_cell"
 PORT_LINEAR = f"{PORT_MODEL}/linear"
 
 
-def legacy_shapes(config: Config = Config()) -> dict:
+def legacy_model(config: Config = Config()):
+    """``LSTMCell`` through ``dynamic_rnn``, the ``linear`` dense layer on the last step."""
     h = config.hidden_size
-    return {
-        f"{LEGACY_CELL}/kernel": (INPUT_DIM + h, 4 * h),
-        f"{LEGACY_CELL}/bias": (4 * h,),
-        "linear/kernel": (h, 1),
-        "linear/bias": (1,),
-    }
+    cell = tf1_rnn.tf1_cell("lstm", LEGACY_CELL, h, INPUT_DIM, tf1_class="LSTMCell",
+                            forget_bias=FORGET_BIAS, activation="tanh")
+    return tf1_rnn.RNNModel("rnn", [tf1_rnn.Block([cell])],
+                            tf1_rnn.Head("linear/kernel", "linear/bias", h, 1, input="last"),
+                            input_size=INPUT_DIM, timesteps=config.window, time_major=False,
+                            call="dynamic_rnn")
+
+
+def legacy_shapes(config: Config = Config()) -> dict:
+    return tf1_rnn.tf1_shapes(legacy_model(config))
 
 
 def port_shapes(config: Config = Config()) -> dict:
-    h = config.hidden_size
-    return {
-        f"{PORT_CELL}/kernel": (INPUT_DIM, 4 * h),
-        f"{PORT_CELL}/recurrent_kernel": (h, 4 * h),
-        f"{PORT_CELL}/bias": (4 * h,),
-        f"{PORT_LINEAR}/kernel": (h, 1),
-        f"{PORT_LINEAR}/bias": (1,),
-    }
+    return tf1_rnn.keras_paths_shapes(legacy_model(config), [PORT_CELL], PORT_LINEAR)
 
 
 def torch_shapes(config: Config = Config()) -> dict:
@@ -122,32 +115,14 @@ def check_legacy_weights(weights: dict, expected: dict) -> None:
 
 def legacy_to_port(weights: dict, config: Config = Config()) -> dict:
     """TF1 variables -> Keras variable paths (split kernel, reorder gates, fold forget_bias)."""
-    check_names(weights, legacy_shapes(config), "airline_passengers legacy weights")
-    k, r, b = tf1_lstm_to_keras(
-        weights[f"{LEGACY_CELL}/kernel"], weights[f"{LEGACY_CELL}/bias"], INPUT_DIM, FORGET_BIAS
-    )
-    return _f32({
-        f"{PORT_CELL}/kernel": k,
-        f"{PORT_CELL}/recurrent_kernel": r,
-        f"{PORT_CELL}/bias": b,
-        f"{PORT_LINEAR}/kernel": weights["linear/kernel"],
-        f"{PORT_LINEAR}/bias": weights["linear/bias"],
-    })
+    return _f32(tf1_rnn.to_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_LINEAR,
+                                       "airline_passengers legacy weights"))
 
 
 def port_to_legacy(weights: dict, config: Config = Config()) -> dict:
     """Keras variable paths -> TF1 variables (the inverse of :func:`legacy_to_port`)."""
-    check_names(weights, port_shapes(config), "airline_passengers port weights")
-    kernel, bias = keras_lstm_to_tf1(
-        weights[f"{PORT_CELL}/kernel"], weights[f"{PORT_CELL}/recurrent_kernel"],
-        weights[f"{PORT_CELL}/bias"], FORGET_BIAS,
-    )
-    return _f32({
-        f"{LEGACY_CELL}/kernel": kernel,
-        f"{LEGACY_CELL}/bias": bias,
-        "linear/kernel": weights[f"{PORT_LINEAR}/kernel"],
-        "linear/bias": weights[f"{PORT_LINEAR}/bias"],
-    })
+    return _f32(tf1_rnn.from_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_LINEAR,
+                                         "airline_passengers port weights"))
 
 
 def port_to_torch(weights: dict, config: Config = Config()) -> dict:

@@ -9,19 +9,18 @@ Legacy (``legacy_graph/binary_addition_lstm.py``)         Port (``eager_port/bin
 ``weights`` [lstm_size, 1]                            -> ``weights/kernel`` (as it is; no bias on
                                                           either side: the article never added its own)
 
-Each cell goes through :func:`parity.transplant.tf1_lstm_to_keras` (split the kernel at the
-layer's input size, gates (i, j, f, o) -> (i, f, c, o), fold ``forget_bias`` into the bias).
+The mapping is the generic engine's (:mod:`parity.tf1_rnn`); what is special here is only
+the bias-free sigmoid head on every step.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
+from parity import tf1_rnn
 from parity.configs import BinaryAdditionLSTMConfig
-from parity.transplant import check_names, keras_lstm_to_tf1, tf1_lstm_to_keras
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 INPUT_DIM = 2  # one bit of each operand per step
+PORT_HEAD = "weights"
 
 
 def legacy_cell(k: int) -> str:
@@ -36,52 +35,40 @@ def layer_inputs(config: BinaryAdditionLSTMConfig) -> list:
     return [INPUT_DIM] + [config.lstm_size] * (config.lstm_layers - 1)
 
 
-def legacy_shapes(config: BinaryAdditionLSTMConfig) -> dict:
+def legacy_model(config: BinaryAdditionLSTMConfig = BinaryAdditionLSTMConfig()) -> tf1_rnn.RNNModel:
+    """``MultiRNNCell`` of ``BasicLSTMCell`` s; ``sigmoid(outputs @ weights)`` on every step."""
     u = config.lstm_size
-    shapes = {}
-    for k, n_in in enumerate(layer_inputs(config)):
-        shapes[f"{legacy_cell(k)}/kernel"] = (n_in + u, 4 * u)
-        shapes[f"{legacy_cell(k)}/bias"] = (4 * u,)
-    shapes["weights"] = (u, 1)
-    return shapes
+    cells = [tf1_rnn.tf1_cell("lstm", legacy_cell(k), u, n_in, forget_bias=FORGET_BIAS,
+                              activation="tanh",
+                              dropout={"output_keep_prob": config.keep_prob} if config.use_dropout else None)
+             for k, n_in in enumerate(layer_inputs(config))]
+    return tf1_rnn.RNNModel("rnn", [tf1_rnn.Block(cells)],
+                            tf1_rnn.Head("weights", None, u, 1, input="sequence", activation="sigmoid"),
+                            input_size=INPUT_DIM, timesteps=config.binary_dim, time_major=False,
+                            call="dynamic_rnn")
+
+
+def _port_cells(config) -> list:
+    return [port_cell(k) for k in range(config.lstm_layers)]
+
+
+def legacy_shapes(config: BinaryAdditionLSTMConfig) -> dict:
+    return tf1_rnn.tf1_shapes(legacy_model(config))
 
 
 def port_shapes(config: BinaryAdditionLSTMConfig) -> dict:
-    u = config.lstm_size
-    shapes = {}
-    for k, n_in in enumerate(layer_inputs(config)):
-        shapes[f"{port_cell(k)}/kernel"] = (n_in, 4 * u)
-        shapes[f"{port_cell(k)}/recurrent_kernel"] = (u, 4 * u)
-        shapes[f"{port_cell(k)}/bias"] = (4 * u,)
-    shapes["weights/kernel"] = (u, 1)
-    return shapes
+    return tf1_rnn.keras_paths_shapes(legacy_model(config), _port_cells(config), PORT_HEAD)
 
 
 def legacy_to_port(weights: dict, config: BinaryAdditionLSTMConfig = BinaryAdditionLSTMConfig(), *,
                    reorder: bool = True, fold_forget_bias: bool = True) -> dict:
     """TF1 variables -> Keras variable paths (``reorder``/``fold_forget_bias`` for the tests)."""
-    check_names(weights, legacy_shapes(config), "binary_addition_lstm legacy weights")
-    out = {}
-    for k, n_in in enumerate(layer_inputs(config)):
-        kernel, recurrent, bias = tf1_lstm_to_keras(
-            weights[f"{legacy_cell(k)}/kernel"], weights[f"{legacy_cell(k)}/bias"], n_in,
-            forget_bias=FORGET_BIAS, reorder=reorder, fold_forget_bias=fold_forget_bias)
-        out[f"{port_cell(k)}/kernel"] = kernel
-        out[f"{port_cell(k)}/recurrent_kernel"] = recurrent
-        out[f"{port_cell(k)}/bias"] = bias
-    out["weights/kernel"] = np.array(weights["weights"], copy=True)
-    return out
+    return tf1_rnn.to_keras_paths(legacy_model(config), weights, _port_cells(config), PORT_HEAD,
+                                  "binary_addition_lstm legacy weights", reorder=reorder,
+                                  fold_forget_bias=fold_forget_bias)
 
 
 def port_to_legacy(weights: dict, config: BinaryAdditionLSTMConfig = BinaryAdditionLSTMConfig()) -> dict:
     """Keras variable paths -> TF1 variables (the inverse of :func:`legacy_to_port`)."""
-    check_names(weights, port_shapes(config), "binary_addition_lstm port weights")
-    out = {}
-    for k in range(config.lstm_layers):
-        kernel, bias = keras_lstm_to_tf1(
-            weights[f"{port_cell(k)}/kernel"], weights[f"{port_cell(k)}/recurrent_kernel"],
-            weights[f"{port_cell(k)}/bias"], forget_bias=FORGET_BIAS)
-        out[f"{legacy_cell(k)}/kernel"] = kernel
-        out[f"{legacy_cell(k)}/bias"] = bias
-    out["weights"] = np.array(weights["weights/kernel"], copy=True)
-    return out
+    return tf1_rnn.from_keras_paths(legacy_model(config), weights, _port_cells(config), PORT_HEAD,
+                                    "binary_addition_lstm port weights")

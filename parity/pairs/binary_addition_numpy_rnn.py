@@ -7,42 +7,50 @@ Legacy (the NumPy reference and the TF1 graph use the same names)   Port (Keras)
 
 ``SimpleRNN`` computes ``x @ kernel + h @ recurrent_kernel``, exactly the article's
 ``X @ synapse_0 + prev @ synapse_h``: no transpose, no reorder, no bias on either side.
+What is special here: the article's hand-written cell keeps separate input and recurrent
+matrices (the engine's "split" layout, not TF1's joint kernel), sigmoid units, float64.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from parity import tf1_rnn
 from parity.configs import BinaryAdditionNumpyRNNConfig
-from parity.transplant import check_names
 
-LEGACY_TO_PORT = {
-    "synapse_0": "hidden/simple_rnn_cell/kernel",
-    "synapse_h": "hidden/simple_rnn_cell/recurrent_kernel",
-    "synapse_1": "output/kernel",
-}
+PORT_CELL = "hidden/simple_rnn_cell"
+PORT_HEAD = "output"
+
+
+def legacy_model(config: BinaryAdditionNumpyRNNConfig = BinaryAdditionNumpyRNNConfig()) -> tf1_rnn.RNNModel:
+    cell = tf1_rnn.Cell("rnn", config.hidden_dim, config.input_dim,
+                        {"input_kernel": "synapse_0", "recurrent_kernel": "synapse_h"},
+                        tf1_class="the article's sigmoid RNN", activation="sigmoid",
+                        layout="split", use_bias=False)
+    return tf1_rnn.RNNModel("", [tf1_rnn.Block([cell])],
+                            tf1_rnn.Head("synapse_1", None, config.hidden_dim, config.output_dim,
+                                         input="sequence", activation="sigmoid"),
+                            input_size=config.input_dim, timesteps=config.binary_dim,
+                            dtype="float64")
 
 
 def legacy_shapes(config: BinaryAdditionNumpyRNNConfig) -> dict:
-    return {
-        "synapse_0": (config.input_dim, config.hidden_dim),
-        "synapse_h": (config.hidden_dim, config.hidden_dim),
-        "synapse_1": (config.hidden_dim, config.output_dim),
-    }
+    return tf1_rnn.tf1_shapes(legacy_model(config))
 
 
 def port_shapes(config: BinaryAdditionNumpyRNNConfig) -> dict:
-    return {LEGACY_TO_PORT[k]: shape for k, shape in legacy_shapes(config).items()}
+    return tf1_rnn.keras_paths_shapes(legacy_model(config), [PORT_CELL], PORT_HEAD)
 
 
 def legacy_to_port(weights: dict,
                    config: BinaryAdditionNumpyRNNConfig = BinaryAdditionNumpyRNNConfig()) -> dict:
-    check_names(weights, legacy_shapes(config), "binary_addition_numpy_rnn legacy weights")
-    return {LEGACY_TO_PORT[k]: np.array(v, dtype=np.float64, copy=True) for k, v in weights.items()}
+    out = tf1_rnn.to_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_HEAD,
+                                 "binary_addition_numpy_rnn legacy weights")
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
 def port_to_legacy(weights: dict,
                    config: BinaryAdditionNumpyRNNConfig = BinaryAdditionNumpyRNNConfig()) -> dict:
-    check_names(weights, port_shapes(config), "binary_addition_numpy_rnn port weights")
-    back = {v: k for k, v in LEGACY_TO_PORT.items()}
-    return {back[k]: np.array(v, dtype=np.float64, copy=True) for k, v in weights.items()}
+    out = tf1_rnn.from_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_HEAD,
+                                   "binary_addition_numpy_rnn port weights")
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}

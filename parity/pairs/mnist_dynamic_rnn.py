@@ -8,32 +8,37 @@ Legacy (``legacy_graph/mnist_dynamic_rnn.py``)   Port (``eager_port/mnist_dynami
 
 ``tf.nn.rnn_cell.LSTMCell`` without peepholes or projection stores the same two variables
 as ``BasicLSTMCell`` (under ``lstm_cell`` instead of ``basic_lstm_cell``) and also adds
-``forget_bias`` (1.0) at run time; :func:`parity.transplant.tf1_lstm_to_keras` splits the
-kernel, reorders the gates (i, j, f, o) -> (i, f, c, o) and folds the forget bias in.
+``forget_bias`` (1.0) at run time. The mapping is the generic engine's (:mod:`parity.tf1_rnn`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
+from parity import tf1_rnn
 from parity.configs import MnistDynamicRNNConfig
-from parity.transplant import check_names, keras_lstm_to_tf1, tf1_lstm_to_keras
 
 FORGET_BIAS = 1.0  # LSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/lstm_cell"
 PORT_CELL = "lstm/lstm_cell"
+PORT_HEAD = "dense"
+
+
+def legacy_model(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> tf1_rnn.RNNModel:
+    """``LSTMCell`` through ``dynamic_rnn``, ``tf.layers.dense`` on ``outputs[:, -1, :]``."""
+    n_in, u, c = config.input_size, config.num_units, config.num_classes
+    cell = tf1_rnn.tf1_cell("lstm", LEGACY_CELL, u, n_in, tf1_class="LSTMCell",
+                            forget_bias=FORGET_BIAS, activation="tanh")
+    return tf1_rnn.RNNModel("rnn", [tf1_rnn.Block([cell])],
+                            tf1_rnn.Head("dense/kernel", "dense/bias", u, c, input="last"),
+                            input_size=n_in, timesteps=config.time_step, time_major=False,
+                            call="dynamic_rnn")
 
 
 def legacy_shapes(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> dict:
-    n_in, u, c = config.input_size, config.num_units, config.num_classes
-    return {f"{LEGACY_CELL}/kernel": (n_in + u, 4 * u), f"{LEGACY_CELL}/bias": (4 * u,),
-            "dense/kernel": (u, c), "dense/bias": (c,)}
+    return tf1_rnn.tf1_shapes(legacy_model(config))
 
 
 def port_shapes(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> dict:
-    n_in, u, c = config.input_size, config.num_units, config.num_classes
-    return {f"{PORT_CELL}/kernel": (n_in, 4 * u), f"{PORT_CELL}/recurrent_kernel": (u, 4 * u),
-            f"{PORT_CELL}/bias": (4 * u,), "dense/kernel": (u, c), "dense/bias": (c,)}
+    return tf1_rnn.keras_paths_shapes(legacy_model(config), [PORT_CELL], PORT_HEAD)
 
 
 def legacy_to_port(weights: dict, config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *,
@@ -42,23 +47,12 @@ def legacy_to_port(weights: dict, config: MnistDynamicRNNConfig = MnistDynamicRN
 
     ``reorder`` / ``fold_forget_bias`` exist only so tests can show that each step matters.
     """
-    check_names(weights, legacy_shapes(config), "mnist_dynamic_rnn legacy weights")
-    kernel, recurrent_kernel, bias = tf1_lstm_to_keras(
-        weights[f"{LEGACY_CELL}/kernel"], weights[f"{LEGACY_CELL}/bias"], config.input_size,
-        forget_bias=FORGET_BIAS, reorder=reorder, fold_forget_bias=fold_forget_bias,
-    )
-    return {f"{PORT_CELL}/kernel": kernel, f"{PORT_CELL}/recurrent_kernel": recurrent_kernel,
-            f"{PORT_CELL}/bias": bias,
-            "dense/kernel": np.array(weights["dense/kernel"]),
-            "dense/bias": np.array(weights["dense/bias"])}
+    return tf1_rnn.to_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_HEAD,
+                                  "mnist_dynamic_rnn legacy weights", reorder=reorder,
+                                  fold_forget_bias=fold_forget_bias)
 
 
 def port_to_legacy(weights: dict, config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> dict:
     """Port ``{keras_variable_path: array}`` -> legacy ``{tf_variable_name: array}``."""
-    check_names(weights, port_shapes(config), "mnist_dynamic_rnn port weights")
-    kernel, bias = keras_lstm_to_tf1(weights[f"{PORT_CELL}/kernel"],
-                                     weights[f"{PORT_CELL}/recurrent_kernel"],
-                                     weights[f"{PORT_CELL}/bias"], forget_bias=FORGET_BIAS)
-    return {f"{LEGACY_CELL}/kernel": kernel, f"{LEGACY_CELL}/bias": bias,
-            "dense/kernel": np.array(weights["dense/kernel"]),
-            "dense/bias": np.array(weights["dense/bias"])}
+    return tf1_rnn.from_keras_paths(legacy_model(config), weights, [PORT_CELL], PORT_HEAD,
+                                    "mnist_dynamic_rnn port weights")

@@ -8,18 +8,17 @@ Legacy (``legacy_graph/stacked_lstm.py``)                  Port (``eager_port/st
 ``rnn/multi_rnn_cell/cell_k/basic_lstm_cell/bias``    -> ``rnn/stacked_rnn_cells/cell_k/bias`` (+1.0 forget bias)
 ``dense/kernel``, ``dense/bias``                      -> ``dense/kernel``, ``dense/bias`` (as they are)
 
-Each cell goes through :func:`parity.transplant.tf1_lstm_to_keras` (split the kernel at the
-cell's input size, gates (i, j, f, o) -> (i, f, c, o), fold ``forget_bias`` into the bias).
+The mapping is the generic engine's (:mod:`parity.tf1_rnn`): each cell's kernel is split at
+the cell's input size, gates (i, j, f, o) -> (i, f, c, o), ``forget_bias`` folded into the bias.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
+from parity import tf1_rnn
 from parity.configs import StackedLSTMConfig
-from parity.transplant import check_names, keras_lstm_to_tf1, tf1_lstm_to_keras
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
+PORT_HEAD = "dense"
 
 
 def legacy_cell(k: int) -> str:
@@ -35,25 +34,28 @@ def cell_inputs(config: StackedLSTMConfig) -> list:
     return [config.input_size, *config.units[:-1]]
 
 
+def legacy_model(config: StackedLSTMConfig = StackedLSTMConfig()) -> tf1_rnn.RNNModel:
+    """``MultiRNNCell`` of ``BasicLSTMCell`` s through ``dynamic_rnn``, ``tf.layers.dense`` on the last step."""
+    cells = [tf1_rnn.tf1_cell("lstm", legacy_cell(k), units, n_in, forget_bias=FORGET_BIAS,
+                              activation="tanh")
+             for k, (n_in, units) in enumerate(zip(cell_inputs(config), config.units))]
+    return tf1_rnn.RNNModel("rnn", [tf1_rnn.Block(cells)],
+                            tf1_rnn.Head("dense/kernel", "dense/bias", config.units[-1],
+                                         config.num_classes, input="last"),
+                            input_size=config.input_size, timesteps=config.time_step,
+                            time_major=False, call="dynamic_rnn")
+
+
+def _port_cells(config) -> list:
+    return [port_cell(k) for k in range(len(config.units))]
+
+
 def legacy_shapes(config: StackedLSTMConfig) -> dict:
-    shapes = {}
-    for k, (n_in, units) in enumerate(zip(cell_inputs(config), config.units)):
-        shapes[f"{legacy_cell(k)}/kernel"] = (n_in + units, 4 * units)
-        shapes[f"{legacy_cell(k)}/bias"] = (4 * units,)
-    shapes["dense/kernel"] = (config.units[-1], config.num_classes)
-    shapes["dense/bias"] = (config.num_classes,)
-    return shapes
+    return tf1_rnn.tf1_shapes(legacy_model(config))
 
 
 def port_shapes(config: StackedLSTMConfig) -> dict:
-    shapes = {}
-    for k, (n_in, units) in enumerate(zip(cell_inputs(config), config.units)):
-        shapes[f"{port_cell(k)}/kernel"] = (n_in, 4 * units)
-        shapes[f"{port_cell(k)}/recurrent_kernel"] = (units, 4 * units)
-        shapes[f"{port_cell(k)}/bias"] = (4 * units,)
-    shapes["dense/kernel"] = (config.units[-1], config.num_classes)
-    shapes["dense/bias"] = (config.num_classes,)
-    return shapes
+    return tf1_rnn.keras_paths_shapes(legacy_model(config), _port_cells(config), PORT_HEAD)
 
 
 def legacy_to_port(weights: dict, config: StackedLSTMConfig = StackedLSTMConfig(), *,
@@ -62,32 +64,12 @@ def legacy_to_port(weights: dict, config: StackedLSTMConfig = StackedLSTMConfig(
 
     ``reorder`` / ``fold_forget_bias`` exist only so tests can show that each step matters.
     """
-    check_names(weights, legacy_shapes(config), "stacked_lstm legacy weights")
-    out = {}
-    for k, n_in in enumerate(cell_inputs(config)):
-        kernel, recurrent_kernel, bias = tf1_lstm_to_keras(
-            weights[f"{legacy_cell(k)}/kernel"], weights[f"{legacy_cell(k)}/bias"], n_in,
-            forget_bias=FORGET_BIAS, reorder=reorder, fold_forget_bias=fold_forget_bias,
-        )
-        out[f"{port_cell(k)}/kernel"] = kernel
-        out[f"{port_cell(k)}/recurrent_kernel"] = recurrent_kernel
-        out[f"{port_cell(k)}/bias"] = bias
-    out["dense/kernel"] = np.array(weights["dense/kernel"])
-    out["dense/bias"] = np.array(weights["dense/bias"])
-    return out
+    return tf1_rnn.to_keras_paths(legacy_model(config), weights, _port_cells(config), PORT_HEAD,
+                                  "stacked_lstm legacy weights", reorder=reorder,
+                                  fold_forget_bias=fold_forget_bias)
 
 
 def port_to_legacy(weights: dict, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
     """Port ``{keras_variable_path: array}`` -> legacy ``{tf_variable_name: array}``."""
-    check_names(weights, port_shapes(config), "stacked_lstm port weights")
-    out = {}
-    for k in range(len(config.units)):
-        kernel, bias = keras_lstm_to_tf1(
-            weights[f"{port_cell(k)}/kernel"], weights[f"{port_cell(k)}/recurrent_kernel"],
-            weights[f"{port_cell(k)}/bias"], forget_bias=FORGET_BIAS,
-        )
-        out[f"{legacy_cell(k)}/kernel"] = kernel
-        out[f"{legacy_cell(k)}/bias"] = bias
-    out["dense/kernel"] = np.array(weights["dense/kernel"])
-    out["dense/bias"] = np.array(weights["dense/bias"])
-    return out
+    return tf1_rnn.from_keras_paths(legacy_model(config), weights, _port_cells(config), PORT_HEAD,
+                                    "stacked_lstm port weights")

@@ -22,24 +22,30 @@ if it was on before. Do not use Keras 3 inside the block.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.abc
 import importlib.machinery
 import os
 import sys
 import warnings
 
+from parity.tf1_shim.aliases import ALIASES, OPS_RNN_MOVES
 from parity.tf1_shim.modules import (
     LegacyAPIUnavailable,
+    LegacyCallError,
     Namespace,
     ShimModule,
     UnsupportedAttribute,
     UnsupportedImport,
     dotted,
 )
+from parity.tf1_shim.reorders import LegacyNames
 from parity.tf1_shim.replacements import REPLACEMENTS, explain
 
 __all__ = [
     "LegacyAPIUnavailable",
+    "LegacyCallError",
+    "ALIASES",
     "UnsupportedAttribute",
     "UnsupportedImport",
     "REPLACEMENTS",
@@ -108,6 +114,8 @@ class _State:
         self.was_v2 = False
         self.verbosity = None
         self.warning_filters = None
+        self.legacy = None
+        self.ops_rnn = None
 
 
 _state: _State | None = None
@@ -131,12 +139,14 @@ def _import_tensorflow():
     return tensorflow
 
 
-def install(figures_dir: str | None = None, quiet: bool = True):
+def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = False):
     """Install the shims in this process and return the ``tensorflow`` stand-in.
 
     ``figures_dir``: when given, ``plt.show()`` saves the open figures there as PNGs
     (use the Agg backend). ``quiet``: hide TensorFlow's deprecation warnings (a TF1 script
-    on TF2 triggers dozens). Nested calls are counted; each needs its :func:`uninstall`.
+    on TF2 triggers dozens). ``strict``: TF 0.x names and argument orders stop with their
+    one-line error instead of running as their TF1 form (:mod:`.aliases`). Nested calls are
+    counted; each needs its :func:`uninstall`.
     """
     global _state
     if _state is not None:
@@ -150,13 +160,16 @@ def install(figures_dir: str | None = None, quiet: bool = True):
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
     state.was_v2 = tf2.enabled() or v1.executing_eagerly()
+    state.legacy = legacy = LegacyNames(lambda name: _resolve(state.proxy, name), strict)
     modules = {**contrib.build_modules(), **input_data.build_modules()}
     modules["tensorflow.models"] = ShimModule(
         "tensorflow.models", "TF 0.x's tensorflow.models (removed in TF 1.0)", {}, package=True
     )
+    _add_contrib_deprecated(modules, legacy)
     state.proxy = Namespace(
         v1,
         "tf",
+        legacy=legacy,
         overrides={
             "__name__": "tensorflow",
             "__doc__": "TF1 API (tf.compat.v1), installed by parity legacy-run",
@@ -189,9 +202,52 @@ def install(figures_dir: str | None = None, quiet: bool = True):
             state.saver.patch(sys.modules["matplotlib.pyplot"])
     state.finder = _Finder(state.saver)
     sys.meta_path.insert(0, state.finder)
+    state.ops_rnn = _alias_ops_rnn(legacy)
     _state = state
     v1.disable_v2_behavior()
     return state.proxy
+
+
+def _resolve(proxy, name: str):
+    """``"tf.nn.static_rnn"`` -> that object, through the ``tf`` stand-in."""
+    value = proxy
+    for part in name.split(".")[1:]:
+        value = getattr(value, part)
+    return value
+
+
+def _add_contrib_deprecated(modules: dict, legacy) -> None:
+    """``tf.contrib.deprecated.scalar_summary`` / ``histogram_summary`` (TF 1.0's home of the
+    old summary functions), as aliases of ``tf.summary.*``."""
+    names = [n for n in ALIASES if n.startswith("tf.contrib.deprecated.")]
+    module = ShimModule(
+        "tensorflow.contrib.deprecated",
+        "tf.contrib.deprecated's summaries, as tf.summary.* (parity legacy-run)",
+        {n.rsplit(".", 1)[1]: functools.partial(legacy.alias, n) for n in names},
+    )
+    modules["tensorflow.contrib.deprecated"] = module
+    modules["tensorflow.contrib"].__dict__["_resolvers"]["deprecated"] = lambda: module
+
+
+def _alias_ops_rnn(legacy):
+    """TF 0.x's ``rnn.rnn`` / ``rnn.bidirectional_rnn`` on TensorFlow's own module
+    (``from tensorflow.python.ops import rnn``): a module ``__getattr__`` for the names it
+    lacks, removed by :func:`uninstall`."""
+    from tensorflow.python.ops import rnn as ops_rnn
+
+    if "__getattr__" in ops_rnn.__dict__:
+        return None
+
+    def __getattr__(name):
+        if name in OPS_RNN_MOVES:
+            value = legacy.alias(f"tf.nn.{name}")  # under --strict: the one-line error
+            if value is not None:
+                return value
+        raise AttributeError(f"module {ops_rnn.__name__!r} has no attribute {name!r}", name=name,
+                             obj=ops_rnn)
+
+    ops_rnn.__getattr__ = __getattr__
+    return ops_rnn
 
 
 def uninstall() -> None:
@@ -223,6 +279,8 @@ def uninstall() -> None:
             delattr(v1, "contrib")
     if state.saver is not None:
         state.saver.unpatch()
+    if state.ops_rnn is not None and state.ops_rnn.__dict__.get("__getattr__") is not None:
+        del state.ops_rnn.__getattr__
     if state.verbosity is not None:
         v1.logging.set_verbosity(state.verbosity)
     if state.warning_filters is not None:
@@ -240,15 +298,30 @@ def uninstall() -> None:
 
 
 @contextlib.contextmanager
-def tf1_compat(figures_dir: str | None = None, quiet: bool = True):
+def tf1_compat(figures_dir: str | None = None, quiet: bool = True, strict: bool = False):
     """``with tf1_compat() as tf:`` the TF1 shims in this process (for notebooks and tests).
 
     Inside the block ``import tensorflow as tf`` gives the TF1 API with v2 behaviour off, and
     ``tf.contrib.rnn`` / ``input_data`` work; on leaving it, the process is as before
     (v2 behaviour back on, the default graph reset). Keep Keras 3 out of the block.
     """
-    proxy = install(figures_dir=figures_dir, quiet=quiet)
+    proxy = install(figures_dir=figures_dir, quiet=quiet, strict=strict)
     try:
         yield proxy
     finally:
         uninstall()
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext parity.tf1_shim``: the shims in a Jupyter / IPython session
+    (:mod:`parity.tf1_shim.ipython`)."""
+    from parity.tf1_shim.ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython) -> None:
+    """``%unload_ext parity.tf1_shim``: the real TensorFlow back."""
+    from parity.tf1_shim.ipython import unload_ipython_extension as unload
+
+    unload(ipython)

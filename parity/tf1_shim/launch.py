@@ -2,7 +2,8 @@
 
 Internal: :mod:`parity.legacy_run` starts it with the options in the environment
 (``PARITY_LEGACY_FIGURES``: the figure folder; ``PARITY_LEGACY_TF_WARNINGS=1``: keep
-TensorFlow's deprecation warnings). It installs the shims, then runs SCRIPT as ``__main__``
+TensorFlow's deprecation warnings; ``PARITY_LEGACY_STRICT=1``: TF 0.x names and argument
+orders stop with their one-line error instead of running as their TF1 form). It installs the shims, then runs SCRIPT as ``__main__``
 with ``sys.argv = [SCRIPT, *ARGS]`` and ``sys.path[0]`` = the script's folder, as
 ``python SCRIPT ARGS`` would. Exit status: the script's own (0, or ``sys.exit``'s), 1 with
 the usual traceback when the script raises, 2 with one line on stderr when it needs a
@@ -18,6 +19,8 @@ import traceback
 PREFIX = "parity legacy-run"
 FIGURES_ENV = "PARITY_LEGACY_FIGURES"
 WARNINGS_ENV = "PARITY_LEGACY_TF_WARNINGS"
+STRICT_ENV = "PARITY_LEGACY_STRICT"
+CAPTURE_ENV = "PARITY_LEGACY_CAPTURE"  # --capture DIR: see parity.capture
 
 
 def figures_dir_for(script: str, figures: str | None = None) -> str:
@@ -112,10 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         tf1_shim.install(
             figures_dir=figures_dir_for(script, os.environ.get(FIGURES_ENV)),
             quiet=os.environ.get(WARNINGS_ENV, "") != "1",
+            strict=os.environ.get(STRICT_ENV, "") == "1",
         )
     except tf1_shim.LegacyKerasError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
+    if os.environ.get(CAPTURE_ENV):
+        from parity import capture
+
+        capture.install(os.environ[CAPTURE_ENV], script)
 
     import runpy
 

@@ -11,17 +11,20 @@ class LegacyAPIUnavailable:
     """Mixin of the two errors below: a removed TF1 name the runner does not provide."""
 
     api: str
+    message: str | None = None
 
     def one_line(self) -> str:
-        return explain(self.api)
+        return self.message or explain(self.api)
 
 
 class UnsupportedAttribute(LegacyAPIUnavailable, AttributeError):
-    """``tf.contrib.slim`` and the like (an AttributeError, so ``hasattr`` still works)."""
+    """``tf.contrib.slim`` and the like (an AttributeError, so ``hasattr`` still works).
+    ``message``: the one line, when not the replacement table's (``--strict``'s renames)."""
 
-    def __init__(self, api: str):
+    def __init__(self, api: str, message: str | None = None):
         self.api = api
-        AttributeError.__init__(self, explain(api))
+        self.message = message
+        AttributeError.__init__(self, message or explain(api))
 
 
 class UnsupportedImport(LegacyAPIUnavailable, ImportError):
@@ -30,6 +33,16 @@ class UnsupportedImport(LegacyAPIUnavailable, ImportError):
     def __init__(self, api: str):
         self.api = api
         ImportError.__init__(self, explain(api))
+
+
+class LegacyCallError(LegacyAPIUnavailable, TypeError):
+    """A TF 0.x call the runner does not run: an argument order it cannot be sure of, or
+    any renamed name or old order under ``--strict``. The message is one line."""
+
+    def __init__(self, api: str, message: str):
+        self.api = api
+        self.message = message
+        TypeError.__init__(self, message)
 
 
 def dotted(module_name: str) -> str:
@@ -71,28 +84,39 @@ class ShimModule(types.ModuleType):
 class Namespace(types.ModuleType):
     """A view of a ``tf.compat.v1`` namespace under a TF1 spelling (``tf.nn``, ``tf.train``):
     attributes come from the real module (sub-namespaces wrapped the same way); names it
-    lacks raise :class:`UnsupportedAttribute` naming their TF2 replacement."""
+    lacks raise :class:`UnsupportedAttribute` naming their TF2 replacement.
 
-    def __init__(self, target, spelled: str, overrides: dict | None = None):
+    ``legacy`` (:class:`parity.tf1_shim.reorders.LegacyNames`): when given, a TF 0.x name the
+    module lacks is looked up there (``tf.mul`` -> ``tf.multiply``), and the functions whose
+    argument order TF 1.0 changed come back wrapped by it."""
+
+    def __init__(self, target, spelled: str, overrides: dict | None = None, legacy=None):
         super().__init__(getattr(target, "__name__", spelled), getattr(target, "__doc__", None))
         self.__dict__["_target"] = target
         self.__dict__["_spelled"] = spelled
+        self.__dict__["_legacy"] = legacy
         self.__dict__.update(overrides or {})
 
     def __getattr__(self, name):
         target = self.__dict__["_target"]
+        legacy = self.__dict__["_legacy"]
+        spelled = f"{self.__dict__['_spelled']}.{name}"
         try:
             value = getattr(target, name)
         except AttributeError:
             if name.startswith("__"):
                 raise
-            raise UnsupportedAttribute(f"{self.__dict__['_spelled']}.{name}") from None
-        if isinstance(value, types.ModuleType) and not name.startswith("_"):
-            value = Namespace(value, f"{self.__dict__['_spelled']}.{name}")
+            value = legacy.alias(spelled) if legacy is not None else None
+            if value is None:
+                raise UnsupportedAttribute(spelled) from None
+        else:
+            if isinstance(value, types.ModuleType) and not name.startswith("_"):
+                value = Namespace(value, spelled, legacy=legacy)
+            elif legacy is not None:
+                value = legacy.wrap(spelled, value)
         setattr(self, name, value)
         return value
 
     def __dir__(self):
-        return sorted(
-            set(dir(self.__dict__["_target"])) | set(self.__dict__) - {"_target", "_spelled"}
-        )
+        hidden = {"_target", "_spelled", "_legacy"}
+        return sorted(set(dir(self.__dict__["_target"])) | set(self.__dict__) - hidden)

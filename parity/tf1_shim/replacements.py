@@ -4,9 +4,15 @@
 TF2/Keras replacement. A name that is not in the table takes the entry of its longest
 listed prefix (``tf.contrib.slim.arg_scope`` -> ``tf.contrib.slim``). ``None`` means:
 no replacement is known. The table is data: add a line to teach the runner a new name.
+
+The TF 0.x names that TensorFlow 1.0 renamed (``tf.mul`` -> ``tf.multiply``) are not here:
+they run as their TF1 name (:mod:`parity.tf1_shim.aliases`), and under ``--strict`` their
+one-line error names it from that table.
 """
 
 from __future__ import annotations
+
+from parity.tf1_shim.aliases import ALIASES
 
 REPLACEMENTS: dict[str, str | None] = {
     # --- tf.contrib, the packages as a whole ---------------------------------------
@@ -82,24 +88,8 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.contrib.layers.apply_regularization": "tf.compat.v1.losses.get_regularization_loss",
     "tf.contrib.layers.real_valued_column": "keras preprocessing layers (tf.feature_column is deprecated)",
     "tf.contrib.layers.sparse_column_with_hash_bucket": "keras.layers.Hashing",
-    # --- TF 0.x names, removed in TF 1.0 already ------------------------------------
-    "tf.mul": "tf.multiply",
-    "tf.sub": "tf.subtract",
-    "tf.neg": "tf.negative",
-    "tf.select": "tf.where",
-    "tf.pack": "tf.stack",
-    "tf.unpack": "tf.unstack",
-    "tf.batch_matmul": "tf.matmul",
-    "tf.scalar_summary": "tf.summary.scalar",
-    "tf.histogram_summary": "tf.summary.histogram",
-    "tf.image_summary": "tf.summary.image",
-    "tf.audio_summary": "tf.summary.audio",
-    "tf.merge_summary": "tf.summary.merge",
-    "tf.merge_all_summaries": "tf.summary.merge_all",
-    "tf.train.SummaryWriter": "tf.summary.FileWriter",
-    "tf.nn.rnn": "tf.nn.static_rnn (or tf.contrib.rnn.static_rnn)",
-    "tf.nn.bidirectional_rnn": "tf.nn.static_bidirectional_rnn",
-    "tf.nn.seq2seq": "tf.contrib.legacy_seq2seq (only the sequence losses are provided)",
+    # --- TF 0.x, removed in TF 1.0 already, with no same-meaning TF1 name ----------------
+    # (the TF 0.x names that do have one run as it: parity/tf1_shim/aliases.py)
     "tf.models": "the tensorflow/models repository",
     "tf.models.rnn": "tf.nn.rnn_cell (the cells) and tf.nn.static_rnn / "
     "tf.nn.static_bidirectional_rnn (TF 0.x's tensorflow.models.rnn went in TF 1.0)",
@@ -107,6 +97,7 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.models.rnn.seq2seq": "tf.contrib.legacy_seq2seq (rnn_decoder and the sequence losses "
     "are provided)",
     "tf.nn.rnn_cell.linear": "tf.layers.dense (or tf.contrib.layers.linear)",
+    "tf.VARIABLES": "tf.GraphKeys.GLOBAL_VARIABLES (TF 0.x's tf.GraphKeys.VARIABLES still works)",
     # --- other removed homes ----------------------------------------------------------
     "tf.estimator": "keras.Model.fit (tf.estimator was removed in TF 2.16)",
     "tf.feature_column": "keras preprocessing layers",
@@ -124,6 +115,8 @@ def lookup(name: str) -> tuple[str, str | None] | None:
         key = ".".join(parts)
         if key in REPLACEMENTS:
             return key, REPLACEMENTS[key]
+        if key in ALIASES:
+            return key, ALIASES[key]
         parts.pop()
     return None
 
