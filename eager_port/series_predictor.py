@@ -9,6 +9,7 @@ every step's output, plus ``b_out``, is a ``Dense(1)`` applied to each time step
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -69,11 +70,15 @@ def restore_checkpoint(path, config=SeriesPredictorConfig()) -> keras.Model:
     return model
 
 
-def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None) -> str:
+@contextlib.contextmanager
+def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None):
     if checkpoint_path is not None:
-        return os.fspath(checkpoint_path)
-    directory = config.checkpoint_dir or tempfile.mkdtemp(prefix="series_predictor_port_")
-    return os.path.join(directory, CHECKPOINT_NAME)
+        yield os.fspath(checkpoint_path)
+    elif config.checkpoint_dir:
+        yield os.path.join(config.checkpoint_dir, CHECKPOINT_NAME)
+    else:
+        with tempfile.TemporaryDirectory(prefix="series_predictor_port_") as directory:
+            yield os.path.join(directory, CHECKPOINT_NAME)
 
 
 # ---------------------------------------------------------------- training
@@ -113,10 +118,12 @@ def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None)
               batch_size=len(TRAIN_X), epochs=1, shuffle=False, callbacks=[log],
               verbose=1 if verbose else 0)
     history = log.history
-    path = save_checkpoint(model, checkpoint_path_for(config, checkpoint_path))
-    if verbose:
-        print(f"Model saved to {path}")
-    restored = restore_checkpoint(path, config)
+    kept = checkpoint_path is not None or bool(config.checkpoint_dir)
+    with checkpoint_path_for(config, checkpoint_path) as where:
+        path = save_checkpoint(model, where)
+        if verbose:
+            print(f"Model saved to {path}")
+        restored = restore_checkpoint(path, config)
     predictions = restored.predict(TEST_X, verbose=0)
     if verbose:
         print(predictions)
@@ -126,7 +133,7 @@ def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None)
         value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
         steps=config.steps, seconds=seconds, loss_history=history,
         weights=keras_weights.get_weights(restored),
-        extras={"predictions": predictions, "checkpoint": path},
+        extras={"predictions": predictions, "checkpoint": path if kept else None},
     )
 
 

@@ -26,14 +26,16 @@ Defects of the article's code:
 Deviations:
 
 - The checkpoint goes to ``config.checkpoint_dir`` (or ``checkpoint_path``; ``None``: a
-  fresh temporary directory), is written under a temporary name and then renamed, and a
-  missing or corrupt checkpoint raises one clear line naming the path.
+  fresh temporary directory, removed when ``train`` returns), is written under a temporary
+  name and then renamed, and a missing or corrupt checkpoint raises one clear line naming
+  the path.
 - The training data and step count come from ``datasets.series_toy`` and the config.
 - ``predict()`` restores the batch axis that defect 3 can drop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -140,13 +142,17 @@ def restore_checkpoint(saver, sess, path) -> None:
         raise ValueError(f"cannot restore TF1 checkpoint {path}: {reason.strip()}") from None
 
 
-def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None) -> str:
+@contextlib.contextmanager
+def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None):
     """Where ``train`` saves: ``checkpoint_path``, else ``config.checkpoint_dir``/model.ckpt,
-    else a fresh temporary directory (never the current directory)."""
+    else a fresh temporary directory (never the current directory), removed afterwards."""
     if checkpoint_path is not None:
-        return os.fspath(checkpoint_path)
-    directory = config.checkpoint_dir or tempfile.mkdtemp(prefix="series_predictor_legacy_")
-    return os.path.join(directory, CHECKPOINT_NAME)
+        yield os.fspath(checkpoint_path)
+    elif config.checkpoint_dir:
+        yield os.path.join(config.checkpoint_dir, CHECKPOINT_NAME)
+    else:
+        with tempfile.TemporaryDirectory(prefix="series_predictor_legacy_") as directory:
+            yield os.path.join(directory, CHECKPOINT_NAME)
 
 
 # ---------------------------------------------------------------- the contract
@@ -154,19 +160,21 @@ def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None) -> 
 def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None) -> RunResult:
     """Train, save, restore in a new session, predict the test sequences (metric: test MSE)."""
     start = time.perf_counter()
-    path = checkpoint_path_for(config, checkpoint_path)
+    kept = checkpoint_path is not None or bool(config.checkpoint_dir)
     predictor = SeriesPredictor(config.input_dim, config.seq_size, config.hidden_dim, config.seed)
-    history = predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every, verbose)
-    predictions = predictor.test(TEST_X, path).reshape(TEST_Y.shape)
+    with checkpoint_path_for(config, checkpoint_path) as path:
+        history = predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every, verbose)
+        predictions = predictor.test(TEST_X, path).reshape(TEST_Y.shape)
+        weights = predictor.weights(path)
     if verbose:
         print(predictions)
     seconds = time.perf_counter() - start
     return RunResult(
         example="series_predictor", impl="legacy", metric="test_mse",
         value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
-        steps=config.steps, seconds=seconds, loss_history=history,
-        weights=predictor.weights(path),
-        extras={"predictions": predictions, "checkpoint": path},
+        steps=config.steps, seconds=seconds, loss_history=history, weights=weights,
+        # the checkpoint's path when it outlives the run (a temporary one is gone by now)
+        extras={"predictions": predictions, "checkpoint": path if kept else None},
     )
 
 

@@ -1,7 +1,8 @@
 """``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run, migrate.
 
 Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
-always with one clear line on stderr.
+always with one clear line on stderr; 128 + N when stopped by signal N (SIGTERM, SIGHUP),
+after the workers have stopped and the temporary folders are removed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from parity import configs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -36,6 +39,31 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _steps(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1 (a run of 0 steps trains nothing)")
+    return value
+
+
+MAX_SEED = configs.MAX_SEED  # 2**31 - 1: the range every implementation accepts (see configs)
+
+
+def _seed(text: str) -> int:
+    value = _non_negative(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SEED} (2**31 - 1), got {value}")
+    return value
+
+
+def _output_options(parser) -> None:
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+    g.add_argument("--verbose", "--tf-warnings", action="store_true",
+                   help="each implementation's own training output, TensorFlow's log lines and "
+                        "warnings, and a failed run's traceback")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="parity", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -46,25 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("example")
     r.add_argument("--impl", default="both",
                    choices=["legacy", "port", "both", "numpy", "torch", "all"])
-    r.add_argument("--steps", type=_non_negative, default=None,
+    r.add_argument("--steps", type=_steps, default=None,
                    help="budget in the example's own unit (default: the article's)")
-    r.add_argument("--seed", type=_non_negative, default=None)
+    r.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
     r.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"],
                    help="the Keras backend the port runs on (default tensorflow; the legacy "
                         "side always runs on TensorFlow)")
     r.add_argument("--out", default="results", help="output folder (default: results/)")
-    r.add_argument("--quiet", action="store_true", help="no progress output")
+    _output_options(r)
 
     a = sub.add_parser("all", help="the main job: every example, both sides, report")
     g = a.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="short budgets (about 2 minutes)")
     g.add_argument("--full", action="store_true", help="the articles' budgets")
     a.add_argument("--out", default="results")
-    a.add_argument("--seed", type=_non_negative, default=None)
+    a.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
     a.add_argument("--only", nargs="+", metavar="ID", help="a subset of the examples")
-    a.add_argument("--steps", type=_non_negative, default=None,
+    a.add_argument("--steps", type=_steps, default=None,
                    help="one budget for every example, each in its own unit (overrides the budget)")
-    a.add_argument("--quiet", action="store_true")
+    _output_options(a)
     a.add_argument("--backends", default="tensorflow", metavar="B[,B...]",
                    help="Keras backends to run each port on, comma-separated, from "
                         "tensorflow,jax,torch (default tensorflow); one row per backend")
@@ -89,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what feeds the dense head: the last step's output, the final state, every step")
     c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
     c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
+    c.add_argument("--verbose", "--tf-warnings", action="store_true",
+                   help="show TensorFlow's start-up log lines and warnings")
 
     lr = sub.add_parser("legacy-run", help="run an unmodified TF1 script or notebook on TensorFlow 2")
     lr.add_argument("script")
@@ -139,8 +169,24 @@ def backends_limitation(example, backend: str):
     return backends.limitation(backend, float64=example.float64)
 
 
+def _preflight(jobs) -> None:
+    from parity import runner
+
+    try:
+        runner.preflight(jobs)
+    except runner.InputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _report_failures(payloads) -> None:
+    from parity import runner
+
+    for line in runner.failure_lines(payloads):
+        print(line, file=sys.stderr)
+
+
 def cmd_run(args) -> int:
-    from parity import registry, runner
+    from parity import registry, runner, store
 
     example = registry.get(args.example)
     try:
@@ -158,27 +204,34 @@ def cmd_run(args) -> int:
     why = backends_limitation(example, args.backend)
     if why and args.impl == "port":
         raise UsageError(f"{example.id} cannot run on the {args.backend} backend: {why}")
+    _preflight([{"example": example.id, "impl": i, "steps": args.steps, "seed": args.seed}
+                for i in impls])
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
-                                 verbose=not args.quiet, backend_names=backend_names)
+                                 verbose=args.verbose, progress=not args.quiet, check=False,
+                                 backend_names=backend_names)
     print()
     print(_payload_rows([payload]))
-    print(f"\nwrote {Path(out, example.id + '.json')}")
+    failed = store.is_failed(payload)
+    path = store.result_path(out, example.id, failed=failed)
+    kept = store.result_path(out, example.id)
+    print(f"\nwrote {path}" + (f" (the previous {kept} is kept)" if failed and kept.exists() else ""))
+    _report_failures([payload])
     if payload["errors"]:
-        for impl, err in payload["errors"].items():
-            print(f"parity: {example.id} {impl} failed: {err}", file=sys.stderr)
         return EXIT_PARITY
     return EXIT_PARITY if payload["parity"]["ok"] is False else EXIT_OK
 
 
 def cmd_all(args) -> int:
-    from parity import registry, report, runner
+    from parity import registry, runner
 
     budget = "quick" if args.quick else "full" if args.full else "default"
     ids = args.only or list(registry.EXAMPLES)
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise UsageError(f"--only names {', '.join(repeated)} more than once")
     examples = [registry.get(i) for i in ids]
     backend_names = _backends(args.backends)
-    out = _writable_dir(args.out)
     jobs, skipped = [], {}
     for e in examples:
         for impl in e.impls:
@@ -188,22 +241,22 @@ def cmd_all(args) -> int:
                 continue
             new, why = runner.make_jobs(e.id, impl, backend_names,
                                         steps=args.steps if args.steps is not None else e.steps_for(budget),
-                                        seed=args.seed, verbose=not args.quiet)
+                                        seed=args.seed, verbose=args.verbose)
             jobs += new
             skipped.setdefault(e.id, {}).update(why)
+    _preflight(jobs)
+    out = _writable_dir(args.out)
     print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
           f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
-    results = runner.run_isolated(jobs, verbose=not args.quiet)
+    results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
     table = _payload_rows(payloads)
     print()
     print(table)
-    index = report.build(out, payloads, budget=budget)
+    index = _build_report(out, budget=budget)
     print(f"\nreport: {index}")
+    _report_failures(payloads)
     ok = runner.overall_ok(payloads)
-    if not ok:
-        print("parity: at least one parity check failed or a run errored (see the table)",
-              file=sys.stderr)
     return EXIT_OK if ok else EXIT_PARITY
 
 
@@ -212,7 +265,10 @@ def cmd_diff(args) -> int:
 
     example = registry.get(args.example)
     if args.html:
-        path = diff.write_html(example, args.html)
+        try:
+            path = diff.write_html(example, args.html)
+        except OSError as exc:
+            raise UsageError(f"diff: cannot write '{args.html}': {_why(exc)}") from None
         print(f"wrote {path}")
     else:
         print(diff.text_diff(example))
@@ -224,7 +280,7 @@ _GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "he
 
 
 def cmd_convert(args) -> int:
-    from parity import convert, registry
+    from parity import convert, quiet, registry
 
     if args.example is None:
         return _convert_any(args)
@@ -235,18 +291,25 @@ def cmd_convert(args) -> int:
         raise UsageError("convert: --example needs --out FILE.weights.h5 or FILE.pt")
     example = registry.get(args.example)
     try:
+        convert.check_output(args.out)
+        quiet.quiet_python_warnings(show=args.verbose)
+        quiet.import_tensorflow_quietly(show=args.verbose)
         path = convert.convert(args.checkpoint, example, args.out)
-    except (convert.ConversionError, ValueError, OSError) as exc:
+    except (convert.ConversionError, ValueError) as exc:
         raise UsageError(f"convert: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"convert: cannot write '{args.out}': {_why(exc)}") from None
     print(f"wrote {path}")
     return EXIT_OK
 
 
 def _convert_any(args) -> int:
-    from parity import convert, keras_rnn, tf1_rnn
+    from parity import convert, keras_rnn, quiet, tf1_rnn
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
     try:
+        quiet.quiet_python_warnings(show=args.verbose)
+        quiet.import_tensorflow_quietly(show=args.verbose)
         done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
                                    emit_model=args.emit_model, **options)
     except tf1_rnn.NeedsOption as exc:
@@ -285,19 +348,36 @@ def cmd_migrate(args) -> int:
     return EXIT_OK
 
 
-def cmd_report(args) -> int:
-    import json
-
+def _build_report(out, budget=None):
     from parity import report
 
+    try:
+        index, skipped = report.build_from_folder(out, budget=budget)
+    except OSError as exc:
+        raise UsageError(f"report: cannot write into '{out}': {_why(exc)}") from None
+    for name, why in skipped:
+        print(f"report: skipped {name}: {why}", file=sys.stderr)
+    return index
+
+
+def cmd_report(args) -> int:
+    from parity import store
+
     out = Path(args.out)
-    files = sorted(out.glob("*.json")) if out.is_dir() else []
-    payloads = [json.loads(f.read_text()) for f in files if not f.name.startswith("bench")]
-    payloads = [p for p in payloads if isinstance(p, dict) and "parity" in p]
-    if not payloads:
-        raise UsageError(f"report: no results in '{out}' (run `parity all` first)")
-    print(f"report: {report.build(out, payloads)}")
+    if not out.is_dir():
+        raise UsageError(f"report: '{out}' is not a folder (run `parity all` first)")
+    good, failed, skipped = store.load(out)
+    if not good and not failed:
+        extra = f"; {len(skipped)} JSON file(s) are not results, e.g. {skipped[0][0]}: {skipped[0][1]}" if skipped else ""
+        raise UsageError(f"report: no results in '{out}' (run `parity all` first){extra}")
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"report: output folder '{out}' is not writable")
+    print(f"report: {_build_report(out)}")
     return EXIT_OK
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _writable_dir(path: str) -> str:
@@ -307,7 +387,7 @@ def _writable_dir(path: str) -> str:
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create output folder '{path}': {exc.strerror}") from None
+        raise UsageError(f"cannot create output folder '{path}': {_why(exc)}") from None
     if not os.access(p, os.W_OK):
         raise UsageError(f"output folder '{path}' is not writable")
     return str(p)
@@ -320,6 +400,7 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
 
 def main(argv=None) -> int:
     import parity  # noqa: F401  (TF_USE_LEGACY_KERAS before anything imports TensorFlow)
+    from parity import procs
     from parity.registry import UnknownExample
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -331,13 +412,19 @@ def main(argv=None) -> int:
 
         return legacy_run.main(argv[1:])
     try:
-        args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
-    except UsageError as exc:
+        # SIGTERM/SIGHUP: workers stopped, temporary folders removed, exit 128 + N
+        with procs.raise_on_signals():
+            args = build_parser().parse_args(argv)
+            return COMMANDS[args.command](args)
+    except (UsageError, UnknownExample) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except UnknownExample as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except procs.Terminated as exc:
+        print(f"parity: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:  # an environment problem (disk full, permissions): one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{_why(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

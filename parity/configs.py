@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
+# The seeds every implementation accepts: NumPy takes seeds below 2**32 and the MNIST loaders
+# seed their batch shuffles with seed + 1 and seed + 2; TensorFlow's graph and op seeds,
+# Keras 3 and PyTorch take 64-bit values. The signed 32-bit range fits them all.
+MAX_SEED = 2**31 - 1
+
 
 @dataclasses.dataclass(frozen=True)
 class BinaryAdditionLSTMConfig:

@@ -69,7 +69,7 @@ def read_checkpoint(path, include_optimizer: bool = False) -> dict:
         names = sorted(reader.get_variable_to_shape_map())
         values = {n: reader.get_tensor(n) for n in names
                   if include_optimizer or not OPTIMIZER_SLOT.search(n)}
-    except (tf.errors.OpError, ValueError) as exc:
+    except Exception as exc:  # OpError, ValueError, IndexError ("Read less bytes"): damaged files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConversionError(f"cannot read checkpoint '{prefix}': {first}") from None
     if not values:
@@ -82,13 +82,34 @@ def _tmp_name(out: Path) -> Path:
     return out.with_name(f".tmp-{os.getpid()}-{out.name}")
 
 
-def convert(checkpoint, example, out, config=None) -> Path:
-    """Convert ``checkpoint`` of ``example`` to ``out`` (``*.weights.h5`` or ``*.pt``)."""
+def check_output(out) -> Path:
+    """Refuse, before any work, an output that cannot be written: a wrong suffix, a missing
+    or read-only folder, a folder in its place, or ``.pt`` without PyTorch installed."""
     out = Path(out)
     if not (out.name.endswith(".weights.h5") or out.suffix == ".pt"):
         raise ConversionError(f"output '{out}' must end in .weights.h5 (Keras) or .pt (PyTorch)")
-    if not out.parent.exists():
-        raise ConversionError(f"output folder '{out.parent}' does not exist")
+    folder = out.parent
+    if not folder.exists():
+        raise ConversionError(f"output folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise ConversionError(f"'{folder}' is not a folder")
+    if out.is_dir():
+        raise ConversionError(f"output '{out}' is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConversionError(f"output folder '{folder}' is not writable")
+    if out.suffix == ".pt":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            from parity.runner import TORCH_HINT
+
+            raise ConversionError(TORCH_HINT) from None
+    return out
+
+
+def convert(checkpoint, example, out, config=None) -> Path:
+    """Convert ``checkpoint`` of ``example`` to ``out`` (``*.weights.h5`` or ``*.pt``)."""
+    out = check_output(out)
     config = config or example.config()
     legacy = read_checkpoint(checkpoint)
     pairs = example.pairs()
@@ -112,7 +133,8 @@ def convert(checkpoint, example, out, config=None) -> Path:
             port_weights = pairs.legacy_to_port(legacy, config)
             state = {k: torch.from_numpy(v.copy()) for k, v in
                      pairs.port_to_torch(port_weights, config).items()}
-            torch.save(state, tmp)
+            with open(tmp, "wb") as f:  # an unwritable place fails here, as an OSError
+                torch.save(state, f)
         else:
             from parity import keras_rnn
 

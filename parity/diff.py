@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import errno
 import html
 import importlib.util
 from pathlib import Path
@@ -165,8 +166,9 @@ def write_html(example, path) -> Path:
     body = html_fragment(example)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>parity diff {example.id}</title>"
             f"<style>{CSS}</style></head><body>{body}</body></html>")
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder; give a file name", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page)
-    tmp.replace(path)
-    return path
+    from parity.store import write_text
+
+    return write_text(path, page)  # a temporary file, renamed; removed if that fails

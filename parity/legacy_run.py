@@ -17,7 +17,8 @@ would run it, but with the import shims of :mod:`parity.tf1_shim` installed firs
   full MNIST when the script's data folder or ``$PARITY_MNIST_DIR`` holds it, else the
   shipped 10,000-digit sample, and says which on stderr;
 - ``plt.show()`` saves the open figures as ``figure_001.png``, ... into ``--figures DIR``
-  (default ``./legacy_run_figures/<script stem>/``) and says where on stderr;
+  (a new or empty folder; by default a fresh one per run,
+  ``./legacy_run_figures/<script stem>/<date-time>-<random>/``) and says where on stderr;
 - TF 0.x names that TF 1.0 renamed (``tf.mul``, ``tf.pack``, ``tf.nn.rnn``, ...) run as their
   TF1 name, and the calls whose argument order TF 1.0 changed (``tf.concat(axis, values)``,
   ...) in their old order when the arguments' types make it certain, each said once on
@@ -30,6 +31,9 @@ would run it, but with the import shims of :mod:`parity.tf1_shim` installed firs
 A notebook (``.ipynb``) runs cell by cell in a Jupyter kernel with the same shims
 (:mod:`parity.legacy_notebook`); the executed copy, with outputs and figures, goes to
 ``--output`` (default ``<notebook stem>.legacy-run.ipynb`` beside it, never over it).
+Any other file than a Python script or a notebook (:func:`script_kind`) is refused with
+exit 2 and one line, as is a ``--figures`` path that is a file, not writable, or holds the
+figures of an earlier run. SIGTERM/SIGHUP sent to ``legacy-run`` reach the script.
 
 Exit status: the script's own; 1 with the script's traceback when it raises (a notebook: 1
 naming the failing cell); 2 with one line on stderr when it uses a removed API that is not
@@ -43,11 +47,11 @@ In Python: :func:`run_script` (a subprocess, returns ``subprocess.CompletedProce
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
+from parity.quiet import filter_noise, forward_stderr
 from parity.tf1_shim.launch import (
     CAPTURE_ENV,
     FIGURES_ENV,
@@ -66,6 +70,7 @@ __all__ = [
     "REPLACEMENTS",
     "explain",
     "figures_dir_for",
+    "filter_noise",
 ]
 
 USAGE = (
@@ -163,21 +168,6 @@ def _child_env(figures_dir=None, tf_warnings=False, env=None, strict=False, capt
     return env
 
 
-# TensorFlow's C++ start-up chatter (absl log lines written before absl is initialised, so
-# TF_CPP_MIN_LOG_LEVEL does not silence them): dropped from the child's stderr when
-# TF_CPP_MIN_LOG_LEVEL >= 1 (the runner's default is 2), so that errors stand out.
-_NOISE = re.compile(
-    rb"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    rb"|[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
-    rb"|E\d{4} [\d:.]+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*"
-    # TensorFlow 2.16's format: a timestamp, then the level and the source file
-    rb"|\d{4}-\d\d-\d\d [\d:.]+: [IW] \S+:\d+\] .*"
-    rb"|\d{4}-\d\d-\d\d [\d:.]+: E \S+cuda_\w+\.cc:\d+\] Unable to register cu\w+ factory.*"
-    rb"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)"
-    rb"\r?\n?$"
-)
-
-
 def _quiet_logs(env: dict) -> bool:
     try:
         return int(env.get("TF_CPP_MIN_LOG_LEVEL", "0")) >= 1
@@ -185,37 +175,99 @@ def _quiet_logs(env: dict) -> bool:
         return False
 
 
-def filter_noise(data: bytes) -> bytes:
-    """``data`` without TensorFlow's start-up log lines (see ``_NOISE``)."""
-    return b"".join(line for line in data.splitlines(keepends=True) if not _NOISE.match(line))
-
-
 def _forward_stderr(stream, out) -> None:
-    """Copy the child's stderr to ``out`` as it comes, without the noise lines."""
-    pending = b""
-    while True:
-        chunk = os.read(stream.fileno(), 65536)
-        if not chunk:
-            break
-        pending += chunk
-        lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
-        if b"\r" in pending:  # a progress bar redrawing its line: pass it on now
-            lines.append(pending)
-            pending = b""
-        text = filter_noise(b"".join(lines))
-        if text:
-            out.write(text)
-            out.flush()
-    if pending:
-        out.write(filter_noise(pending))
-        out.flush()
+    """Copy the child's stderr to ``out`` as it comes, without TensorFlow's start-up lines."""
+    forward_stderr(stream, out)
 
 
-def _check_script(script: str, cwd=None) -> None:
+class ScriptError(UsageError):
+    """A SCRIPT (or --figures folder) that cannot be run: one line, no usage text."""
+
+
+def script_kind(path: Path, shown: str | None = None) -> str:
+    """What ``legacy-run`` does with the file ``path``: ``"python"`` (run it as a script),
+    ``"notebook"`` (a Jupyter notebook, run cell by cell), or :class:`ScriptError` saying why
+    it does not run it. The one place that decides."""
+    shown = shown or str(path)
+    suffix = path.suffix.lower()
+    if suffix == ".ipynb":
+        return "notebook"  # run cell by cell in a kernel (parity.legacy_notebook)
+    if suffix in (".py", ".pyw"):
+        return "python"  # its syntax errors are the script's own, reported as Python would
+    if suffix:
+        raise ScriptError(f"{shown} is not a Python script (expected a .py file)")
+    # no suffix: a Python script when its first line says so or its text parses as Python
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScriptError(f"cannot read {shown}: {exc.strerror}") from None
+    first = data.split(b"\n", 1)[0]
+    if first.startswith(b"#!") and b"python" in first:
+        return "python"
+    try:
+        compile(data, shown, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        raise ScriptError(f"{shown} is not a Python script (no .py suffix, and not Python code)") from None
+    return "python"
+
+
+def _check_script(script: str, cwd=None) -> str:
     path = Path(cwd or ".") / script
     if not path.is_file():
-        raise UsageError(f"no such script: {script}")
+        raise ScriptError(f"no such script: {script}" if not path.is_dir() else f"{script} is a folder, not a script")
+    return script_kind(path, script)
+
+
+def _check_figures_dir(folder: str) -> None:
+    """An explicit ``--figures`` folder, checked before the script runs: a folder (or a
+    place where one can be made), writable, and not already holding earlier figures."""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise ScriptError(f"--figures {folder}: exists and is not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ScriptError(f"--figures {folder}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ScriptError(f"--figures {folder}: {existing} is not writable")
+    if path.is_dir() and any(path.glob("figure_[0-9][0-9][0-9].png")):
+        raise ScriptError(f"--figures {folder}: already holds figures of an earlier run "
+                          "(figure_NNN.png); give a new folder, or leave --figures out for a "
+                          "fresh one per run")
+
+
+def _fresh_figures_dir(script: str, cwd=None) -> str | None:
+    """A new folder for this run's figures, ``legacy_run_figures/<stem>/<date-time>-<random>``
+    under ``cwd``: a second run (or another script of the same name) never mixes with the
+    figures of the first. ``None`` when it cannot be made (the script may not plot at all)."""
+    import tempfile
+    import time
+
+    stem = os.path.splitext(os.path.basename(script))[0] or "script"
+    base = os.path.join(os.path.abspath(cwd or "."), "legacy_run_figures", stem)
+    for _ in range(3):  # another run may remove an empty <stem> folder at the same moment
+        try:
+            os.makedirs(base, exist_ok=True)
+            folder = tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=base)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(folder, 0o777 & ~mask)  # mkdtemp makes it private (0700)
+        return folder
+    return None
+
+
+def _remove_if_empty(folder: str | None) -> None:
+    if folder:
+        for path in (folder, os.path.dirname(folder), os.path.dirname(os.path.dirname(folder))):
+            try:
+                os.rmdir(path)  # only succeeds on an empty folder
+            except OSError:
+                break
 
 
 def run_script(
@@ -235,28 +287,39 @@ def run_script(
 
     Returns the ``CompletedProcess`` (``returncode``, and ``stdout``/``stderr`` as text when
     ``capture_output``). ``cwd``: the working directory of the run (default: this one);
-    ``figures_dir``: where ``plt.show()`` saves (default ``<cwd>/legacy_run_figures/<stem>``);
+    ``figures_dir``: where ``plt.show()`` saves (default: a new folder per run,
+    ``<cwd>/legacy_run_figures/<stem>/<date-time>-<random>``, removed again if unused);
     ``strict``: TF 0.x names stop with their one-line error (``--strict``).
     ``capture_dir``: as ``--capture`` (relative to ``cwd``).
     """
     script = os.fspath(path)
-    _check_script(script, cwd)
-    if cwd is not None and figures_dir is not None:
-        figures_dir = os.path.join(cwd, figures_dir)
+    if _check_script(script, cwd) == "notebook":
+        raise ScriptError(f"{script} is a notebook: run it with parity.legacy_notebook.run_notebook")
+    fresh = None
+    if figures_dir is not None:
+        if cwd is not None:
+            figures_dir = os.path.join(cwd, figures_dir)
+        _check_figures_dir(figures_dir)
+    else:
+        figures_dir = fresh = _fresh_figures_dir(script, cwd)
     if cwd is not None and capture_dir is not None:
         capture_dir = os.path.join(cwd, capture_dir)
     child_env = _child_env(figures_dir, tf_warnings, env, strict, capture_dir)
-    done = subprocess.run(
-        command(script, args),
-        cwd=cwd,
-        env=child_env,
-        timeout=timeout,
-        capture_output=capture_output,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            command(script, args),
+            cwd=cwd,
+            env=child_env,
+            timeout=timeout,
+            capture_output=capture_output,
+            check=False,
+        )
+    finally:
+        _remove_if_empty(fresh)
     if capture_output:
         done.stdout = done.stdout.decode("utf-8", "replace")
-        stderr = filter_noise(done.stderr) if _quiet_logs(child_env) else done.stderr
+        quiet = _quiet_logs(child_env) and not tf_warnings
+        stderr = filter_noise(done.stderr) if quiet else done.stderr
         done.stderr = stderr.decode("utf-8", "replace")
     return done
 
@@ -267,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     notebook = None
     try:
         options, script, args = parse_args(argv)
-        _check_script(script)
-        if _is_notebook(script):
+        kind = _check_script(script)
+        if kind == "notebook":
             from parity import legacy_notebook
 
             notebook = legacy_notebook.prepare(options, script, args)
@@ -280,29 +343,43 @@ def main(argv: list[str] | None = None) -> int:
             from parity.capture import check_folder
 
             check_folder(options["capture_dir"])
+        if notebook is None and options["figures_dir"] is not None:
+            _check_figures_dir(options["figures_dir"])
     except SystemExit:
         print(USAGE)
         print(__doc__.split("\n\n", 2)[2])
         return 0
+    except ScriptError as exc:
+        print(f"{PREFIX}: error: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:  # UsageError, or a capture folder that cannot be made
         print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
         return 2
     if notebook is not None:
         return notebook.run()
-    env = _child_env(options["figures_dir"], options["tf_warnings"], strict=options["strict"],
-                     capture_dir=options["capture_dir"])
-    quiet = _quiet_logs(env)
-    process = subprocess.Popen(
-        command(script, args), env=env, stderr=subprocess.PIPE if quiet else None
-    )
-    while True:
-        try:
-            if quiet:
-                _forward_stderr(process.stderr, sys.stderr.buffer)
-            code = process.wait()
-            break
-        except KeyboardInterrupt:  # the child got the Ctrl-C too; let it finish its way
-            continue
+    from parity import procs
+
+    fresh = None if options["figures_dir"] is not None else _fresh_figures_dir(script)
+    env = _child_env(options["figures_dir"] or fresh, options["tf_warnings"],
+                     strict=options["strict"], capture_dir=options["capture_dir"])
+    quiet = _quiet_logs(env) and not options["tf_warnings"]
+    try:
+        # SIGTERM/SIGHUP sent to this process reach the script; this process then exits 128 + N
+        with procs.supervised(
+            command(script, args), env=env, stderr=subprocess.PIPE if quiet else None
+        ) as process:
+            while True:
+                try:
+                    if quiet:
+                        _forward_stderr(process.stderr, sys.stderr.buffer)
+                    code = process.wait()
+                    break
+                except KeyboardInterrupt:  # the child got the Ctrl-C too; let it finish its way
+                    continue
+    except procs.Terminated as exc:
+        return exc.exit_code
+    finally:
+        _remove_if_empty(fresh)
     return 128 - code if code < 0 else code  # killed by a signal: 128 + its number
 
 

@@ -1,4 +1,9 @@
-"""The HTML report: ``index.html`` plus its images, self-contained and viewable offline."""
+"""The HTML report: ``index.html`` plus its images, self-contained and viewable offline.
+
+:func:`build_from_folder` (what ``parity all`` and ``parity report`` call) shows every valid
+result in the folder, whoever wrote it (another ``parity all --only``, a ``parity run``, a
+concurrent run), under a lock so that concurrent builds do not drop each other's results.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,41 @@ import datetime
 import html
 from pathlib import Path
 
-from parity import plots, registry, runner
+from parity import plots, registry, runner, store
 from parity.diff import CSS, html_fragment
 
 
-def _table_html(payloads: list[dict]) -> str:
-    rows = runner.parity_rows(payloads)
+def _order(example_id: str):
+    ids = list(registry.EXAMPLES)
+    return (ids.index(example_id), "") if example_id in ids else (len(ids), example_id)
+
+
+def build_from_folder(out_dir, budget: str | None = None) -> tuple[Path, list]:
+    """Rebuild ``index.html`` from every result in ``out_dir``; return ``(index, skipped)``
+    where ``skipped`` lists ``(file name, why)`` for JSON files that are not results."""
+    out_dir = Path(out_dir)
+    with store.locked(out_dir):
+        good, failed, skipped = store.load(out_dir)
+        ids = sorted(set(good) | set(failed), key=_order)
+        payloads = [good.get(i) or failed[i] for i in ids]
+        later_failures = {i: failed[i] for i in ids if i in good and i in failed}
+        return build(out_dir, payloads, budget=budget, later_failures=later_failures), skipped
+
+
+def _failure_rows(later_failures: dict) -> list[list[str]]:
+    rows = []
+    for eid, p in later_failures.items():
+        for impl, err in p.get("errors", {}).items():
+            rows.append([eid, impl, p["metric"], "error", "", "", "", "",
+                         f"a later attempt failed ({eid}{store.FAILED_SUFFIX}): {err}"[:120]])
+        if not p.get("errors"):
+            rows.append([eid, "", p["metric"], "error", "", "", "", "",
+                         f"a later attempt ran nothing ({eid}{store.FAILED_SUFFIX})"])
+    return rows
+
+
+def _table_html(payloads: list[dict], later_failures: dict | None = None) -> str:
+    rows = runner.parity_rows(payloads) + _failure_rows(later_failures or {})
     head = "".join(f"<th>{html.escape(h)}</th>" for h in runner.HEADER)
     body = []
     for r in rows:
@@ -20,31 +54,37 @@ def _table_html(payloads: list[dict]) -> str:
     return f"<table class='parity'><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def build(out_dir, payloads: list[dict], budget: str | None = None) -> Path:
-    """Write plots and ``index.html`` into ``out_dir``; return the index path."""
+def build(out_dir, payloads: list[dict], budget: str | None = None,
+          later_failures: dict | None = None) -> Path:
+    """Write plots and ``index.html`` for ``payloads`` into ``out_dir``; return the index path.
+
+    ``later_failures``: ``{id: payload}`` of failed attempts made after a shown result.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ok = runner.overall_ok(payloads)
+    ok = runner.overall_ok(payloads) and not later_failures
     parts = [
         "<h1>TF1 &rarr; Keras 3 parity report</h1>",
         f"<p>{datetime.datetime.now().isoformat(timespec='seconds')}"
-        + (f" &middot; budget: <b>{html.escape(budget)}</b>" if budget else "")
+        + (f" &middot; latest run's budget: <b>{html.escape(budget)}</b>" if budget else "")
         + f" &middot; overall: <b class='{'ok' if ok else 'fail'}'>{'all parity checks pass' if ok else 'PARITY FAILED'}</b></p>",
-        _table_html(payloads),
+        _table_html(payloads, later_failures),
     ]
-    versions = dict(payloads[0].get("versions", {})) if payloads else {}
+    versions = payloads[0].get("versions", {}) if payloads else {}
+    versions = dict(versions) if isinstance(versions, dict) else {}
     for p in payloads:  # the Keras backends the ports ran on
-        for r in p["runs"]:
-            if r.get("backend"):
+        for r in p.get("runs", []):
+            if isinstance(r, dict) and r.get("backend"):
                 versions[f"port on {r['backend']}"] = r.get("backend_version") or "?"
     if versions:
         parts.append("<p class='small'>" + ", ".join(
             f"{html.escape(k)} {html.escape(str(v))}" for k, v in versions.items()) + "</p>")
     for p in payloads:
         parts.append(f"<h2 id='{p['example']}'>{html.escape(p['example'])}</h2>")
-        parts.append(f"<p>{html.escape(p.get('title', ''))} &middot; article: "
-                     f"<code>{html.escape(p.get('article', ''))}</code> &middot; "
-                     f"<a href='{html.escape(p['example'])}.json'>{html.escape(p['example'])}.json</a>"
+        data_file = store.result_path("", p["example"], failed=store.is_failed(p)).name
+        parts.append(f"<p>{html.escape(str(p.get('title', '')))} &middot; article: "
+                     f"<code>{html.escape(str(p.get('article', '')))}</code> &middot; "
+                     f"<a href='{html.escape(data_file)}'>{html.escape(data_file)}</a>"
                      f" &middot; <a href='#diff-{html.escape(p['example'])}'>migration diff</a></p>")
         par = p["parity"]
         if par.get("ports"):  # the port on several Keras backends, each against the legacy side
@@ -54,8 +94,14 @@ def build(out_dir, payloads: list[dict], budget: str | None = None) -> Path:
                          f"{par['tolerance']:g}: {html.escape(par.get('tolerance_note', ''))})</p>")
         elif par.get("delta") is not None:
             parts.append(f"<p>|legacy &minus; port| = {par['delta']:.4g} (tolerance {par['tolerance']:g}: "
-                         f"{html.escape(par.get('tolerance_note', ''))})</p>")
-        for fig in plots.example_figures(p, out_dir):
+                         f"{html.escape(str(par.get('tolerance_note', '')))})</p>")
+        try:
+            figures = plots.example_figures(p, out_dir)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # a result of unusual shape
+            figures = []
+            parts.append(f"<p>figures unavailable: {html.escape(type(exc).__name__)}: "
+                         f"{html.escape(str(exc))}</p>")
+        for fig in figures:
             parts.append(f"<img src='{html.escape(fig.name)}' alt='{html.escape(fig.stem)}'>")
     parts.append("<h1>Migration diffs</h1>")
     for p in payloads:
@@ -71,8 +117,4 @@ tr.fail td{background:#fbdada} b.ok{color:#1a7f37} b.fail{color:#c62828} img{max
 """
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>parity report</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
-    index = out_dir / "index.html"
-    tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(page)
-    tmp.replace(index)
-    return index
+    return store.write_text(out_dir / "index.html", page)

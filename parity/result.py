@@ -12,7 +12,7 @@ IMPLS = ("legacy", "port", "numpy", "torch")
 
 def library_versions(*extra: str) -> dict[str, str]:
     """Versions of the libraries a run depends on (those installed), plus Python's."""
-    names = ("tensorflow", "tensorflow-cpu", "tf-keras", "keras", "numpy", *extra)
+    names = ("tensorflow", "tf-keras", "keras", "numpy", *extra)
     out = {"python": platform.python_version()}
     for name in names:
         try:

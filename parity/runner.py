@@ -11,7 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from parity import backends, registry
+from parity import backends, registry, store
+from parity.configs import MAX_SEED
 from parity.result import library_versions
 
 TORCH_HINT = "PyTorch is not installed: pip install 'tf1-lstm-parity[torch]' (torch==2.13.0, CPU build)"
@@ -37,6 +38,51 @@ def resolve_impls(example: registry.Example, which: str) -> list[str]:
     return [which]
 
 
+VERBOSE_ENV = "PARITY_VERBOSE"  # 1: the implementations' own output and TensorFlow's logs
+PROGRESS_ENV = "PARITY_PROGRESS"  # 1: one line per run (the default of `parity run`/`all`)
+
+
+class InputError(ValueError):
+    """Bad input found before any training starts (the CLI's exit code 2)."""
+
+
+def preflight(jobs: list[dict]) -> None:
+    """Check what can be checked before the workers start: each job's budget and seed give
+    a valid config, and the MNIST source (``$PARITY_MNIST_DIR`` / ``data_dir``) is readable."""
+    checked = set()
+    for job in jobs:
+        example = registry.get(job["example"])
+        steps, seed = job.get("steps"), job.get("seed")
+        if steps is not None and (not isinstance(steps, int) or steps < 1):
+            raise InputError(f"{example.id}: steps must be a whole number of at least 1, got {steps!r}")
+        if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+            raise InputError(f"{example.id}: seed must be between 0 and {MAX_SEED}, got {seed!r}")
+        config = example.config(steps=steps, seed=seed)
+        if hasattr(config, "data_dir"):
+            key = (config.data_dir, os.environ.get("PARITY_MNIST_DIR", ""))
+            if key in checked:
+                continue
+            checked.add(key)
+            from datasets import mnist
+            from datasets.errors import DataError
+
+            try:
+                mnist.load_data(config.data_dir)
+            except DataError as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise InputError(f"MNIST data for {example.id}: {first}") from None
+
+
+def worker_failure(returncode: int, tail) -> str:
+    """Why a worker ended without results: the signal that killed it, or its last line."""
+    if returncode < 0:
+        from parity.procs import signal_name
+
+        return f"worker killed by signal {-returncode} ({signal_name(-returncode)})"
+    last = next((line.strip() for line in reversed(tail) if line.strip()), "")
+    return f"worker exited {returncode}" + (f": {last}" if last else "")
+
+
 def job_backend(job: dict) -> str:
     """The Keras backend a job's process runs on: the port's choice; TensorFlow for the rest."""
     return (job.get("backend") or backends.DEFAULT) if job["impl"] == "port" else backends.DEFAULT
@@ -50,9 +96,21 @@ def run_label(run: dict) -> str:
     return run["impl"]
 
 
-def run_isolated(jobs: list[dict], verbose: bool = True) -> list[dict]:
+def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None = None) -> list[dict]:
     """Run jobs grouped by implementation and Keras backend, one fresh Python process per
-    group (with ``KERAS_BACKEND`` set before Keras is imported), in order."""
+    group (with ``KERAS_BACKEND`` set before Keras is imported), in order.
+
+    ``verbose``: the implementations' own output (progress bars, logs) and TensorFlow's
+    start-up lines and warnings; ``progress`` (default: ``verbose``): one line per run.
+    A SIGTERM/SIGHUP to this process stops the worker and raises
+    :class:`parity.procs.Terminated` after the temporary folder is removed.
+    """
+    import collections
+    import threading
+
+    from parity import procs, quiet
+
+    progress = verbose if progress is None else progress
     groups: dict[tuple[str, str, bool], list[dict]] = {}
     for job in jobs:
         backend = job_backend(job)
@@ -61,27 +119,45 @@ def run_isolated(jobs: list[dict], verbose: bool = True) -> list[dict]:
     results: list[dict] = []
     base_env = dict(os.environ, TF_USE_LEGACY_KERAS="1", MPLBACKEND="Agg")
     base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    base_env[VERBOSE_ENV] = "1" if verbose else "0"
+    base_env[PROGRESS_ENV] = "1" if progress else "0"
     with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
+        # the workers' own temporary files go inside ours: removed with it, even when a
+        # worker is killed before it could clean up
+        base_env["TMPDIR"] = tmp
         for (impl, backend, float64), group in groups.items():
             env = backends.env(backend, base_env, float64=float64, jax_cache=Path(tmp, "jax-cache"))
             name = f"{impl}-{backend}" + ("-x64" if float64 else "")
             jobs_path = Path(tmp, f"{name}-jobs.json")
             out_path = Path(tmp, f"{name}-out.json")
             jobs_path.write_text(json.dumps(group))
-            proc = subprocess.run(
+            tail: collections.deque = collections.deque(maxlen=50)
+            sys.stdout.flush()
+            with procs.supervised(
                 [sys.executable, "-m", "parity.worker", str(jobs_path), str(out_path)],
                 env=env,
-                stdout=None if verbose else subprocess.DEVNULL,
-                stderr=None if verbose else subprocess.PIPE,
-                text=True,
-            )
-            if out_path.exists():
-                results.extend(json.loads(out_path.read_text()))
-            else:
-                why = (proc.stderr or "").strip().splitlines()[-1:] if not verbose else []
-                for job in group:
-                    results.append({"ok": False, "job": job,
-                                    "error": f"worker exited {proc.returncode}" + (f": {why[0]}" if why else "")})
+                stdout=None if (verbose or progress) else subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            ) as proc:
+                reader = threading.Thread(
+                    target=quiet.forward_stderr, args=(proc.stderr,),
+                    kwargs={"out": sys.stderr.buffer if (verbose or progress) else None,
+                            "drop_noise": not verbose, "tail": tail},
+                    daemon=True,
+                )
+                reader.start()
+                proc.wait()
+                reader.join()
+                proc.stderr.close()
+            done = json.loads(out_path.read_text()) if out_path.exists() else []
+            results.extend(done)
+            unfinished = group[len(done):]
+            if unfinished:
+                why = worker_failure(proc.returncode, tail)
+                if progress:  # ends the line the worker began for the job it was running
+                    print(f" failed: {why}" if not verbose else
+                          f"{unfinished[0]['example']} {impl}: failed: {why}", flush=True)
+                results.extend({"ok": False, "job": job, "error": why} for job in unfinished)
     return results
 
 
@@ -135,8 +211,9 @@ def make_jobs(example_id: str, impl: str, backend_names=None, **fields) -> tuple
 
 def run_example(example_id: str, impls: list[str], steps: int | None, seed: int | None,
                 out_dir: str | os.PathLike, verbose: bool = True, extra_jobs_results=None,
-                backend_names=None) -> dict:
-    """Run one example's implementations and write ``out_dir/ID.json``; return the payload.
+                backend_names=None, progress: bool | None = None, check: bool = True) -> dict:
+    """Run one example's implementations and write ``out_dir/ID.json`` (``ID.failed.json``
+    when a run failed, see :mod:`parity.store`); return the payload.
 
     ``backend_names``: the Keras backends the port runs on (default: TensorFlow only).
     """
@@ -150,7 +227,12 @@ def run_example(example_id: str, impls: list[str], steps: int | None, seed: int 
         new, why = make_jobs(example_id, impl, backend_names, steps=steps, seed=seed, verbose=verbose)
         jobs += new
         skipped.update(why)
-    results = extra_jobs_results if extra_jobs_results is not None else run_isolated(jobs, verbose)
+    if extra_jobs_results is None:
+        if check:
+            preflight(jobs)
+        results = run_isolated(jobs, verbose, progress)
+    else:
+        results = extra_jobs_results
     return assemble(example, results, skipped, out_dir)
 
 
@@ -177,35 +259,11 @@ def assemble(example: registry.Example, results: list[dict], skipped: dict, out_
         "parity": parity_check(example, runs),
         "versions": library_versions("torch"),
     }
-    write_json(Path(out_dir, f"{example.id}.json"), payload)
+    store.save(out_dir, payload)
     return payload
 
 
-def write_json(path: Path, payload) -> None:
-    """Write JSON to a temporary file and rename it: never a half-written result."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2, default=_default)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _default(obj):
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-        if isinstance(obj, np.generic):
-            return obj.item()
-    except ImportError:
-        pass
-    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+write_json = store.write_json  # kept for callers of the old name
 
 
 def parity_rows(payloads: list[dict]) -> list[list[str]]:
@@ -245,6 +303,19 @@ def format_table(rows: list[list[str]], markdown: bool = False) -> str:
         return "\n".join(lines)
     widths = [max(len(str(r[i])) for r in table) for i in range(len(HEADER))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)
+
+
+def failure_lines(payloads: list[dict]) -> list[str]:
+    """One line per failed parity check (which pair, by how much) and per failed run."""
+    lines = []
+    for p in payloads:
+        par = p["parity"]
+        if par.get("ok") is False:
+            lines.append(f"parity: {p['example']}: {par.get('pair') or 'legacy vs port'} differ by "
+                         f"{par['delta']:.4g} in {p['metric']} (tolerance {par['tolerance']:g})")
+        for impl, err in p.get("errors", {}).items():
+            lines.append(f"parity: {p['example']} {impl} failed: {err}")
+    return lines
 
 
 def overall_ok(payloads: list[dict]) -> bool:

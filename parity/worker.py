@@ -3,8 +3,14 @@
 ``python -m parity.worker JOBS.json OUT.json``: JOBS is a list of
 ``{"example", "impl", "steps", "seed", "verbose"}`` (port jobs may add ``"backend"``, which
 must be the ``KERAS_BACKEND`` the process was started with); OUT receives one result per job,
-written to a temporary file and renamed. The harness starts one worker per
-implementation so that timings and seeds are not disturbed by the other side.
+rewritten (temporary file, then rename) after each job, so that a worker that dies keeps
+the jobs it finished. The harness starts one worker per implementation (and Keras backend)
+so that timings and seeds are not disturbed by the other side.
+
+Environment: ``PARITY_PROGRESS=1`` prints one line per job; ``PARITY_VERBOSE=1`` keeps
+TensorFlow's deprecation warnings and prints a failed job's traceback. SIGTERM/SIGHUP end
+the worker in an orderly way (``finally`` blocks run: no temporary folder is left), exit
+``128 + N``.
 """
 
 from __future__ import annotations
@@ -54,6 +60,46 @@ def _check_backend(wanted: str | None) -> None:
                            f"(start the worker with KERAS_BACKEND={wanted})")
 
 
+def _write(results: list, out_path: str) -> None:
+    tmp = out_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(results, f)
+    os.replace(tmp, out_path)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _label(job: dict) -> str:
+    from parity.runner import run_label
+
+    return run_label(job)
+
+
+def _announce(job: dict) -> None:
+    from parity import registry
+
+    example = registry.get(job["example"])
+    steps = job.get("steps") if job.get("steps") is not None else example.config().steps
+    line = f"{job['example']} {_label(job)}: {steps} {example.unit}"
+    if job.get("verbose"):
+        print(f"== {line} ==", flush=True)
+    else:
+        print(f"{line} ...", end="", flush=True)
+
+
+def _report(job: dict, outcome: dict) -> None:
+    if job.get("verbose"):
+        print(f"== {job['example']} {_label(job)}: ", end="")
+    if outcome["ok"]:
+        result = outcome["result"]
+        print(f" {result['metric']} {result['value']:.4f} ({result['seconds']:.1f} s)", flush=True)
+    else:
+        print(f" failed: {outcome['error']}", flush=True)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
@@ -62,19 +108,34 @@ def main(argv=None) -> int:
     jobs_path, out_path = argv
     with open(jobs_path) as f:
         jobs = json.load(f)
+    verbose = os.environ.get("PARITY_VERBOSE", "") == "1"
+    progress = os.environ.get("PARITY_PROGRESS", "") == "1"
+    from parity import procs, quiet
+
+    quiet.quiet_python_warnings(show=verbose)
+    quiet.colour_free_stdout()
     import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
 
     results = []
-    for job in jobs:
-        try:
-            results.append({"ok": True, "job": job, "result": run_job(job)})
-        except Exception as exc:  # reported by the parent, which decides the exit code
-            traceback.print_exc()
-            results.append({"ok": False, "job": job, "error": f"{type(exc).__name__}: {exc}"})
-    tmp = out_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(results, f)
-    os.replace(tmp, out_path)
+    try:
+        with procs.raise_on_signals():
+            for job in jobs:
+                if progress:
+                    _announce(job)
+                try:
+                    outcome = {"ok": True, "job": job, "result": run_job(job)}
+                except Exception as exc:  # reported by the parent, which decides the exit code
+                    if verbose:
+                        traceback.print_exc()
+                    outcome = {"ok": False, "job": job, "error": _one_line(exc)}
+                results.append(outcome)
+                _write(results, out_path)
+                if progress:
+                    _report(job, outcome)
+    except procs.Terminated as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C reaches the worker too; the parent says "interrupted"
+        return 130
     return 0
 
 

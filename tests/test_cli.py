@@ -100,7 +100,12 @@ def test_run_exits_1_when_the_parity_check_fails(tmp_path, monkeypatch, capsys):
     assert code == 1
     data = json.loads((tmp_path / "binary_addition_numpy_rnn.json").read_text())
     assert data["parity"]["ok"] is False
-    assert "FAIL" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.out
+    # one line on stderr naming the pair and by how much, as `parity all` prints
+    assert captured.err.strip().splitlines() == [
+        f"parity: binary_addition_numpy_rnn: legacy vs port differ by "
+        f"{data['parity']['delta']:.4g} in exact_sum_accuracy (tolerance -1)"]
 
 
 class _Collector(HTMLParser):

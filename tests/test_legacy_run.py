@@ -153,6 +153,16 @@ def test_script_runs_as_main_with_its_argv_dir_and_exit_code(run, tmp_path):
         # TF 0.x names run as their TF1 name unless --strict (tests/test_legacy_tf0.py)
         ("ops_rnn", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn", True),
         ("mul", "tf.mul", "tf.multiply", True),
+        # the import forms: Python turns the missing name into "cannot import name"
+        (
+            "layer_norm_import",
+            "tf.contrib.rnn.LayerNormBasicLSTMCell",
+            "keras.layers.LayerNormalization",
+            False,
+        ),
+        ("nas_import", "tf.contrib.rnn.NASCell", "tensorflow_addons.rnn.NASCell", False),
+        ("ops_rnn_import", "tf.nn.bidirectional_rnn", "tf.nn.static_bidirectional_rnn", True),
+        ("mul_import", "tf.mul", "tf.multiply", True),
     ],
 )
 def test_removed_api_fails_with_one_line(run, which, name, replacement, strict):

@@ -26,14 +26,9 @@ WITHIN = 1.0
 def legacy_run(tmp_path_factory):
     from legacy_graph import series_predictor
 
-    cwd = tmp_path_factory.mktemp("legacy_cwd")
-    old = os.getcwd()
-    os.chdir(cwd)  # checkpoint_dir=None must not write into the current directory
-    try:
-        result = series_predictor.train(CONFIG, verbose=False)
-    finally:
-        os.chdir(old)
-    return result, cwd
+    directory = tmp_path_factory.mktemp("legacy_ckpt")
+    return series_predictor.train(dataclasses.replace(CONFIG, checkpoint_dir=str(directory)),
+                                  verbose=False), directory
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +73,32 @@ def test_both_sides_reach_comparable_mse(legacy_run, port_run):
 # ---------------------------------------------------------------- checkpoints
 
 @pytest.mark.legacy
-def test_legacy_checkpoint_goes_to_a_temp_dir_not_the_cwd(legacy_run):
-    result, cwd = legacy_run
-    assert os.listdir(cwd) == []
+def test_legacy_checkpoint_goes_to_the_given_folder(legacy_run):
+    result, directory = legacy_run
     path = result.extras["checkpoint"]
-    assert os.path.commonpath([path, tempfile.gettempdir()]) == tempfile.gettempdir()
+    assert os.path.dirname(path) == str(directory)
     assert os.path.exists(path + ".index")
-    assert not [f for f in os.listdir(os.path.dirname(path)) if ".tmp-" in f]
+    assert not [f for f in os.listdir(directory) if ".tmp-" in f or f.startswith(".")]
+
+
+@pytest.mark.parametrize("side", [pytest.param("legacy_graph", marks=pytest.mark.legacy),
+                                  pytest.param("eager_port", marks=pytest.mark.port)])
+def test_without_a_checkpoint_dir_nothing_is_left_in_the_temp_or_current_folder(
+        side, tmp_path, monkeypatch):
+    """checkpoint_dir=None: saved to and restored from a temporary folder, which is gone
+    afterwards (each run used to leave one in the system temp folder), never the cwd."""
+    import importlib
+
+    module = importlib.import_module(f"{side}.series_predictor")
+    temp, cwd = tmp_path / "tmp", tmp_path / "cwd"
+    temp.mkdir()
+    cwd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.chdir(cwd)
+    result = module.train(dataclasses.replace(CONFIG, steps=20), verbose=False)
+    assert result.extras["checkpoint"] is None  # nothing to point at any more
+    assert result.extras["predictions"].shape == TEST_Y.shape and result.weights
+    assert os.listdir(temp) == [] and os.listdir(cwd) == []
 
 
 @pytest.mark.legacy

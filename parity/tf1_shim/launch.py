@@ -13,6 +13,7 @@ removed TF1 API that the shims do not provide (or when its MNIST data is unreada
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 
@@ -50,6 +51,9 @@ def _one_line_error(exc) -> str | None:
         from parity.tf1_shim.replacements import explain
 
         return explain(removed)
+    imported = _removed_import(exc)
+    if imported is not None:
+        return imported
     data_error = getattr(sys.modules.get("datasets.errors"), "DataError", None)
     if data_error is not None and isinstance(exc, data_error):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -80,6 +84,33 @@ def _removed_attribute(exc) -> str | None:
         return None
     name = f"{spelled}.{exc.name}"
     return name if name in REPLACEMENTS else None
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)' from '([^']+)'")
+
+
+def _removed_import(exc) -> str | None:
+    """``from tensorflow.contrib.rnn import LayerNormBasicLSTMCell``: Python turns the shim's
+    one-line AttributeError into "cannot import name ..." (dropping it). Ask the module for
+    the name again and return the line the attribute form gives, so that both forms say
+    the same."""
+    if not isinstance(exc, ImportError):
+        return None
+    match = _CANNOT_IMPORT.match(str(exc))
+    module = sys.modules.get(exc.name or match.group(2)) if match else None
+    if module is None:
+        return None
+    from parity.tf1_shim.modules import LegacyAPIUnavailable
+    from parity.tf1_shim.replacements import explain
+
+    try:
+        getattr(module, match.group(1))
+    except Exception as again:  # noqa: BLE001  (whatever the module's __getattr__ raises)
+        if isinstance(again, LegacyAPIUnavailable):
+            return again.one_line()
+        removed = _removed_attribute(again)
+        return explain(removed) if removed is not None else None
+    return None
 
 
 def _script_frames(tb, script_path: str):

@@ -1,6 +1,7 @@
 # ruff: noqa  (TF1 tutorial style on purpose: run unmodified by parity legacy-run)
 """A TF1 script that reaches for a removed API the runner does not provide.
 Usage: uses_removed_api.py layer_norm_cell | slim | mul | tutorial_model | models_rnn | ops_rnn
+       | layer_norm_import | nas_import | mul_import | ops_rnn_import
 """
 import sys
 
@@ -26,4 +27,13 @@ elif which == "ops_rnn":  # TF 0.x's bidirectional_rnn through TensorFlow's own 
     steps = tf.unstack(x, 5, 1)
     cell = rnn_cell.BasicLSTMCell(8)
     outputs, _, _ = rnn.bidirectional_rnn(cell, cell, steps, dtype=tf.float32)
+elif which == "layer_norm_import":  # the import form of layer_norm_cell
+    from tensorflow.contrib.rnn import LayerNormBasicLSTMCell
+    cell = LayerNormBasicLSTMCell(16)
+elif which == "nas_import":
+    from tensorflow.contrib.rnn import NASCell
+elif which == "mul_import":
+    from tensorflow import mul
+elif which == "ops_rnn_import":
+    from tensorflow.python.ops.rnn import bidirectional_rnn
 print("not reached")

@@ -1,0 +1,203 @@
+"""The results folder: one ``ID.json`` per example, never lost, never half-written.
+
+- A completed run (every implementation ran; its parity check may pass or fail) is written
+  to ``ID.json``, replacing the previous one, and removes a stale ``ID.failed.json``.
+- A failed attempt (a run errored, a worker crashed or was killed, nothing ran) never
+  replaces a good ``ID.json``: it goes to ``ID.failed.json`` beside it.
+- Every file is written to a temporary name and renamed, with the permissions a plain
+  ``open()`` would give (0644 under the usual umask; ``mkstemp`` alone gives 0600).
+- :func:`load` reads every valid result in the folder, whoever wrote it, and says which
+  files it skipped and why; :func:`locked` serialises report builds, so that two ``parity
+  all`` writing into one folder at once leave an index that lists both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+FAILED_SUFFIX = ".failed.json"
+LOCK_NAME = ".parity.lock"
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def is_failed(payload: dict) -> bool:
+    """A failed attempt: some implementation errored, or nothing ran."""
+    return bool(payload.get("errors")) or not payload.get("runs")
+
+
+def result_path(out_dir, example_id: str, failed: bool = False) -> Path:
+    return Path(out_dir, f"{example_id}{FAILED_SUFFIX if failed else '.json'}")
+
+
+def save(out_dir, payload: dict) -> Path:
+    """Write ``payload`` as ``ID.json`` (completed) or ``ID.failed.json`` (failed); return the path."""
+    example_id = payload["example"]
+    if is_failed(payload):
+        path = result_path(out_dir, example_id, failed=True)
+        write_json(path, payload)
+        return path
+    path = result_path(out_dir, example_id)
+    write_json(path, payload)
+    result_path(out_dir, example_id, failed=True).unlink(missing_ok=True)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path, data: bytes) -> Path:
+    """``data`` into ``path`` through a temporary file in the same folder, then renamed; the
+    file gets the permissions a plain ``open()`` would (``0o666 & ~umask``)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path, text: str) -> Path:
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path, payload) -> Path:
+    """Write JSON to a temporary file and rename it: never a half-written result."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_text(path, json.dumps(payload, indent=2, default=_default))
+
+
+def _default(obj):
+    try:
+        import numpy as np
+
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        if isinstance(obj, np.generic):
+            return obj.item()
+    except ImportError:
+        pass
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+# ------------------------------------------------------------------------- reading back
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def problem(payload, name: str | None = None) -> str | None:
+    """Why ``payload`` is not a result the report can show (``None``: it is one)."""
+    if not isinstance(payload, dict):
+        return f"a JSON {type(payload).__name__}, not a result object"
+    example = payload.get("example")
+    if not isinstance(example, str) or not _ID.match(example):
+        return "no valid 'example' id"
+    if name is not None and name not in (f"{example}.json", f"{example}{FAILED_SUFFIX}"):
+        return f"holds the result of '{example}', not of its file name"
+    for key in ("metric", "unit"):
+        if not isinstance(payload.get(key), str):
+            return f"no '{key}' text"
+    for key in ("skipped", "errors"):
+        value = payload.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return f"'{key}' is not a map of texts"
+    runs = payload.get("runs")
+    if not isinstance(runs, list):
+        return "no 'runs' list"
+    for run in runs:
+        if not isinstance(run, dict) or not isinstance(run.get("impl"), str):
+            return "a run without an 'impl'"
+        if not _number(run.get("value")) or not _number(run.get("seconds")):
+            return f"run '{run['impl']}' without a numeric value and seconds"
+        if not isinstance(run.get("steps"), int) or isinstance(run.get("steps"), bool):
+            return f"run '{run['impl']}' without a whole number of steps"
+        history = run.get("loss_history", [])
+        if not isinstance(history, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(_number(v) for v in p) for p in history
+        ):
+            return f"run '{run['impl']}' has a malformed loss_history"
+        if not isinstance(run.get("extras", {}), dict):
+            return f"run '{run['impl']}' has malformed extras"
+    par = payload.get("parity")
+    if not isinstance(par, dict):
+        return "no 'parity' object"
+    if par.get("ok") not in (True, False, None):
+        return "'parity.ok' is not true, false or null"
+    if not _number(par.get("tolerance")):
+        return "no numeric 'parity.tolerance'"
+    if par.get("delta") is not None and not _number(par.get("delta")):
+        return "'parity.delta' is not a number"
+    return None
+
+
+def read(path) -> tuple[dict | None, str | None]:
+    """``(payload, None)`` for a valid result file, ``(None, why)`` otherwise."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot read it ({getattr(exc, 'strerror', None) or exc})"
+    if not text.strip():
+        return None, "empty file"
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc.msg} at line {exc.lineno})"
+    why = problem(payload, path.name)
+    return (None, why) if why else (payload, None)
+
+
+def load(out_dir) -> tuple[dict, dict, list]:
+    """Every result in ``out_dir``: ``(good, failed, skipped)``.
+
+    ``good``: ``{id: payload}`` from ``ID.json``; ``failed``: ``{id: payload}`` from
+    ``ID.failed.json`` (a later attempt that failed; a completed run removes it);
+    ``skipped``: ``[(file name, why)]`` for JSON files that are not results (benchmark
+    files, ``bench*.json``, are not results and are passed over silently).
+    """
+    folder = Path(out_dir)
+    good, failed, skipped = {}, {}, []
+    if not folder.is_dir():
+        return good, failed, skipped
+    for path in sorted(folder.glob("*.json")):
+        if path.name.startswith((".", "bench")):
+            continue
+        payload, why = read(path)
+        if payload is None:
+            skipped.append((path.name, why))
+        elif path.name.endswith(FAILED_SUFFIX):
+            failed[payload["example"]] = payload
+        else:
+            good[payload["example"]] = payload
+    return good, failed, skipped
+
+
+@contextlib.contextmanager
+def locked(out_dir):
+    """An exclusive lock on ``out_dir`` (a lock file in it) for the block; waits for it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    path = Path(out_dir, LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
