@@ -19,6 +19,12 @@ Method
   (CPU time is the sturdier figure on a shared machine).
 - Implementations are interleaved across repetitions (A B C A B C ...); the table shows the
   median with min and max.
+- The port runs on every installed Keras backend (``port`` = TensorFlow, ``port_jax``,
+  ``port_torch``), each process started with ``KERAS_BACKEND`` set; every example also
+  has a plain PyTorch program (``torch``: default threads, ``torch_1t``: one thread; the
+  airline article's own program pins one thread, ``torch_mt`` lifts that). JAX workers
+  share a compilation cache between the calls of one process, so the two budgets' calls
+  compile alike and the difference is the training.
 - Time to target: one seeded run per implementation on a doubling ladder of budgets
   (b, 2b, 4b, ... up to a cap); the first budget that meets the example's target, times the
   median per-step time, is the time to target (resolution: a factor of 2).
@@ -62,9 +68,11 @@ class Plan:
 PLANS = {
     # port fit loops run whole epochs: MNIST n1/n2 are multiples of the port's epoch so
     # both runs have the same number of fit calls (55 steps of 128 on the 7,000 train digits).
-    "binary_addition_lstm": Plan(100, 600, 1, (500, 1000, 2000, 4000), "exact-sum accuracy >= 97%",
+    # The budgets' difference must be long enough for the fastest port (JAX: 0.1-0.5 ms a
+    # step on the small examples) to stand out from the per-call noise (tracing, ~0.3 s).
+    "binary_addition_lstm": Plan(100, 1600, 1, (500, 1000, 2000, 4000), "exact-sum accuracy >= 97%",
                                  "about 3,000 steps give 99%"),
-    "binary_addition_numpy_rnn": Plan(500, 2500, 1, (2500, 5000, 10000), "exact-sum accuracy = 100%",
+    "binary_addition_numpy_rnn": Plan(500, 5500, 1, (2500, 5000, 10000), "exact-sum accuracy = 100%",
                                       "all sums right after ~10,000 iterations"),
     "mnist_static_rnn": Plan(55, 165, 1, (110, 220, 440, 880), "test accuracy >= 85% (sample test split)",
                              "about 97% on full MNIST after 10,000 steps"),
@@ -72,38 +80,74 @@ PLANS = {
                               "about 0.95-0.97 test accuracy after 1,200 steps"),
     "stacked_lstm": Plan(110, 220, 1, (150, 300, 600, 1200), "test accuracy >= 85% (sample test split)",
                          "about 0.95-0.97 test accuracy after 1,200 steps"),
-    "series_predictor": Plan(100, 600, 1, (250, 500, 1000, 2000), "every test prediction within 1.0",
+    "series_predictor": Plan(200, 2200, 1, (250, 500, 1000, 2000), "every test prediction within 1.0",
                              "predictions close to the targets after 1,000 iterations"),
-    "airline_passengers": Plan(2, 8, 120, (10, 20, 40, 80, 160, 300), "forecast RMSE below the flat forecast",
+    "airline_passengers": Plan(2, 20, 120, (10, 20, 40, 80, 160, 300), "forecast RMSE below the flat forecast",
                                "a forecast that follows the seasonal shape after 150-300 epochs"),
 }
 
 # Extra implementations beyond the registry's: impl name -> (module, how to call it).
+TWINS = "benchmarks.torch_twins"
 EXTRA_IMPLS = {
     "mnist_static_rnn": {"torch": "benchmarks.torch_mnist", "torch_1t": "benchmarks.torch_mnist"},
     "airline_passengers": {"torch_mt": None},  # the registry's torch module, default threads
+    **{e: {"torch": TWINS, "torch_1t": TWINS} for e in (
+        "binary_addition_lstm", "binary_addition_numpy_rnn", "mnist_dynamic_rnn", "stacked_lstm",
+        "series_predictor")},
 }
+# The port on Keras's other backends: impl name -> backend (``port`` itself is TensorFlow).
+PORT_BACKENDS = {"port": "tensorflow", "port_jax": "jax", "port_torch": "torch"}
+TORCH_IMPLS = ("torch", "torch_1t", "torch_mt")
 
 
 def impls_for(example_id: str) -> dict:
-    """impl -> module name, for the implementations whose module can be found."""
+    """impl -> module name, for the implementations that can run here."""
     import importlib.util
 
-    from parity import registry
+    from parity import backends, registry
 
-    modules = dict(registry.get(example_id).modules)
+    example = registry.get(example_id)
+    modules = dict(example.modules)
+    for impl, backend in PORT_BACKENDS.items():
+        if impl != "port" and backends.available(backend)[0] and not backends.limitation(
+                backend, float64=example.float64):
+            modules[impl] = modules["port"]
     for impl, module in EXTRA_IMPLS.get(example_id, {}).items():
         modules[impl] = module or modules["torch"]
+    if importlib.util.find_spec("torch") is None:
+        modules = {i: m for i, m in modules.items() if i not in TORCH_IMPLS}
     return {impl: m for impl, m in modules.items() if importlib.util.find_spec(m) is not None}
 
 
-def missing_impls(example_id: str) -> list:
+def missing_impls(example_id: str) -> dict:
+    """impl -> why it does not run here (not installed, or the backend cannot)."""
     import importlib.util
 
-    from parity import registry
+    from parity import backends, registry
 
-    return [i for i, m in registry.get(example_id).modules.items()
-            if importlib.util.find_spec(m) is None]
+    example = registry.get(example_id)
+    out = {i: "module not present" for i, m in example.modules.items()
+           if importlib.util.find_spec(m) is None}
+    for impl, backend in PORT_BACKENDS.items():
+        ok, why = backends.available(backend)
+        why = why or backends.limitation(backend, float64=example.float64)
+        if why:
+            out[impl] = why
+    return out
+
+
+def impl_env(example_id: str, impl: str, cache_dir: str | None = None) -> dict:
+    """The environment of one measurement's process: its Keras backend (ports), threads."""
+    from parity import backends, registry
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    backend = PORT_BACKENDS.get(impl)
+    if backend:
+        if backend == "torch":  # one thread, as the parity runner (see parity.backends.env)
+            env.setdefault("OMP_NUM_THREADS", "1")
+        env = backends.env(backend, env, float64=registry.get(example_id).float64,
+                           jax_cache=cache_dir)
+    return env
 
 
 # Sessions that set their own thread counts (ConfigProto), which tf.config does not show.
@@ -112,6 +156,8 @@ THREAD_NOTE_TF = {("airline_passengers", "legacy"): "Session intra/inter 1 (set 
 THREADS_NOTE = {
     "legacy": "TF1 Session: intra/inter-op threads = TensorFlow default (number of cores) unless the module sets them",
     "port": "Keras 3 on the TensorFlow backend: TensorFlow's default thread pools",
+    "port_jax": "Keras 3 on the JAX backend: XLA's default CPU threads",
+    "port_torch": "Keras 3 on the PyTorch backend: torch threads = OMP_NUM_THREADS=1 unless set",
     "numpy": "NumPy (single-threaded at these sizes)",
     "torch": "PyTorch: torch.get_num_threads() as the module leaves it",
     "torch_1t": "PyTorch with torch.set_num_threads(1)",
@@ -162,6 +208,9 @@ def _load_train(example_id: str, impl: str):
 
         torch.set_num_threads = lambda n: None
     module = importlib.import_module(module_name)
+    if module_name == TWINS:
+        threads = 1 if impl == "torch_1t" else None
+        return lambda cfg: module.train(example_id, cfg, verbose=False, threads=threads)
     if impl == "torch_1t":
         return lambda cfg: module.train(cfg, verbose=False, threads=1)
     return lambda cfg: module.train(cfg, verbose=False)
@@ -175,6 +224,10 @@ def _timed(train, cfg):
 
 def _threads_info() -> dict:
     out = {}
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "backend"):
+        out["keras_backend"] = sys.modules["keras"].backend.backend()
+    if "jax" in sys.modules:
+        out["jax_devices"] = [str(d) for d in sys.modules["jax"].devices()]
     if "torch" in sys.modules:
         out["torch_num_threads"] = sys.modules["torch"].get_num_threads()
     if "tensorflow" in sys.modules:
@@ -194,10 +247,13 @@ def worker(args) -> dict:
     if args.what == "step":
         n1, n2 = args.n1 or plan.n1, args.n2 or plan.n2
         _timed(train, example.config(steps=n1))  # warm-up: imports, lazy inits, first traces
-        w1, c1, r1 = _timed(train, example.config(steps=n1))
-        w2, c2, r2 = _timed(train, example.config(steps=n2))
+        # each budget timed --min-of times, the fastest kept (the noise of a shared machine
+        # only ever adds time)
+        runs1 = [_timed(train, example.config(steps=n1)) for _ in range(args.min_of)]
+        runs2 = [_timed(train, example.config(steps=n2)) for _ in range(args.min_of)]
+        (w1, c1, r1), (w2, c2, r2) = min(runs1, key=lambda t: t[0]), min(runs2, key=lambda t: t[0])
         steps = (n2 - n1) * plan.steps_per_unit
-        out.update(n1=n1, n2=n2, optimizer_steps=steps,
+        out.update(n1=n1, n2=n2, optimizer_steps=steps, min_of=args.min_of,
                    ms_per_step=1e3 * (w2 - w1) / steps, cpu_ms_per_step=1e3 * (c2 - c1) / steps,
                    loop_ms_per_step=1e3 * (r2.seconds - r1.seconds) / steps,
                    wall=[w1, w2], cpu=[c1, c2], values=[r1.value, r2.value])
@@ -229,11 +285,11 @@ def run_worker(example_id, impl, what, timeout, **kw) -> dict:
     for k, v in kw.items():
         if v is not None:
             cmd += [f"--{k}", str(v)]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
     started = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+        with tempfile.TemporaryDirectory(prefix="bench-jax-cache-") as cache:
+            proc = subprocess.run(cmd, cwd=ROOT, env=impl_env(example_id, impl, cache),
+                                  capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"example": example_id, "impl": impl, "mode": what,
                 "error": f"timed out after {timeout} s"}
@@ -257,6 +313,9 @@ def detect_devices() -> dict:
         "    import torch; d['torch_cuda'] = torch.cuda.is_available()\n"
         "    d['torch_cuda_name'] = torch.cuda.get_device_name(0) if d['torch_cuda'] else None\n"
         "except ImportError: d['torch_cuda'] = None\n"
+        "try:\n"
+        "    import jax; d['jax_gpus'] = [str(x) for x in jax.devices() if x.platform != 'cpu']\n"
+        "except ImportError: d['jax_gpus'] = None\n"
         "print(json.dumps(d))\n"
     )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -277,18 +336,24 @@ def machine_info(devices: dict) -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    gpu = bool(devices.get("tf_gpus")) or bool(devices.get("torch_cuda"))
-    accelerator = ("GPU present: TensorFlow places ops on it by default" if gpu
+    gpu = bool(devices.get("tf_gpus")) or bool(devices.get("torch_cuda")) or bool(devices.get("jax_gpus"))
+    accelerator = ("GPU present: every side runs on it (TensorFlow and Keras place ops on it by "
+                   "default, the ports' LSTMs take the cuDNN kernel, the PyTorch programs move "
+                   "to CUDA; the airline article's PyTorch program stays on the CPU)" if gpu
                    else "no GPU found (CPU-only machine): everything below ran on the CPU")
     if devices.get("skipped"):
         accelerator = "not checked (--no-device-check)"
+    from parity import backends
+
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
         "load_average_at_start": os.getloadavg(),
         "devices": devices,
+        "gpu_present": None if devices.get("skipped") else gpu,
         "accelerator": accelerator,
-        "versions": library_versions("torch"),
+        "versions": library_versions("torch", "jax", "jaxlib"),
+        "keras_backends": {b: backends.version(b) for b in backends.installed()},
     }
 
 
@@ -346,7 +411,8 @@ def markdown(report: dict) -> str:
         f"- accelerator: {m['accelerator']}",
         f"- versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}",
         f"- repetitions: {report['reps']}, implementations interleaved; each figure is "
-        "median (min–max) over repetitions, one fresh process per measurement",
+        "median (min–max) over repetitions, one fresh process per measurement (each budget "
+        f"timed {report.get('min_of', 1)}x in it, the fastest kept)",
         "- per step = one optimizer step (airline: one window of batch 1; numpy RNN: one "
         "example); set-up, tracing and evaluation excluded by the two-budget difference",
         "",
@@ -357,26 +423,30 @@ def markdown(report: dict) -> str:
     ]
     table = report["step_table"]
     for example, impls in table.items():
-        pl = _ratio(table, example, "port", "legacy")
-        torch_ref = [i for i in ("torch", "torch_mt", "torch_1t") if i in impls]
+        torch_ref = [i for i in TORCH_IMPLS if i in impls]
         for impl, entry in impls.items():
             if "errors" in entry and not entry.get("ms_per_step"):
                 lines.append(f"| {example} | {impl} | error: {entry['errors'][0][:80]} | | | | |")
                 continue
             threads = entry.get("threads") or {}
             th = (f"torch {threads['torch_num_threads']}" if "torch_num_threads" in threads
+                  and threads.get("keras_backend") in (None, "torch")
+                  else "XLA (JAX)" if threads.get("keras_backend") == "jax"
                   else "TF " + THREAD_NOTE_TF.get((example, impl), "default (intra/inter 0 = cores)")
                   if "tf_intra_op" in threads else "numpy")
-            ratio_l = f"{pl:.2f}" if (impl == "port" and pl) else ""
+            pl = _ratio(table, example, impl, "legacy")
+            ratio_l = f"{pl:.2f}" if (impl in PORT_BACKENDS and pl) else ""
             ratio_t = ""
-            if impl == "port" and torch_ref:
-                ratio_t = ", ".join(f"{_ratio(table, example, 'port', t):.2f} vs {t}"
-                                    for t in torch_ref if _ratio(table, example, "port", t))
+            if impl in PORT_BACKENDS and torch_ref:
+                ratio_t = ", ".join(f"{_ratio(table, example, impl, t):.2f} vs {t}"
+                                    for t in torch_ref if _ratio(table, example, impl, t))
             lines.append(f"| {example} | {impl} | {_fmt(entry.get('ms_per_step'), 3)} | "
                          f"{_fmt(entry.get('cpu_ms_per_step'), 3)} | {th} | {ratio_l} | {ratio_t} |")
-        for impl in report.get("missing", {}).get(example, []):
-            lines.append(f"| {example} | {impl} | module not present at run time | | | | |")
+        missing = report.get("missing", {}).get(example, {})
+        for impl, why in (missing.items() if isinstance(missing, dict) else ((m, "") for m in missing)):
+            lines.append(f"| {example} | {impl} | not run: {why or 'module not present'} | | | | |")
     lines += ["", "Ratios are of the wall-time medians; < 1 means the port is faster.", ""]
+    lines += fastest_port_table(table)
     if report.get("ladder"):
         lines += ["## Time to target (one seeded run per rung, budgets doubling)", "",
                   "| example | target | impl | first budget meeting it | metric there | est. training time (s) |",
@@ -414,6 +484,48 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def torch_refs(example_id: str) -> tuple[str, str]:
+    """(PyTorch on one thread, PyTorch on its default threads) implementation names."""
+    if example_id == "airline_passengers":  # the article's program pins one thread itself
+        return "torch", "torch_mt"
+    return "torch_1t", "torch"
+
+
+def fastest_port(table: dict, example_id: str):
+    """The port implementation with the lowest median wall ms/step, and that median."""
+    best = None
+    for impl in PORT_BACKENDS:
+        ms = ((table.get(example_id, {}).get(impl) or {}).get("ms_per_step") or {}).get("median")
+        if ms is not None and (best is None or ms < best[1]):
+            best = (impl, ms)
+    return best
+
+
+def fastest_port_table(table: dict) -> list:
+    """Per example: each side's median ms/step and the fastest port against the others."""
+    def ms(example, impl):
+        s = (table.get(example, {}).get(impl) or {}).get("ms_per_step")
+        return f"{s['median']:.3f}" if s else "—"
+
+    lines = ["## Fastest port backend per example (median wall ms/step)", "",
+             "| example | legacy (TF1) | port: TF | port: JAX | port: PyTorch | PyTorch 1 thread | "
+             "PyTorch default threads | fastest port | /legacy | /PyTorch 1t | /PyTorch default |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for example in table:
+        one, default = torch_refs(example)
+        best = fastest_port(table, example)
+        if best is None:
+            continue
+        ratios = [_ratio(table, example, best[0], other) for other in ("legacy", one, default)]
+        lines.append(
+            f"| {example} | {ms(example, 'legacy')} | {ms(example, 'port')} | "
+            f"{ms(example, 'port_jax')} | {ms(example, 'port_torch')} | {ms(example, one)} | "
+            f"{ms(example, default)} | {best[0]} | "
+            + " | ".join("—" if r is None else f"{r:.2f}" for r in ratios) + " |")
+    lines += ["", "< 1: the fastest port takes less time per step than the other side.", ""]
+    return lines
+
+
 def _write_atomic(path: str, text: str) -> None:
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
@@ -441,6 +553,7 @@ def main(argv=None) -> int:
     w.add_argument("--n1", type=int)
     w.add_argument("--n2", type=int)
     w.add_argument("--budgets", default="")
+    w.add_argument("--min-of", type=int, default=1)
     parser.add_argument("--examples", nargs="*", default=None, help="example ids (default: all)")
     parser.add_argument("--impls", nargs="*", default=None, help="only these implementations")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of the per-step timing")
@@ -455,6 +568,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=RESULTS, help="output folder")
     parser.add_argument("--name", default=None, help="output file stem (default: quick or full)")
     parser.add_argument("--timeout", type=int, default=1800, help="per-process limit, seconds")
+    parser.add_argument("--min-of", type=int, default=2,
+                        help="time each budget this many times in the worker and keep the fastest")
     args = parser.parse_args(argv)
 
     if args.command == "worker":
@@ -476,7 +591,7 @@ def main(argv=None) -> int:
             impls = {i: m for i, m in impls.items() if i in args.impls}
         plan_impls[e] = list(impls)
     devices = {"skipped": True} if args.no_device_check else detect_devices()
-    report = {"mode": "full" if args.full else "quick", "reps": args.reps,
+    report = {"mode": "full" if args.full else "quick", "reps": args.reps, "min_of": args.min_of,
               "machine": machine_info(devices), "threads_note": THREADS_NOTE,
               "plans": {e: dataclasses.asdict(PLANS[e]) for e in examples},
               "missing": {e: missing_impls(e) for e in examples}, "step_runs": [],
@@ -490,7 +605,7 @@ def main(argv=None) -> int:
             n1 = max(1, round(plan.n1 * args.scale))
             n2 = max(n1 + 1, round(plan.n2 * args.scale))
             for impl in plan_impls[e]:
-                run = run_worker(e, impl, "step", args.timeout, n1=n1, n2=n2)
+                run = run_worker(e, impl, "step", args.timeout, n1=n1, n2=n2, **{"min-of": args.min_of})
                 run["rep"] = rep
                 report["step_runs"].append(run)
                 msg = run.get("error") or f"{run['ms_per_step']:.3f} ms/step"
@@ -521,6 +636,7 @@ def main(argv=None) -> int:
                 print(f"[full] {e} {impl}: {run.get('error') or run['value']}", flush=True)
                 save(report, args.out, name)
 
+    report["machine"]["load_average_at_end"] = os.getloadavg()
     paths = save(report, args.out, name)
     print("wrote", *paths)
     return 0

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from datasets import airline
-from parity import keras_weights
+from parity import keras_fit, keras_weights
 from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
@@ -39,8 +39,12 @@ def build_model(config: Config = Config(), steps_per_execution: int = 1) -> kera
     model = keras.Sequential(
         [
             keras.Input((config.window, 1), name="x"),
-            # Not unrolled: see jit_compile below.
-            keras.layers.LSTM(config.hidden_size, name="lstm"),
+            # unroll: 12 fixed steps unrolled on the CPU where that is the measured faster
+            # form (JAX: 2.7x less CPU; PyTorch backend: the loop's per-step overhead
+            # dominates at batch 1). TensorFlow stays rolled: see jit_compile below. On a GPU:
+            # rolled, for cuDNN. The arithmetic is the same either way.
+            keras.layers.LSTM(config.hidden_size, unroll=keras_fit.unroll(True, tensorflow=False),
+                              name="lstm"),
             keras.layers.Dense(1, name="linear"),
         ],
         name=EXAMPLE,  # variable paths "airline_passengers/lstm/lstm_cell/kernel", ...
@@ -51,27 +55,24 @@ def build_model(config: Config = Config(), steps_per_execution: int = 1) -> kera
     optimizer = keras.optimizers.Adam(config.learning_rate, epsilon=1e-8)
     # steps_per_execution: at batch 1 the per-step Python overhead dominates; running a
     # whole epoch (120 windows) per call halves the time and changes no number.
-    # jit_compile=True: the training step compiled as one XLA program. At batch 1 the cost
-    # is TensorFlow's per-op overhead, which XLA removes (measured faster per step than the
-    # unrolled LSTM), and the numbers are the same on every run: the unrolled graph, with
-    # the fit's static batch of one, differed from run to run in the last float32 bits
-    # (multi-threaded oneDNN/Eigen kernels), so the same seed did not give the same result.
-    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=steps_per_execution,
-                  jit_compile=True)
+    # jit_compile: the training step compiled as one XLA program on TensorFlow (JAX always
+    # compiles; on the PyTorch backend jit_compile would mean torch.compile, not used). At
+    # batch 1 the cost is TensorFlow's per-op overhead, which XLA removes (measured faster per
+    # step than the unrolled LSTM), and the numbers are the same on every run: the unrolled
+    # graph, with the fit's static batch of one, differed from run to run in the last float32
+    # bits (multi-threaded oneDNN/Eigen kernels), so the same seed did not give the same result.
+    model.compile(optimizer=optimizer, loss="mse",
+                  steps_per_execution=keras_fit.steps_per_execution(steps_per_execution),
+                  jit_compile=keras_fit.backend() != "torch")
     return model
 
 
 def _set_weights(model: keras.Model, weights: dict) -> None:
-    from parity.transplant import check_names
-
-    expected = {v.path: tuple(v.shape) for v in model.weights}
-    check_names(weights, expected, "airline_passengers port weights")
-    for v in model.weights:
-        v.assign(np.asarray(weights[v.path], dtype=np.float32))
+    keras_weights.set_weights(model, weights, "airline_passengers port weights")
 
 
 def _weights(model: keras.Model) -> dict:
-    return {v.path: np.array(v.numpy()) for v in model.weights}
+    return keras_weights.get_weights(model)
 
 
 # ----------------------------------------------------------------------------- evaluation

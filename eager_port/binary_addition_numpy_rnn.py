@@ -19,6 +19,7 @@ import numpy as np
 from keras import ops
 
 from datasets import binary_addition as data
+from parity import keras_fit, keras_weights
 from parity.configs import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
 
@@ -62,6 +63,9 @@ class HalfSumSquaredError(keras.losses.Loss):
 
 
 def build_model(config: Config = Config()) -> keras.Model:
+    # float64 or nothing: a backend that would quietly compute in float32 (JAX without
+    # JAX_ENABLE_X64=1) stops here with one line instead of leaving the NumPy trajectory.
+    keras_fit.require_float64(f"{EXAMPLE} (the NumPy program's float64 trajectory)")
     inputs = keras.Input((config.binary_dim, config.input_dim), dtype=DTYPE, name="x")
     hidden = keras.layers.SimpleRNN(
         config.hidden_dim, activation="sigmoid", use_bias=False, return_sequences=True,
@@ -80,21 +84,16 @@ def build_model(config: Config = Config()) -> keras.Model:
                   loss=HalfSumSquaredError(),
                   # each fit below (one log line's examples) is one call of the compiled
                   # train function instead of one call per example
-                  steps_per_execution=config.log_every)
+                  steps_per_execution=keras_fit.steps_per_execution(config.log_every))
     return model
 
 
 def set_weights(model: keras.Model, weights: dict) -> None:
-    from parity.transplant import check_names
-
-    expected = {v.path: tuple(v.shape) for v in model.weights}
-    check_names(weights, expected, "Keras NumPy-RNN weights")
-    for v in model.weights:
-        v.assign(np.asarray(weights[v.path], dtype=DTYPE))
+    keras_weights.set_weights(model, weights, "Keras NumPy-RNN weights")  # float64 variables
 
 
 def get_weights(model: keras.Model) -> dict:
-    return {v.path: v.numpy() for v in model.weights}
+    return keras_weights.get_weights(model)
 
 
 def exact_sum_accuracy(outputs, y) -> float:

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
-from parity import keras_weights
+from parity import keras_fit, keras_weights
 from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
 
@@ -29,10 +29,11 @@ CHECKPOINT_NAME = "model.weights.h5"
 
 def build_model(config=SeriesPredictorConfig()) -> keras.Model:
     inputs = keras.Input((config.seq_size, config.input_dim), name="x")
-    # unroll=True: 4 fixed steps become 4 copies of the cell in the graph instead of a
-    # while-loop, which on a batch this small is mostly per-op overhead (~4x less CPU per step).
-    outputs = keras.layers.LSTM(config.hidden_dim, return_sequences=True, unroll=True,
-                                name="lstm")(inputs)
+    # unroll: 4 fixed steps become 4 copies of the cell in the graph instead of a loop, which
+    # on a batch this small is mostly per-op overhead (~4x less CPU per step); on a GPU the
+    # rolled layer takes the cuDNN kernel instead.
+    outputs = keras.layers.LSTM(config.hidden_dim, return_sequences=True,
+                                unroll=keras_fit.unroll(True), name="lstm")(inputs)
     # W_out, b_out on every step, drawn like the article's tf.random_normal (stddev 1.0).
     out = keras.layers.Dense(1, kernel_initializer=keras.initializers.RandomNormal(stddev=1.0),
                              bias_initializer=keras.initializers.RandomNormal(stddev=1.0),
@@ -43,7 +44,7 @@ def build_model(config=SeriesPredictorConfig()) -> keras.Model:
     # steps_per_execution: `log_every` steps per call of the compiled train function; on a
     # 3x4 batch the per-call overhead of train_on_batch/fit dominates the step itself.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-8), loss="mse",
-                  steps_per_execution=config.log_every)
+                  steps_per_execution=keras_fit.steps_per_execution(config.log_every))
     return model
 
 
@@ -86,16 +87,20 @@ class LogMSE(keras.callbacks.Callback):
     """The article's ``if i % log_every == 0: print(i, mse)``: the training MSE before step ``i``.
 
     With ``steps_per_execution=log_every`` a batch callback runs once per execution, i.e.
-    at steps 0, log_every, 2 * log_every, ...
+    at steps 0, log_every, 2 * log_every, ...; where the backend runs one step per call
+    (PyTorch), the steps in between are passed over.
     """
 
-    def __init__(self, verbose: bool):
+    def __init__(self, verbose: bool, log_every: int):
         super().__init__()
-        self.verbose = verbose
+        self.verbose, self.log_every = verbose, log_every
         self.history = []
 
     def on_train_batch_begin(self, batch, logs=None):
-        mse = float(keras.ops.mean(keras.ops.square(self.model(TRAIN_X) - TRAIN_Y)))
+        if batch % self.log_every:
+            return
+        predictions = keras_weights.to_numpy(self.model(TRAIN_X, training=False))
+        mse = float(np.mean(np.square(predictions - TRAIN_Y)))
         self.history.append((batch, mse))
         if self.verbose:
             print(batch, mse)
@@ -108,7 +113,7 @@ def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None)
     model = build_model(config)
     # The article's loop, one Adam step on the whole training set per iteration, as one fit
     # over the training set repeated `steps` times (batch = the 3 sequences, in order).
-    log = LogMSE(verbose)
+    log = LogMSE(verbose, config.log_every)
     model.fit(np.tile(TRAIN_X, (config.steps, 1, 1)), np.tile(TRAIN_Y, (config.steps, 1)),
               batch_size=len(TRAIN_X), epochs=1, shuffle=False, callbacks=[log],
               verbose=1 if verbose else 0)
@@ -127,25 +132,20 @@ def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None)
         example="series_predictor", impl="port", metric="test_mse",
         value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
         steps=config.steps, seconds=seconds, loss_history=history,
-        weights={v.path: v.numpy() for v in restored.weights},
+        weights=keras_weights.get_weights(restored),
         extras={"predictions": predictions, "checkpoint": path if kept else None},
     )
 
 
 def _model_with(weights: dict, config) -> keras.Model:
-    from parity.transplant import check_names
-
     model = build_model(config)
-    check_names(weights, {v.path: tuple(v.shape) for v in model.weights},
-                "series_predictor port weights")
-    for v in model.weights:
-        v.assign(np.asarray(weights[v.path], dtype=np.float32))
+    keras_weights.set_weights(model, weights, "series_predictor port weights")
     return model
 
 
 def predict(weights, inputs, config=SeriesPredictorConfig()) -> np.ndarray:
     """Model outputs [batch, seq_size] for ``inputs`` [batch, seq_size, input_dim]."""
-    return np.asarray(_model_with(weights, config)(np.asarray(inputs, np.float32)))
+    return keras_weights.to_numpy(_model_with(weights, config)(np.asarray(inputs, np.float32)))
 
 
 def train_step(weights, batch, config=SeriesPredictorConfig()) -> dict:
@@ -153,7 +153,7 @@ def train_step(weights, batch, config=SeriesPredictorConfig()) -> dict:
     model = _model_with(weights, config)
     x, y = batch
     model.train_on_batch(np.asarray(x, np.float32), np.asarray(y, np.float32))
-    return {v.path: v.numpy() for v in model.weights}
+    return keras_weights.get_weights(model)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--steps", type=_steps, default=None,
                    help="budget in the example's own unit (default: the article's)")
     r.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
+    r.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"],
+                   help="the Keras backend the port runs on (default tensorflow; the legacy "
+                        "side always runs on TensorFlow)")
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     _output_options(r)
 
@@ -90,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--steps", type=_steps, default=None,
                    help="one budget for every example, each in its own unit (overrides the budget)")
     _output_options(a)
+    a.add_argument("--backends", default="tensorflow", metavar="B[,B...]",
+                   help="Keras backends to run each port on, comma-separated, from "
+                        "tensorflow,jax,torch (default tensorflow); one row per backend")
 
     d = sub.add_parser("diff", help="the migration diff of an example's legacy module against its port")
     d.add_argument("example")
@@ -142,6 +148,27 @@ def _payload_rows(payloads):
     return runner.format_table(runner.parity_rows(payloads))
 
 
+def _backends(text: str) -> list[str]:
+    """Checked backend names; one clear line for an unknown or uninstalled one."""
+    from parity import backends
+
+    try:
+        names = backends.parse_list(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for name in names:
+        ok, why = backends.available(name)
+        if not ok:
+            raise UsageError(f"backend '{name}': {why}")
+    return names
+
+
+def backends_limitation(example, backend: str):
+    from parity import backends
+
+    return backends.limitation(backend, float64=example.float64)
+
+
 def _preflight(jobs) -> None:
     from parity import runner
 
@@ -170,11 +197,19 @@ def cmd_run(args) -> int:
         ok, why = runner.impl_available(impl)
         if not ok and args.impl == impl:
             raise UsageError(why)
+    if args.backend != "tensorflow" and "port" not in impls:
+        raise UsageError(f"--backend {args.backend} applies to the port, and --impl {args.impl} "
+                         "runs no port (the legacy side always runs on TensorFlow)")
+    backend_names = _backends(args.backend)
+    why = backends_limitation(example, args.backend)
+    if why and args.impl == "port":
+        raise UsageError(f"{example.id} cannot run on the {args.backend} backend: {why}")
     _preflight([{"example": example.id, "impl": i, "steps": args.steps, "seed": args.seed}
                 for i in impls])
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
-                                 verbose=args.verbose, progress=not args.quiet, check=False)
+                                 verbose=args.verbose, progress=not args.quiet, check=False,
+                                 backend_names=backend_names)
     print()
     print(_payload_rows([payload]))
     failed = store.is_failed(payload)
@@ -196,6 +231,7 @@ def cmd_all(args) -> int:
     if repeated:
         raise UsageError(f"--only names {', '.join(repeated)} more than once")
     examples = [registry.get(i) for i in ids]
+    backend_names = _backends(args.backends)
     jobs, skipped = [], {}
     for e in examples:
         for impl in e.impls:
@@ -203,12 +239,15 @@ def cmd_all(args) -> int:
             if not ok:
                 skipped.setdefault(e.id, {})[impl] = why
                 continue
-            jobs.append({"example": e.id, "impl": impl, "steps": args.steps if args.steps is not None else e.steps_for(budget),
-                         "seed": args.seed, "verbose": args.verbose})
+            new, why = runner.make_jobs(e.id, impl, backend_names,
+                                        steps=args.steps if args.steps is not None else e.steps_for(budget),
+                                        seed=args.seed, verbose=args.verbose)
+            jobs += new
+            skipped.setdefault(e.id, {}).update(why)
     _preflight(jobs)
     out = _writable_dir(args.out)
     print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
-          f"output in {out}/", flush=True)
+          f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
     results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
     table = _payload_rows(payloads)

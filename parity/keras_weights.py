@@ -1,4 +1,9 @@
-"""Keras 3 weights as ``{variable.path: ndarray}`` dictionaries, in and out of a model."""
+"""Keras 3 weights as ``{variable.path: ndarray}`` dictionaries, in and out of a model.
+
+Backend-neutral: values leave a model through ``keras.ops.convert_to_numpy`` (a PyTorch
+tensor that needs a gradient has no ``__array__``; a JAX array is read-only), so the
+same code serves the TensorFlow, JAX and PyTorch backends.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,15 @@ import numpy as np
 from parity.transplant import check_names
 
 
+def to_numpy(value) -> np.ndarray:
+    """A backend tensor or variable (or anything array-like) as a writable NumPy array."""
+    import keras
+
+    return np.array(keras.ops.convert_to_numpy(value), copy=True)
+
+
 def get_weights(model) -> dict:
-    return {v.path: np.asarray(v.numpy()) for v in model.weights}
+    return {v.path: to_numpy(v) for v in model.weights}
 
 
 def set_weights(model, weights: dict, what: str = "weights") -> None:

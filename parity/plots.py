@@ -12,7 +12,14 @@ if os.environ.get("MPLBACKEND", "").lower() != "agg":
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-COLORS = {"legacy": "tab:blue", "port": "tab:orange", "numpy": "tab:green", "torch": "tab:red"}
+COLORS = {"legacy": "tab:blue", "port": "tab:orange", "numpy": "tab:green", "torch": "tab:red",
+          "port[jax]": "tab:purple", "port[torch]": "tab:brown"}
+
+
+def _tag(run: dict) -> str:
+    """L, P, N, T; PJ / PT for a port on the JAX / PyTorch backend."""
+    label = run.get("label", run["impl"])
+    return {"port[jax]": "PJ", "port[torch]": "PT"}.get(label, label[0].upper())
 
 
 def _save(fig, path) -> Path:
@@ -33,7 +40,7 @@ def loss_curves(payload: dict, path) -> Path | None:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for r in runs:
         hist = np.asarray(r["loss_history"], dtype=float)
-        ax.plot(hist[:, 0], hist[:, 1], label=r["impl"], color=COLORS.get(r["impl"]),
+        ax.plot(hist[:, 0], hist[:, 1], label=r.get("label", r["impl"]), color=COLORS.get(r.get("label", r["impl"])),
                 lw=1.4, alpha=0.85)
     ax.set_xlabel(payload.get("unit", "step"))
     ax.set_ylabel("training loss")
@@ -62,11 +69,12 @@ def mnist_grid(payload: dict, path, n: int = 16) -> Path | None:
         if i >= n:
             continue
         ax.imshow(x_test[i], cmap="gray_r")
-        preds = [(r["impl"], int(r["extras"]["sample_predictions"][i])) for r in runs]
-        text = " ".join(f"{impl[0].upper()}:{p}" for impl, p in preds)
+        preds = [(_tag(r), int(r["extras"]["sample_predictions"][i])) for r in runs]
+        text = " ".join(f"{tag}:{p}" for tag, p in preds)
         wrong = any(p != int(y_test[i]) for _, p in preds)
         ax.set_title(f"{int(y_test[i])} | {text}", fontsize=7, color="red" if wrong else "black")
-    fig.suptitle(f"{payload['example']}: true | predicted (L = legacy, P = port)", fontsize=9)
+    fig.suptitle(f"{payload['example']}: true | predicted (L = legacy, P = port; PJ, PT = port "
+                 "on JAX, PyTorch)", fontsize=9)
     return _save(fig, path)
 
 
@@ -80,7 +88,7 @@ def binary_sums(payload: dict, path) -> Path | None:
     for i, s in enumerate(ref[:8]):
         a, b = int(s["a"]), int(s["b"])
         preds = "   ".join(
-            f"{r['impl']}: {int(r['extras']['sample_sums'][i]['predicted']):3d} "
+            f"{r.get('label', r['impl'])}: {int(r['extras']['sample_sums'][i]['predicted']):3d} "
             f"({int(r['extras']['sample_sums'][i]['predicted']):08b})" for r in runs
         )
         ok = all(int(r["extras"]["sample_sums"][i]["predicted"]) == a + b for r in runs)
@@ -102,7 +110,7 @@ def forecast(payload: dict, path_full, path_zoom) -> list[Path]:
     from datasets import airline
 
     series = airline.load_passengers()
-    forecasts = {r["impl"]: np.asarray(r["extras"]["forecast"], dtype=float) for r in runs}
+    forecasts = {r.get("label", r["impl"]): np.asarray(r["extras"]["forecast"], dtype=float) for r in runs}
     try:
         from parity import plots_airline
 

@@ -25,6 +25,8 @@ STYLES = {  # impl -> (label, colour, line style)
     "legacy": ("TF1 graph (legacy)", "tab:blue", "-"),
     "port": ("Keras 3 (port)", "tab:orange", "--"),
     "torch": ("PyTorch (article)", "tab:green", ":"),
+    "port[jax]": ("Keras 3 (port) on JAX", "tab:purple", "-."),
+    "port[torch]": ("Keras 3 (port) on PyTorch", "tab:brown", "-."),
 }
 
 

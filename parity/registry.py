@@ -32,6 +32,7 @@ class Example:
     # that `parity all` takes about 7 minutes on 2 cores; --quick about 2.
     budgets: dict
     saves_checkpoint: bool = True
+    float64: bool = False  # the port computes in float64 (JAX needs JAX_ENABLE_X64=1 for it)
 
     @property
     def impls(self) -> tuple:
@@ -91,6 +92,7 @@ EXAMPLES: dict[str, Example] = {
             tolerance_note="float64 trajectory equivalence: the three runs reach the same accuracy",
             modules=_both("binary_addition_numpy_rnn", numpy="legacy_graph.numpy_rnn_reference"),
             budgets={"quick": 10000, "default": 10000},
+            float64=True,
         ),
         Example(
             id="mnist_static_rnn",

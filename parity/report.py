@@ -71,7 +71,12 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
         _table_html(payloads, later_failures),
     ]
     versions = payloads[0].get("versions", {}) if payloads else {}
-    if versions and isinstance(versions, dict):
+    versions = dict(versions) if isinstance(versions, dict) else {}
+    for p in payloads:  # the Keras backends the ports ran on
+        for r in p.get("runs", []):
+            if isinstance(r, dict) and r.get("backend"):
+                versions[f"port on {r['backend']}"] = r.get("backend_version") or "?"
+    if versions:
         parts.append("<p class='small'>" + ", ".join(
             f"{html.escape(k)} {html.escape(str(v))}" for k, v in versions.items()) + "</p>")
     for p in payloads:
@@ -82,7 +87,12 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
                      f"<a href='{html.escape(data_file)}'>{html.escape(data_file)}</a>"
                      f" &middot; <a href='#diff-{html.escape(p['example'])}'>migration diff</a></p>")
         par = p["parity"]
-        if par.get("delta") is not None:
+        if par.get("ports"):  # the port on several Keras backends, each against the legacy side
+            each = "; ".join(f"{html.escape(label)}: {c['delta']:.4g} ({'ok' if c['ok'] else 'FAIL'})"
+                             for label, c in par["ports"].items())
+            parts.append(f"<p>|legacy &minus; port| per Keras backend: {each} (tolerance "
+                         f"{par['tolerance']:g}: {html.escape(par.get('tolerance_note', ''))})</p>")
+        elif par.get("delta") is not None:
             parts.append(f"<p>|legacy &minus; port| = {par['delta']:.4g} (tolerance {par['tolerance']:g}: "
                          f"{html.escape(str(par.get('tolerance_note', '')))})</p>")
         try:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from parity import registry, store
+from parity import backends, registry, store
 from parity.configs import MAX_SEED
 from parity.result import library_versions
 
@@ -83,8 +83,22 @@ def worker_failure(returncode: int, tail) -> str:
     return f"worker exited {returncode}" + (f": {last}" if last else "")
 
 
+def job_backend(job: dict) -> str:
+    """The Keras backend a job's process runs on: the port's choice; TensorFlow for the rest."""
+    return (job.get("backend") or backends.DEFAULT) if job["impl"] == "port" else backends.DEFAULT
+
+
+def run_label(run: dict) -> str:
+    """A run's name in tables and plots: ``port`` on TensorFlow, ``port[jax]`` on JAX, ..."""
+    backend = run.get("backend")
+    if run.get("impl") == "port" and backend and backend != backends.DEFAULT:
+        return f"port[{backend}]"
+    return run["impl"]
+
+
 def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None = None) -> list[dict]:
-    """Run jobs grouped by implementation, one fresh Python process per group, in order.
+    """Run jobs grouped by implementation and Keras backend, one fresh Python process per
+    group (with ``KERAS_BACKEND`` set before Keras is imported), in order.
 
     ``verbose``: the implementations' own output (progress bars, logs) and TensorFlow's
     start-up lines and warnings; ``progress`` (default: ``verbose``): one line per run.
@@ -98,21 +112,25 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
     from tf1_compat import quiet
 
     progress = verbose if progress is None else progress
-    groups: dict[str, list[dict]] = {}
+    groups: dict[tuple[str, str, bool], list[dict]] = {}
     for job in jobs:
-        groups.setdefault(job["impl"], []).append(job)
+        backend = job_backend(job)
+        float64 = backend == "jax" and registry.get(job["example"]).float64  # x64 JAX: own process
+        groups.setdefault((job["impl"], backend, float64), []).append(job)
     results: list[dict] = []
-    env = dict(os.environ, TF_USE_LEGACY_KERAS="1", MPLBACKEND="Agg")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env[VERBOSE_ENV] = "1" if verbose else "0"
-    env[PROGRESS_ENV] = "1" if progress else "0"
+    base_env = dict(os.environ, TF_USE_LEGACY_KERAS="1", MPLBACKEND="Agg")
+    base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    base_env[VERBOSE_ENV] = "1" if verbose else "0"
+    base_env[PROGRESS_ENV] = "1" if progress else "0"
     with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
         # the workers' own temporary files go inside ours: removed with it, even when a
         # worker is killed before it could clean up
-        env["TMPDIR"] = tmp
-        for impl, group in groups.items():
-            jobs_path = Path(tmp, f"{impl}-jobs.json")
-            out_path = Path(tmp, f"{impl}-out.json")
+        base_env["TMPDIR"] = tmp
+        for (impl, backend, float64), group in groups.items():
+            env = backends.env(backend, base_env, float64=float64, jax_cache=Path(tmp, "jax-cache"))
+            name = f"{impl}-{backend}" + ("-x64" if float64 else "")
+            jobs_path = Path(tmp, f"{name}-jobs.json")
+            out_path = Path(tmp, f"{name}-out.json")
             jobs_path.write_text(json.dumps(group))
             tail: collections.deque = collections.deque(maxlen=50)
             sys.stdout.flush()
@@ -145,14 +163,27 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
 
 
 def parity_check(example: registry.Example, runs: dict[str, dict]) -> dict:
-    """Outcome parity of the legacy/port pair (and, for information, each reference vs legacy)."""
+    """Outcome parity of the legacy/port pair (and, for information, each reference vs legacy).
+
+    ``runs`` is keyed by :func:`run_label`. With ports on several Keras backends, each is
+    compared with the legacy side (``ports``: label -> delta, ok); ``delta`` is the first
+    port's and ``ok`` is true only when every port is within the tolerance.
+    """
     out: dict = {"metric": example.metric, "tolerance": example.tolerance,
                  "tolerance_note": example.tolerance_note}
-    legacy, port = runs.get("legacy"), runs.get("port")
-    if legacy and port:
-        delta = abs(legacy["value"] - port["value"])
-        ok = bool(math.isfinite(delta) and delta <= example.tolerance)
-        out.update(pair="legacy vs port", delta=delta, ok=ok)
+    legacy = runs.get("legacy")
+    ports = {label: r for label, r in runs.items() if r.get("impl", label) == "port"}
+    if legacy and ports:
+        checks = {}
+        for label, port in ports.items():
+            delta = abs(legacy["value"] - port["value"])
+            checks[label] = {"backend": port.get("backend", backends.DEFAULT), "delta": delta,
+                             "ok": bool(math.isfinite(delta) and delta <= example.tolerance)}
+        first = next(iter(checks.values()))
+        out.update(pair="legacy vs port", delta=first["delta"],
+                   ok=all(c["ok"] for c in checks.values()))
+        if len(checks) > 1 or first["backend"] != backends.DEFAULT:
+            out["ports"] = checks
     else:
         out.update(pair=None, delta=None, ok=None)
     refs = {}
@@ -165,11 +196,28 @@ def parity_check(example: registry.Example, runs: dict[str, dict]) -> dict:
     return out
 
 
+def make_jobs(example_id: str, impl: str, backend_names=None, **fields) -> tuple[list[dict], dict]:
+    """One job per Keras backend for the port, one job for any other implementation; and
+    ``{label: reason}`` for the backends this example's port cannot run on."""
+    names = list(backend_names or [backends.DEFAULT]) if impl == "port" else [None]
+    jobs, skipped = [], {}
+    for b in names:
+        why = b and backends.limitation(b, float64=registry.get(example_id).float64)
+        if why:
+            skipped[run_label({"impl": impl, "backend": b})] = why
+            continue
+        jobs.append({"example": example_id, "impl": impl, **({"backend": b} if b else {}), **fields})
+    return jobs, skipped
+
+
 def run_example(example_id: str, impls: list[str], steps: int | None, seed: int | None,
                 out_dir: str | os.PathLike, verbose: bool = True, extra_jobs_results=None,
-                progress: bool | None = None, check: bool = True) -> dict:
+                backend_names=None, progress: bool | None = None, check: bool = True) -> dict:
     """Run one example's implementations and write ``out_dir/ID.json`` (``ID.failed.json``
-    when a run failed, see :mod:`parity.store`); return the payload."""
+    when a run failed, see :mod:`parity.store`); return the payload.
+
+    ``backend_names``: the Keras backends the port runs on (default: TensorFlow only).
+    """
     example = registry.get(example_id)
     jobs, skipped = [], {}
     for impl in impls:
@@ -177,8 +225,9 @@ def run_example(example_id: str, impls: list[str], steps: int | None, seed: int 
         if not ok:
             skipped[impl] = why
             continue
-        jobs.append({"example": example_id, "impl": impl, "steps": steps, "seed": seed,
-                     "verbose": verbose})
+        new, why = make_jobs(example_id, impl, backend_names, steps=steps, seed=seed, verbose=verbose)
+        jobs += new
+        skipped.update(why)
     if extra_jobs_results is None:
         if check:
             preflight(jobs)
@@ -193,10 +242,11 @@ def assemble(example: registry.Example, results: list[dict], skipped: dict, out_
     for r in results:
         if r["job"]["example"] != example.id:
             continue
+        label = run_label({"impl": r["job"]["impl"], "backend": r["job"].get("backend")})
         if r["ok"]:
-            runs[r["job"]["impl"]] = r["result"]
+            runs[label] = dict(r["result"], label=label)
         else:
-            errors[r["job"]["impl"]] = r["error"]
+            errors[label] = r["error"]
     payload = {
         "example": example.id,
         "title": example.title,
@@ -221,14 +271,20 @@ def parity_rows(payloads: list[dict]) -> list[list[str]]:
     rows = []
     for p in payloads:
         par = p["parity"]
+        ports = par.get("ports", {})
         for run in p["runs"]:
+            label = run.get("label", run["impl"])
             is_pair = run["impl"] in ("legacy", "port")
+            # each port row is its own backend's comparison with the legacy side; the legacy
+            # row carries the pair's (or, with several backends, every port's) verdict
+            check = ports.get(label) or (par if len(ports) <= 1 or run["impl"] == "port" else
+                                         {"delta": None, "ok": par["ok"]})
             rows.append([
-                p["example"], run["impl"], p["metric"], f"{run['value']:.4f}",
+                p["example"], label, p["metric"], f"{run['value']:.4f}",
                 f"{run['steps']} {p['unit']}", f"{run['seconds']:.1f}",
-                "" if not is_pair or par["delta"] is None else f"{par['delta']:.4f}",
+                "" if not is_pair or check["delta"] is None else f"{check['delta']:.4f}",
                 "" if not is_pair else f"{par['tolerance']:g}",
-                "" if not is_pair or par["ok"] is None else ("ok" if par["ok"] else "FAIL"),
+                "" if not is_pair or check["ok"] is None else ("ok" if check["ok"] else "FAIL"),
             ])
         for impl, why in p.get("skipped", {}).items():
             rows.append([p["example"], impl, p["metric"], "skipped", "", "", "", "", why])

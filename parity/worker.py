@@ -1,10 +1,11 @@
 """Runs training jobs in a clean process and writes their results as JSON.
 
 ``python -m parity.worker JOBS.json OUT.json``: JOBS is a list of
-``{"example", "impl", "steps", "seed", "verbose"}``; OUT receives one result per job,
+``{"example", "impl", "steps", "seed", "verbose"}`` (port jobs may add ``"backend"``, which
+must be the ``KERAS_BACKEND`` the process was started with); OUT receives one result per job,
 rewritten (temporary file, then rename) after each job, so that a worker that dies keeps
-the jobs it finished. The harness starts one worker per implementation so that timings
-and seeds are not disturbed by the other side.
+the jobs it finished. The harness starts one worker per implementation (and Keras backend)
+so that timings and seeds are not disturbed by the other side.
 
 Environment: ``PARITY_PROGRESS=1`` prints one line per job; ``PARITY_VERBOSE=1`` keeps
 TensorFlow's deprecation warnings and prints a failed job's traceback. SIGTERM/SIGHUP end
@@ -29,6 +30,8 @@ def run_job(job: dict) -> dict:
     from parity import registry
 
     example = registry.get(job["example"])
+    if job["impl"] == "port":
+        _check_backend(job.get("backend"))
     module = example.module(job["impl"])
     config = example.config(steps=job.get("steps"), seed=job.get("seed"))
     started = time.perf_counter()
@@ -39,7 +42,22 @@ def run_job(job: dict) -> dict:
         result.extras.update(sample_extras(example.id, module, result.weights, config))
     out = result.to_json()
     out["wall_seconds"] = time.perf_counter() - started
+    if job["impl"] == "port":
+        from parity import backends
+
+        out.update(backends.describe())  # the Keras backend the port ran on, and its version
     return out
+
+
+def _check_backend(wanted: str | None) -> None:
+    import keras
+
+    from parity import backends
+
+    running = keras.backend.backend()
+    if running != (wanted or backends.DEFAULT):
+        raise RuntimeError(f"this worker's Keras runs on '{running}', the job asks for '{wanted}' "
+                           f"(start the worker with KERAS_BACKEND={wanted})")
 
 
 def _write(results: list, out_path: str) -> None:
@@ -54,12 +72,18 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _label(job: dict) -> str:
+    from parity.runner import run_label
+
+    return run_label(job)
+
+
 def _announce(job: dict) -> None:
     from parity import registry
 
     example = registry.get(job["example"])
     steps = job.get("steps") if job.get("steps") is not None else example.config().steps
-    line = f"{job['example']} {job['impl']}: {steps} {example.unit}"
+    line = f"{job['example']} {_label(job)}: {steps} {example.unit}"
     if job.get("verbose"):
         print(f"== {line} ==", flush=True)
     else:
@@ -68,7 +92,7 @@ def _announce(job: dict) -> None:
 
 def _report(job: dict, outcome: dict) -> None:
     if job.get("verbose"):
-        print(f"== {job['example']} {job['impl']}: ", end="")
+        print(f"== {job['example']} {_label(job)}: ", end="")
     if outcome["ok"]:
         result = outcome["result"]
         print(f" {result['metric']} {result['value']:.4f} ({result['seconds']:.1f} s)", flush=True)

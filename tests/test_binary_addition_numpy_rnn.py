@@ -26,6 +26,12 @@ def max_diff(a: dict, b: dict) -> float:
 
 
 def port_module():
+    """The Keras port; skipped, with the backend's one-line reason, where float64 is unavailable
+    (PyTorch; JAX without JAX_ENABLE_X64=1: the backend test runs this module again with it set)."""
+    from parity import backends, keras_fit
+
+    if not keras_fit.float64_supported():
+        pytest.skip(f"{keras_fit.backend()} backend: {backends.CANNOT[keras_fit.backend()]['float64']}")
     from eager_port import binary_addition_numpy_rnn as port
 
     return port
@@ -194,6 +200,21 @@ def test_port_layer_paths_match_the_transplant():
     model = port_module().build_model(CONFIG)
     assert {v.path: tuple(v.shape) for v in model.weights} == pairs.port_shapes(CONFIG)
     assert all(v.dtype == "float64" for v in model.weights)
+
+
+@pytest.mark.port
+def test_port_refuses_a_backend_that_would_compute_in_float32():
+    from parity import backends, keras_fit
+
+    if keras_fit.float64_supported():
+        pytest.skip(f"the {keras_fit.backend()} backend computes in float64 here; the refusal "
+                    "is tested on PyTorch, and on JAX without JAX_ENABLE_X64=1")
+    from eager_port import binary_addition_numpy_rnn as port
+
+    with pytest.raises(backends.Unsupported, match="needs float64") as excinfo:
+        port.build_model(CONFIG)
+    assert backends.CANNOT[keras_fit.backend()]["float64"] in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
 
 
 @pytest.mark.legacy

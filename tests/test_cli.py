@@ -47,6 +47,9 @@ def test_list_names_every_example_with_its_article():
     (["convert", "/no/such/model.ckpt", "--example", "series_predictor", "--out", "x.weights.h5"],
      "not found"),
     (["frobnicate"], "invalid choice"),
+    (["run", "series_predictor", "--backend", "mxnet"], "invalid choice: 'mxnet'"),
+    (["run", "series_predictor", "--impl", "legacy", "--backend", "jax"], "applies to the port"),
+    (["all", "--backends", "tensorflow,mxnet"], "unknown Keras backend 'mxnet'"),
     ([], "required"),
 ])
 def test_bad_usage_exits_2_with_one_clear_line(args, fragment):
@@ -170,3 +173,35 @@ def test_report_subcommand_rebuilds_from_results(tmp_path):
     proc = parity_cmd("report", str(tmp_path))
     assert proc.returncode == 2
     assert "no results" in one_error_line(proc)
+
+
+@pytest.mark.legacy
+@pytest.mark.port
+def test_all_runs_the_port_on_each_backend_each_against_legacy(tmp_path):
+    from parity import backends
+
+    names = backends.installed()  # CI installs all three ([test,torch])
+    proc = parity_cmd("all", "--only", "series_predictor", "--steps", "20", "--seed", "1",
+                      "--backends", ",".join(names), "--out", str(tmp_path), "--quiet")
+    assert proc.returncode in (0, 1), proc.stderr
+    data = json.loads((tmp_path / "series_predictor.json").read_text())
+    labels = {"tensorflow": "port", "jax": "port[jax]", "torch": "port[torch]"}
+    runs = {r["label"]: r for r in data["runs"]}
+    assert set(runs) == {"legacy", *(labels[b] for b in names)}
+    for b in names:
+        run = runs[labels[b]]
+        assert run["impl"] == "port" and run["steps"] == 20
+        assert (run["backend"], run["backend_version"]) == (b, backends.version(b))
+        assert run["backend_version"]
+    par = data["parity"]
+    if len(names) > 1:
+        assert set(par["ports"]) == {labels[b] for b in names}
+        for label, check in par["ports"].items():
+            assert check["delta"] == pytest.approx(abs(runs[label]["value"] - runs["legacy"]["value"]))
+            assert check["ok"] == (check["delta"] <= par["tolerance"])
+        assert par["ok"] == all(c["ok"] for c in par["ports"].values())
+    table_labels = {ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("series_predictor")}
+    assert table_labels == set(runs)
+    html = (tmp_path / "index.html").read_text()
+    for label in runs:
+        assert f"<td>{label}</td>" in html

@@ -50,6 +50,11 @@ def checkpoints(tmp_path_factory):
 @pytest.mark.parametrize("eid", [e for e in BRIEF if registry.get(e).saves_checkpoint])
 def test_converted_checkpoint_reproduces_the_legacy_predictions(eid, checkpoints, tmp_path):
     example = registry.get(eid)
+    if example.float64:
+        from parity import backends, keras_fit
+
+        if not keras_fit.float64_supported():
+            pytest.skip(f"{keras_fit.backend()} backend: {backends.CANNOT[keras_fit.backend()]['float64']}")
     prefix, legacy_weights = checkpoints[eid]
     out = convert.convert(prefix, example, tmp_path / f"{eid}.weights.h5")
     model = example.module("port").build_model(example.config())

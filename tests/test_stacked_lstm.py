@@ -18,6 +18,7 @@ import pytest
 from datasets import mnist
 from eager_port import stacked_lstm as port
 from legacy_graph import stacked_lstm as legacy
+from parity import backends
 from parity.configs import StackedLSTMConfig
 from parity.convert import read_checkpoint
 from parity.pairs import stacked_lstm as pairs
@@ -33,6 +34,14 @@ RTOL, ATOL = 1e-6, 1e-5  # float32 output equivalence (the migration guide's): o
 # [-1, 1]); compared with rtol 1e-5. Measured: the worst element differed by 2.7e-6
 # relative (1.6e-5 absolute at c = -6.1), just outside the outputs' tolerance.
 C_RTOL = 1e-5
+# The TF1 graph and the port on Keras's TensorFlow backend run the same TensorFlow kernels
+# (matmul, sigmoid, tanh); on JAX (XLA) and PyTorch the kernels differ in the last bits, and
+# through 2 x 28 cell steps float32 rounding grows. Measured largest |port - legacy| over the
+# 500 x 28 x 256 outputs from the trained legacy weights: TensorFlow 6.6e-6, JAX 1.06e-5,
+# PyTorch 1.5e-5 (one value in 3.6 million above 1e-5; top cell's final c: 9.8e-6, 1.2e-5,
+# 1.7e-5). So the sequences and states get twice the absolute tolerance on those backends;
+# the logits (the model's outputs) stay within RTOL/ATOL on every backend.
+SEQ_ATOL = ATOL if backends.current() == "tensorflow" else 2 * ATOL
 CONFIG = dataclasses.replace(StackedLSTMConfig(), steps=STEPS)
 # One Adam step moves every variable by about the learning rate (1e-2). Last-bit gradient
 # differences between dynamic_rnn and Keras's RNN change m / (sqrt(v) + eps) visibly only
@@ -132,11 +141,11 @@ def test_port_saves_keras_weights(port_run):
 
 # --- numerical equivalence -------------------------------------------------------------------
 def assert_same_sequences(expected: dict, actual: dict):
-    np.testing.assert_allclose(actual["outputs"], expected["outputs"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(actual["outputs"], expected["outputs"], rtol=RTOL, atol=SEQ_ATOL)
     assert len(actual["states"]) == len(expected["states"]) == 2
     for k, ((h, c), (h_ref, c_ref)) in enumerate(zip(actual["states"], expected["states"])):
-        np.testing.assert_allclose(h, h_ref, rtol=RTOL, atol=ATOL, err_msg=f"h of cell {k}")
-        np.testing.assert_allclose(c, c_ref, rtol=C_RTOL, atol=ATOL, err_msg=f"c of cell {k}")
+        np.testing.assert_allclose(h, h_ref, rtol=RTOL, atol=SEQ_ATOL, err_msg=f"h of cell {k}")
+        np.testing.assert_allclose(c, c_ref, rtol=C_RTOL, atol=SEQ_ATOL, err_msg=f"c of cell {k}")
     # the top cell's final h is the last output, on both sides
     np.testing.assert_array_equal(actual["states"][1][0], actual["outputs"][:, -1, :])
 
