@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _mnist_data():
     from eager_port import mnist_static_rnn as port
-    from parity.configs import MnistStaticRNNConfig
+    from hyperparams import MnistStaticRNNConfig
 
     cfg = MnistStaticRNNConfig()
     (x, y), _ = port.load_mnist(cfg)
@@ -56,7 +56,7 @@ def _build_airline(cfg, unroll=False):
 
 def _airline_data():
     from datasets import airline
-    from parity.configs import AirlinePassengersConfig
+    from hyperparams import AirlinePassengersConfig
 
     cfg = AirlinePassengersConfig()
     data = airline.prepare(window=cfg.window, test_months=cfg.test_months)

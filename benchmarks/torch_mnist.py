@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from datasets import mnist as mnist_data
-from parity.configs import MnistStaticRNNConfig
+from hyperparams import MnistStaticRNNConfig
 from parity.result import RunResult, library_versions
 
 EXAMPLE = "mnist_static_rnn"

@@ -18,8 +18,8 @@ import keras
 import numpy as np
 
 from datasets import airline
+from hyperparams import AirlinePassengersConfig
 from parity import keras_fit, keras_weights
-from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
 

@@ -15,8 +15,8 @@ import keras
 import numpy as np
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionLSTMConfig as Config
 from parity import keras_fit, keras_weights
-from parity.configs import BinaryAdditionLSTMConfig as Config
 from parity.result import RunResult
 
 EXAMPLE = "binary_addition_lstm"

@@ -19,8 +19,8 @@ import numpy as np
 from keras import ops
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionNumpyRNNConfig as Config
 from parity import keras_fit, keras_weights
-from parity.configs import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
 
 EXAMPLE = "binary_addition_numpy_rnn"

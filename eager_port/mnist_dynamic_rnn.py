@@ -27,8 +27,8 @@ import keras
 import numpy as np
 
 from datasets import mnist as mnist_data
+from hyperparams import MnistDynamicRNNConfig
 from parity import keras_fit
-from parity.configs import MnistDynamicRNNConfig
 from parity.keras_weights import get_weights, set_weights, to_numpy
 from parity.result import RunResult
 

@@ -18,8 +18,8 @@ import keras
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from hyperparams import SeriesPredictorConfig
 from parity import keras_fit, keras_weights
-from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
 
 CHECKPOINT_NAME = "model.weights.h5"

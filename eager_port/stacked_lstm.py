@@ -28,8 +28,8 @@ import keras
 import numpy as np
 
 from datasets import mnist as mnist_data
+from hyperparams import StackedLSTMConfig
 from parity import keras_fit, keras_weights
-from parity.configs import StackedLSTMConfig
 from parity.keras_weights import get_weights, set_weights, to_numpy
 from parity.result import RunResult
 

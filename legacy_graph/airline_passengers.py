@@ -1,7 +1,7 @@
 """Airline passengers: an LSTM(100) forecaster, as a TF1 graph (``tf.compat.v1``).
 
 Source: seeds/004 (a PyTorch tutorial; its program is reproduced as the reference in
-:mod:`legacy_graph.airline_passengers_torch`). Monthly airline passengers 1949-1960: the
+:mod:`reference_programs.airline_passengers`). Monthly airline passengers 1949-1960: the
 first 132 months, min-max scaled to (-1, 1), give 120 windows of 12 months and the month
 after each; one LSTM of 100 units and a dense layer on its last output learn the next
 month, one window per step (batch 1, the state starts from zeros for every window),
@@ -33,7 +33,7 @@ Deviations:
   the same initial weights (``config.init="torch"``, seed 0): TF1 and Keras follow one
   path (epoch losses 2.3e-7 apart after one epoch), PyTorch leaves it from the second
   step (per-step losses up to 0.10 apart); with one bias and TF1's epsilon placement
-  (``airline_passengers_torch.train_windows``) PyTorch follows TF1 to 1.7e-6 per step.
+  (``reference_programs.airline_passengers.train_windows``) PyTorch follows TF1 to 1.7e-6 per step.
   Initialisation and these two differences are all that separates the three programs.
 - The data comes from ``datasets.airline`` (``flights.csv`` shipped, the scaler fitted on
   the 132 training months, as the article did with scikit-learn).
@@ -49,8 +49,8 @@ import time
 import numpy as np
 
 from datasets import airline
+from hyperparams import AirlinePassengersConfig
 from parity import tf1_weights
-from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
 from tf1_compat.runtime import graph_session, progress_bar, tf1

@@ -35,8 +35,8 @@ import time
 import numpy as np
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionLSTMConfig as Config
 from parity import tf1_weights
-from parity.configs import BinaryAdditionLSTMConfig as Config
 from parity.result import RunResult
 from tf1_compat import runtime
 

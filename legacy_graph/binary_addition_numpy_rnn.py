@@ -1,7 +1,7 @@
 """The NumPy RNN of seeds/002 as a TF1 graph: placeholders, a bias-free sigmoid RNN, plain SGD.
 
 Source: seeds/002 (the "Anyone Can Learn To Code an LSTM-RNN" NumPy program, kept as it is
-in ``legacy_graph.numpy_rnn_reference``). This is how that program reads in TF1 graph
+in ``reference_programs.binary_addition_numpy_rnn``). This is how that program reads in TF1 graph
 mode: the same three weight matrices (``synapse_0`` [2, 16], ``synapse_h`` [16, 16],
 ``synapse_1`` [16, 1], no biases), sigmoid hidden and output units unrolled over the 8
 bits, ``GradientDescentOptimizer(0.1)`` on ``0.5 * sum((y - out)**2)`` (whose gradient is
@@ -10,7 +10,7 @@ float64, and the weights start from the article's ``2 * np.random.random(shape) 
 drawn from ``np.random.RandomState(seed)`` before the examples, so the run follows the
 NumPy program's trajectory.
 
-Defects of the article's program: see ``legacy_graph.numpy_rnn_reference``.
+Defects of the article's program: see ``reference_programs.binary_addition_numpy_rnn``.
 
 Deviations (ours):
 - raw ops instead of ``BasicRNNCell``: TF1's cell always adds a bias, the article has none;
@@ -26,8 +26,8 @@ import time
 import numpy as np
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionNumpyRNNConfig as Config
 from parity import tf1_weights
-from parity.configs import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
 from tf1_compat import runtime
 

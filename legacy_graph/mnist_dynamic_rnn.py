@@ -44,8 +44,8 @@ import types
 import numpy as np
 
 from datasets import mnist as mnist_data
+from hyperparams import MnistDynamicRNNConfig
 from parity import tf1_weights
-from parity.configs import MnistDynamicRNNConfig
 from parity.result import RunResult
 from tf1_compat.runtime import graph_session, progress_bar, tf1
 

@@ -27,20 +27,19 @@ Deviations
 - The output variables are named ``weights`` and ``biases`` (the article's Python names;
   its ``tf.Variable`` calls had no name), so checkpoints and transplants read clearly.
 - Seeded (``config.seed``: graph seed, NumPy, batch order), so a run repeats exactly.
-- ``train(checkpoint_path=...)`` saves a ``tf.train.Saver`` checkpoint.
+- The program is cut into the article's parts (``build_graph``, ``train_loop``,
+  ``evaluate``) so that the parity harness can run the same parts, read the weights and
+  save a checkpoint (``parity/adapters/legacy/mnist_static_rnn.py``).
 """
 
 from __future__ import annotations
 
-import time
 import types
 
 import numpy as np
 
 from datasets import mnist as mnist_data
-from parity import tf1_weights
-from parity.configs import MnistStaticRNNConfig
-from parity.result import RunResult
+from hyperparams import MnistStaticRNNConfig
 from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "mnist_static_rnn"
@@ -54,14 +53,6 @@ def load_mnist(config: MnistStaticRNNConfig):
 def as_rows(images, config: MnistStaticRNNConfig) -> np.ndarray:
     """[n, 784] images -> [n, 28 steps, 28 pixels]."""
     return np.asarray(images, np.float32).reshape((-1, config.timesteps, config.num_input))
-
-
-def as_one_hot(labels, config: MnistStaticRNNConfig) -> np.ndarray:
-    """Integer labels [n] (or one-hot [n, 10], kept) -> one-hot float32 [n, 10]."""
-    labels = np.asarray(labels)
-    if labels.ndim == 1:
-        return np.eye(config.num_classes, dtype=np.float32)[labels.astype(int)]
-    return labels.astype(np.float32)
 
 
 # --- Model, loss and optimizer ------------------------------------------------------------
@@ -90,82 +81,49 @@ def build_graph(config: MnistStaticRNNConfig):
                                  accuracy=accuracy)
 
 
-def load_weights(sess, weights: dict) -> None:
-    tf1_weights.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
-
-
-def model_weights(sess) -> dict:
-    return tf1_weights.trainable_weights(sess)
-
-
-def save_checkpoint(sess, path) -> str:
-    return tf1_weights.save_checkpoint(sess, path)
-
-
 # --- Training loop and evaluation ------------------------------------------------------------
-def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: bool = True,
-          checkpoint_path=None) -> RunResult:
-    mnist = load_mnist(config)
-    started = time.perf_counter()
+def train_loop(sess, model, mnist, config: MnistStaticRNNConfig, *, verbose: bool = True) -> list:
+    """The article's ``feed_dict`` loop; returns the displayed losses as ``[(step, loss)]``."""
     loss_history = []
+    bar = progress_bar(config.steps, verbose)
+    # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+    train_step = sess.make_callable([model.optimizer, model.loss], [model.x, model.y])
+    for step in range(1, config.steps + 1):
+        batch_x, batch_y = mnist.train.next_batch(config.batch_size)
+        batch_x = as_rows(batch_x, config)
+        _, loss_val = train_step(batch_x, batch_y)
+        if bar is not None:
+            bar.update(step, values=[("loss", loss_val)])
+        if step % config.display_step == 0 or step == 1:
+            loss_val, acc_val = sess.run([model.loss, model.accuracy],
+                                         feed_dict={model.x: batch_x, model.y: batch_y})
+            loss_history.append((step, float(loss_val)))
+            if verbose:
+                print(f"Step {step}, Minibatch Loss= {loss_val:.4f}, "
+                      f"Training Accuracy= {acc_val:.3f}")
+    if verbose:
+        print("Optimization Finished!")
+    return loss_history
+
+
+def evaluate(sess, model, mnist, config: MnistStaticRNNConfig, *, verbose: bool = True) -> float:
+    """Accuracy on the whole test split at once (the article's last line)."""
+    test_data = as_rows(mnist.test.images, config)
+    test_accuracy = float(sess.run(model.accuracy,
+                                   feed_dict={model.x: test_data, model.y: mnist.test.labels}))
+    if verbose:
+        print("Testing Accuracy:", test_accuracy)
+    return test_accuracy
+
+
+def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: bool = True) -> float:
+    """The article's program: build, train, test; returns the test accuracy."""
+    mnist = load_mnist(config)
     with graph_session(config.seed) as (graph, sess):
         model = build_graph(config)
         sess.run(tf1().global_variables_initializer())
-        bar = progress_bar(config.steps, verbose)
-        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
-        train_step = sess.make_callable([model.optimizer, model.loss], [model.x, model.y])
-        for step in range(1, config.steps + 1):
-            batch_x, batch_y = mnist.train.next_batch(config.batch_size)
-            batch_x = as_rows(batch_x, config)
-            _, loss_val = train_step(batch_x, batch_y)
-            if bar is not None:
-                bar.update(step, values=[("loss", loss_val)])
-            if step % config.display_step == 0 or step == 1:
-                loss_val, acc_val = sess.run([model.loss, model.accuracy],
-                                             feed_dict={model.x: batch_x, model.y: batch_y})
-                loss_history.append((step, float(loss_val)))
-                if verbose:
-                    print(f"Step {step}, Minibatch Loss= {loss_val:.4f}, "
-                          f"Training Accuracy= {acc_val:.3f}")
-        if verbose:
-            print("Optimization Finished!")
-        seconds = time.perf_counter() - started
-
-        test_data = as_rows(mnist.test.images, config)
-        test_labels = mnist.test.labels
-        test_accuracy = float(sess.run(model.accuracy,
-                                       feed_dict={model.x: test_data, model.y: test_labels}))
-        if verbose:
-            print("Testing Accuracy:", test_accuracy)
-        weights = model_weights(sess)
-        if checkpoint_path is not None:
-            save_checkpoint(sess, checkpoint_path)
-
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="test_accuracy", value=test_accuracy,
-        higher_is_better=True, steps=config.steps, seconds=seconds, loss_history=loss_history,
-        weights=weights, extras={"data": mnist_data.describe_source(config.data_dir)},
-    )
-
-
-def predict(weights: dict, inputs, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> np.ndarray:
-    """Logits [n, 10] of ``inputs`` ([n, 28, 28] or [n, 784]) from the given weights."""
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        load_weights(sess, weights)
-        return sess.run(model.logits, feed_dict={model.x: as_rows(inputs, config)})
-
-
-def train_step(weights: dict, batch, config: MnistStaticRNNConfig = MnistStaticRNNConfig()) -> dict:
-    """Weights after one Adam step (fresh optimizer state) on ``batch = (images, labels)``."""
-    images, labels = batch
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        sess.run(tf1().global_variables_initializer())  # Adam slots and beta powers
-        load_weights(sess, weights)
-        sess.run(model.optimizer, feed_dict={model.x: as_rows(images, config),
-                                             model.y: as_one_hot(labels, config)})
-        return model_weights(sess)
+        train_loop(sess, model, mnist, config, verbose=verbose)
+        return evaluate(sess, model, mnist, config, verbose=verbose)
 
 
 if __name__ == "__main__":

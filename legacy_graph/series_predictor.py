@@ -43,8 +43,8 @@ import time
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from hyperparams import SeriesPredictorConfig
 from parity import tf1_weights
-from parity.configs import SeriesPredictorConfig
 from parity.result import RunResult
 from parity.tf1_weights import variables_to_numpy
 from tf1_compat.runtime import progress_bar, set_seed, tf1

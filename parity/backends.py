@@ -24,16 +24,16 @@ INSTALL_HINT = {
 }
 
 # What a backend cannot do here, one line each (the tests skip with these reasons).
+from eager_port.backend_choices import NO_FLOAT64, Unsupported  # noqa: E402,F401  (re-exported)
+
 CANNOT = {
     "torch": {
-        "float64": "Keras 3.15's type promotion turns float64 matmul results into float32 on "
-                   "its PyTorch backend, so a float64 trajectory cannot be followed",
+        "float64": NO_FLOAT64["torch"],
         "steps_per_execution": "Keras 3.15's PyTorch backend runs one step per call "
                                "(steps_per_execution must be 1), so fit's loop runs in Python",
     },
     "jax": {
-        "float64": "JAX computes float64 as float32 unless JAX_ENABLE_X64=1 is set before "
-                   "it starts (parity run sets it for the float64 example)",
+        "float64": NO_FLOAT64["jax"],
     },
 }
 
@@ -47,10 +47,6 @@ def limitation(name: str, *, float64: bool = False) -> str | None:
     if float64 and name == "torch":
         return CANNOT["torch"]["float64"]
     return None
-
-
-class Unsupported(ValueError):
-    """Something this Keras backend cannot do (the message is one line saying what and why)."""
 
 
 def check(name: str) -> str:

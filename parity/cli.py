@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from parity import configs
+import hyperparams as configs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -72,8 +72,8 @@ def _trim(lines: list[str]) -> list[str]:
 
 def aligned_sections(example) -> list[tuple[str, list[str], list[str]]]:
     """[(section name, legacy lines, port lines)] in the legacy module's order."""
-    legacy = sections(module_path(example.modules["legacy"]).read_text())
-    port = sections(module_path(example.modules["port"]).read_text())
+    legacy = sections(module_path(example.source("legacy")).read_text())
+    port = sections(module_path(example.source("port")).read_text())
     port_map: dict[str, list[str]] = {}
     for name, ls in port:
         port_map.setdefault(name, []).extend(ls)
@@ -111,7 +111,7 @@ def annotations(legacy_lines: list[str], port_lines: list[str],
 
 
 def text_diff(example) -> str:
-    legacy_file = module_path(example.modules["legacy"])
+    legacy_file = module_path(example.source("legacy"))
     out = [f"migration diff of {example.id}: {legacy_file.name} (legacy_graph) -> (eager_port)"]
     for name, left, right in aligned_sections(example):
         out.append("")

@@ -122,8 +122,8 @@ def main(argv=None) -> int:
     import json
 
     import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
-    from legacy_graph import airline_passengers_torch
-    from parity.configs import AirlinePassengersConfig
+    from hyperparams import AirlinePassengersConfig
+    from reference_programs import airline_passengers as airline_passengers_torch
 
     parser = argparse.ArgumentParser(prog="python -m parity.plots_airline", description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=AirlinePassengersConfig().steps)
@@ -137,9 +137,9 @@ def main(argv=None) -> int:
     if args.epochs < 1:
         parser.error("--epochs must be >= 1")
     modules = {
-        "legacy": "legacy_graph.airline_passengers",
-        "port": "eager_port.airline_passengers",
-        "torch": "legacy_graph.airline_passengers_torch",
+        "legacy": "parity.adapters.legacy.airline_passengers",
+        "port": "parity.adapters.port.airline_passengers",
+        "torch": "parity.adapters.reference.airline_passengers",
     }
     impls = [i.strip() for i in args.impls.split(",") if i.strip()]
     unknown = [i for i in impls if i not in modules]

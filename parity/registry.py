@@ -1,8 +1,9 @@
 """The example registry: ids, the article each comes from, modules, budgets and tolerances.
 
 Adding an example is one module on each side (``legacy_graph/<id>.py``,
-``eager_port/<id>.py``), one weight-mapping module (``parity/pairs/<id>.py``), a config
-dataclass in :mod:`parity.configs` and one entry here.
+``eager_port/<id>.py``), their harness adapters (``parity/adapters/{legacy,port}/<id>.py``),
+one weight-mapping module (``parity/pairs/<id>.py``), a config dataclass in
+:mod:`hyperparams` and one entry here (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 
-from parity import configs
+import hyperparams as configs
 
 UNITS = ("steps", "iterations", "epochs")
 
@@ -26,7 +27,7 @@ class Example:
     higher_is_better: bool
     tolerance: float  # outcome parity: largest allowed |legacy - port| of the metric
     tolerance_note: str  # where the tolerance comes from
-    modules: dict  # impl -> module name
+    modules: dict  # impl -> the harness adapter's module name (parity.adapters.<side>.<id>)
     # "quick" / "default" -> steps; "full" is the config's default (the article's). The
     # default budget is the article's except the airline example (100 of 300 epochs), so
     # that `parity all` takes about 7 minutes on 2 cores; --quick about 2.
@@ -42,6 +43,11 @@ class Example:
         if impl not in self.modules:
             raise KeyError(f"{self.id} has no '{impl}' implementation (it has: {', '.join(self.impls)})")
         return importlib.import_module(self.modules[impl])
+
+    def source(self, impl: str) -> str:
+        """The example program's module (what ``parity diff`` shows), not its adapter."""
+        side = self.modules[impl].split(".")[-2]
+        return f"{SOURCE_PACKAGES[side]}.{self.id}"
 
     def pairs(self):
         return importlib.import_module(f"parity.pairs.{self.id}")
@@ -60,8 +66,14 @@ class Example:
         return self.budgets[budget]
 
 
-def _both(id_: str, **extra) -> dict:
-    return {"legacy": f"legacy_graph.{id_}", "port": f"eager_port.{id_}", **extra}
+SOURCE_PACKAGES = {"legacy": "legacy_graph", "port": "eager_port", "reference": "reference_programs"}
+
+
+def _both(id_: str, *references: str) -> dict:
+    """The adapters of the legacy side, the port and the article's own non-TensorFlow
+    program (``references``: its impl name, ``numpy`` or ``torch``)."""
+    return {"legacy": f"parity.adapters.legacy.{id_}", "port": f"parity.adapters.port.{id_}",
+            **{impl: f"parity.adapters.reference.{id_}" for impl in references}}
 
 
 EXAMPLES: dict[str, Example] = {
@@ -90,7 +102,7 @@ EXAMPLES: dict[str, Example] = {
             higher_is_better=True,
             tolerance=1e-9,
             tolerance_note="float64 trajectory equivalence: the three runs reach the same accuracy",
-            modules=_both("binary_addition_numpy_rnn", numpy="legacy_graph.numpy_rnn_reference"),
+            modules=_both("binary_addition_numpy_rnn", "numpy"),
             budgets={"quick": 10000, "default": 10000},
             float64=True,
         ),
@@ -156,7 +168,7 @@ EXAMPLES: dict[str, Example] = {
             higher_is_better=False,
             tolerance=80.0,
             tolerance_note="2.5 x the seed-to-seed spread of the legacy-port RMSE difference at 20 epochs (5 seeds: std 26 and 18 passengers)",
-            modules=_both("airline_passengers", torch="legacy_graph.airline_passengers_torch"),
+            modules=_both("airline_passengers", "torch"),
             budgets={"quick": 20, "default": 100},
         ),
     ]

@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hyperparams import MAX_SEED
 from parity import backends, registry, store
-from parity.configs import MAX_SEED
 from parity.result import library_versions
 
 TORCH_HINT = "PyTorch is not installed: pip install 'tf1-lstm-parity[torch]' (torch==2.13.0, CPU build)"

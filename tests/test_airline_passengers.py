@@ -18,10 +18,10 @@ import pytest
 
 import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
 from datasets import airline
+from hyperparams import AirlinePassengersConfig
 from legacy_graph import airline_passengers as legacy
-from legacy_graph import airline_passengers_torch as torch_ref
-from parity.configs import AirlinePassengersConfig
 from parity.pairs import airline_passengers as pairs
+from reference_programs import airline_passengers as torch_ref
 
 needs_torch = pytest.mark.skipif(not torch_ref.torch_available(), reason=torch_ref.TORCH_MISSING)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionLSTMConfig
 from legacy_graph import binary_addition_lstm as legacy
-from parity.configs import BinaryAdditionLSTMConfig
 from parity.pairs import binary_addition_lstm as pairs
 
 CONFIG = dataclasses.replace(BinaryAdditionLSTMConfig(), steps=1500)  # issue 3's budget, batch 64

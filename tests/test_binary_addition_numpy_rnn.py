@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from datasets import binary_addition as data
+from hyperparams import BinaryAdditionNumpyRNNConfig
 from legacy_graph import binary_addition_numpy_rnn as legacy
-from legacy_graph import numpy_rnn_reference as reference
-from parity.configs import BinaryAdditionNumpyRNNConfig
 from parity.pairs import binary_addition_numpy_rnn as pairs
+from reference_programs import binary_addition_numpy_rnn as reference
 
 CONFIG = BinaryAdditionNumpyRNNConfig()
 TRAJECTORY_ATOL = 1e-9  # float64; measured: 3e-16 after 100 iterations, 4e-14 after 10,000

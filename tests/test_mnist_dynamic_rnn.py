@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from datasets import mnist as mnist_data
-from parity.configs import MnistDynamicRNNConfig
+from hyperparams import MnistDynamicRNNConfig
 
 # 300 steps of batch 64 (a quarter of the article's 1,200), evaluation every 50 steps.
 # Measured on the shipped sample at 300 steps: seed 1 legacy 94.4%, port 93.85%;

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from datasets import mnist
-from eager_port import mnist_static_rnn as port
-from legacy_graph import mnist_static_rnn as legacy
-from parity.configs import MnistStaticRNNConfig
+from hyperparams import MnistStaticRNNConfig
+from parity.adapters.legacy import mnist_static_rnn as legacy
+from parity.adapters.port import mnist_static_rnn as port
 from parity.convert import read_checkpoint
 from parity.pairs import mnist_static_rnn as pairs
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
-from parity.configs import SeriesPredictorConfig
+from hyperparams import SeriesPredictorConfig
 
 # Seed 0: with the article's 1,000 iterations both sides land every prediction within
 # 1.0, the port on each Keras backend too (largest errors seen: legacy 0.97; port 0.80 on

@@ -17,9 +17,9 @@ import pytest
 
 from datasets import mnist
 from eager_port import stacked_lstm as port
+from hyperparams import StackedLSTMConfig
 from legacy_graph import stacked_lstm as legacy
 from parity import backends
-from parity.configs import StackedLSTMConfig
 from parity.convert import read_checkpoint
 from parity.pairs import stacked_lstm as pairs
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hyperparams import AirlinePassengersConfig
 from parity import tf1_rnn
-from parity.configs import AirlinePassengersConfig
 from parity.transplant import check_names, keras_lstm_to_torch, torch_lstm_to_keras
 
 Config = AirlinePassengersConfig

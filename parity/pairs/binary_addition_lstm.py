@@ -15,8 +15,8 @@ the bias-free sigmoid head on every step.
 
 from __future__ import annotations
 
+from hyperparams import BinaryAdditionLSTMConfig
 from parity import tf1_rnn
-from parity.configs import BinaryAdditionLSTMConfig
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 INPUT_DIM = 2  # one bit of each operand per step

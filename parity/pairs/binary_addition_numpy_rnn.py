@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hyperparams import BinaryAdditionNumpyRNNConfig
 from parity import tf1_rnn
-from parity.configs import BinaryAdditionNumpyRNNConfig
 
 PORT_CELL = "hidden/simple_rnn_cell"
 PORT_HEAD = "output"

@@ -13,8 +13,8 @@ as ``BasicLSTMCell`` (under ``lstm_cell`` instead of ``basic_lstm_cell``) and al
 
 from __future__ import annotations
 
+from hyperparams import MnistDynamicRNNConfig
 from parity import tf1_rnn
-from parity.configs import MnistDynamicRNNConfig
 
 FORGET_BIAS = 1.0  # LSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/lstm_cell"

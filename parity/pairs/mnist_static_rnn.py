@@ -12,8 +12,8 @@ the two sides' variables.
 
 from __future__ import annotations
 
+from hyperparams import MnistStaticRNNConfig
 from parity import tf1_rnn
-from parity.configs import MnistStaticRNNConfig
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/basic_lstm_cell"

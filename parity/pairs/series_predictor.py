@@ -15,8 +15,8 @@ engine's (:mod:`parity.tf1_rnn`).
 
 from __future__ import annotations
 
+from hyperparams import SeriesPredictorConfig
 from parity import tf1_rnn
-from parity.configs import SeriesPredictorConfig
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/basic_lstm_cell"

@@ -14,8 +14,8 @@ the cell's input size, gates (i, j, f, o) -> (i, f, c, o), ``forget_bias`` folde
 
 from __future__ import annotations
 
+from hyperparams import StackedLSTMConfig
 from parity import tf1_rnn
-from parity.configs import StackedLSTMConfig
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 PORT_HEAD = "dense"

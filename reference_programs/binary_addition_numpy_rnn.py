@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from datasets import binary_addition as data
-from parity.configs import BinaryAdditionNumpyRNNConfig as Config
+from hyperparams import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
 
 EXAMPLE = "binary_addition_numpy_rnn"

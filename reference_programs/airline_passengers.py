@@ -39,7 +39,7 @@ import time
 import numpy as np
 
 from datasets import airline
-from parity.configs import AirlinePassengersConfig
+from hyperparams import AirlinePassengersConfig
 from parity.result import RunResult, library_versions
 
 EXAMPLE = "airline_passengers"

@@ -1,0 +1,1 @@
+"""Adapters of the legacy side (see :mod:`parity.adapters`)."""

@@ -1,0 +1,1 @@
+"""Adapters of the port side (see :mod:`parity.adapters`)."""

@@ -1,0 +1,1 @@
+"""Adapters of the reference side (see :mod:`parity.adapters`)."""
