@@ -11,7 +11,7 @@ import numpy as np
 
 from datasets import mnist as mnist_data
 from eager_port import mnist_static_rnn as example
-from eager_port.mnist_static_rnn import build_model  # noqa: F401  (the contract's build_model)
+from eager_port.mnist_static_rnn import build_model, compile_model, load_mnist  # noqa: F401  (the contract; benchmarks)
 from hyperparams import MnistStaticRNNConfig
 from parity import keras_fit, keras_weights
 from parity.result import RunResult
