@@ -12,26 +12,26 @@ What changed in the migration:
 - ``MultiRNNCell([BasicLSTMCell(128), BasicLSTMCell(256)])`` + ``dynamic_rnn`` ->
   ``keras.layers.RNN([LSTMCell(128), LSTMCell(256)], ...)``; ``tf.layers.dense`` ->
   ``keras.layers.Dense``; the ``feed_dict`` loop over ``next_batch`` ->
-  ``model.fit(..., batch_size=64)``.
+  ``model.fit(..., batch_size=64)`` for as many epochs as cover ``config.steps`` batches
+  (the parity harness trains exactly ``config.steps``, the whole epochs and then the rest
+  of one).
 - TF1 state tuples are ``(c, h)``; Keras returns ``[h, c]`` per cell.
 - Keras's ``LSTMCell`` keeps the forget bias in its stored bias (``unit_forget_bias``)
   where TF1 adds 1.0 at run time; ``parity/pairs/stacked_lstm.py`` maps the weights.
-- ``train(checkpoint_path=...)`` writes Keras weights (``*.weights.h5``) where the legacy
-  side writes a ``tf.train.Saver`` checkpoint; ``parity convert`` turns one into the other.
+- A TF1 ``tf.train.Saver`` checkpoint becomes Keras weights (``model.save_weights``,
+  ``*.weights.h5``); ``parity convert`` turns one into the other.
 """
 
 from __future__ import annotations
 
-import time
+import math
 
 import keras
 import numpy as np
 
 from datasets import mnist as mnist_data
+from eager_port import backend_choices
 from hyperparams import StackedLSTMConfig
-from parity import keras_fit, keras_weights
-from parity.keras_weights import get_weights, set_weights, to_numpy
-from parity.result import RunResult
 
 EXAMPLE = "stacked_lstm"
 
@@ -47,12 +47,6 @@ def load_mnist(config: StackedLSTMConfig):
 def as_image(images, config: StackedLSTMConfig) -> np.ndarray:
     """[n, 784] or [n, 28, 28] images -> float32 [n, 28 steps, 28 pixels]."""
     return np.asarray(images, np.float32).reshape((-1, config.time_step, config.input_size))
-
-
-def as_labels(labels) -> np.ndarray:
-    """Integer labels [n], or one-hot [n, 10] turned into integers."""
-    labels = np.asarray(labels)
-    return labels.argmax(axis=1) if labels.ndim == 2 else labels.astype("int64")
 
 
 # --- Model, loss and optimizer ------------------------------------------------------------
@@ -89,65 +83,34 @@ def compile_model(model: keras.Model, config: StackedLSTMConfig, *,
 
 
 # --- Training loop and evaluation ------------------------------------------------------------
-def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = True,
-          checkpoint_path=None) -> RunResult:
-    if checkpoint_path is not None and not str(checkpoint_path).endswith(".weights.h5"):
-        raise ValueError(f"checkpoint_path must end in .weights.h5 (Keras weights), got '{checkpoint_path}'")
+def train_loop(model: keras.Model, x_train, y_train, config: StackedLSTMConfig, *,
+               verbose: bool = True) -> keras.callbacks.History:
+    """``model.fit`` for the epochs that cover ``config.steps`` batches of 64."""
+    epochs = math.ceil(config.steps * config.batch_size / len(x_train))
+    return model.fit(x_train, y_train, batch_size=config.batch_size, epochs=epochs,
+                     verbose=1 if verbose else 0)
+
+
+def evaluate(model: keras.Model, x_test, y_test, config: StackedLSTMConfig, *,
+             verbose: bool = True) -> float:
+    _, test_accuracy = model.evaluate(x_test, y_test, batch_size=config.batch_size, verbose=0)
+    if verbose:
+        print("Testing Accuracy:", test_accuracy)
+    return float(test_accuracy)
+
+
+def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = True) -> keras.Model:
+    """The program: build, train, test; returns the trained model."""
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_test, y_test) = load_mnist(config)
     # One execution per epoch: 15-35% less time per step on 2 CPU cores (measured), and over
     # whole epochs the same weights as one step per call.
-    per_epoch = keras_fit.steps_per_epoch(len(x_train), config.batch_size)
+    per_epoch = math.ceil(len(x_train) / config.batch_size)
     model = compile_model(build_model(config), config,
-                          steps_per_execution=keras_fit.steps_per_execution(per_epoch))
-    started = time.perf_counter()
-    # As many gradient steps as the legacy loop: whole epochs, then the rest of one.
-    loss_history = keras_fit.fit_steps(model, x_train, y_train, steps=config.steps,
-                                       batch_size=config.batch_size, verbose=verbose)
-    seconds = time.perf_counter() - started
-
-    _, test_accuracy = model.evaluate(x_test, y_test, batch_size=config.batch_size, verbose=0)
-    if verbose:
-        print("Testing Accuracy:", test_accuracy)
-    if checkpoint_path is not None:
-        save_weights(model, checkpoint_path)
-    return RunResult(
-        example=EXAMPLE, impl="port", metric="test_accuracy", value=float(test_accuracy),
-        higher_is_better=True, steps=int(to_numpy(model.optimizer.iterations)), seconds=seconds,
-        loss_history=[(int(s), float(v)) for s, v in loss_history], weights=get_weights(model),
-        extras={"data": mnist_data.describe_source(config.data_dir)},
-    )
-
-
-def save_weights(model: keras.Model, path) -> None:
-    """Keras weights file at ``path`` (written under a temporary name, then renamed)."""
-    keras_weights.save_weights(model, path)
-
-
-def predict(weights: dict, inputs, config: StackedLSTMConfig = StackedLSTMConfig()) -> np.ndarray:
-    """Logits [n, 10] of ``inputs`` ([n, 28, 28] or [n, 784]) from the given weights."""
-    model = build_model(config)
-    set_weights(model, weights, f"{EXAMPLE} port weights")
-    return model.predict(as_image(inputs, config), batch_size=config.batch_size, verbose=0)
-
-
-def outputs_and_states(weights: dict, inputs, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
-    """What the ``RNN`` layer returns: ``{"outputs": [n, 28, 256], "states": [(h, c) per cell]}``."""
-    model = build_model(config)
-    set_weights(model, weights, f"{EXAMPLE} port weights")
-    rnn_layer = model.get_layer("rnn")
-    outputs, *output_states = rnn_layer(as_image(inputs, config))  # outputs, [h, c], [h, c]
-    return {"outputs": to_numpy(outputs),
-            "states": [(to_numpy(h), to_numpy(c)) for h, c in output_states]}
-
-
-def train_step(weights: dict, batch, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
-    """Weights after one Adam step (fresh optimizer state) on ``batch = (images, labels)``."""
-    images, labels = batch
-    model = compile_model(build_model(config), config)
-    set_weights(model, weights, f"{EXAMPLE} port weights")
-    model.train_on_batch(as_image(images, config), as_labels(labels))
-    return get_weights(model)
+                          steps_per_execution=backend_choices.steps_per_execution(per_epoch))
+    train_loop(model, x_train, y_train, config, verbose=verbose)
+    evaluate(model, x_test, y_test, config, verbose=verbose)
+    return model
 
 
 if __name__ == "__main__":

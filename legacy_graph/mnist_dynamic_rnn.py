@@ -17,10 +17,10 @@ Defects of the article's code
   "test accuracy" is the running mean over all evaluations so far, not the accuracy of
   the current model. With the 2,000 images of every evaluation, the k-th printed value
   is exactly the mean of the first k plain accuracies, and it lags below the current
-  model while the model improves. Reproduced as printed
-  (``extras["streaming_accuracy"]``, ``extras["streaming_history"]``); the plain
-  accuracy of the current model is computed beside it (``extras["plain_history"]``)
-  and the final model's plain accuracy is the metric (``test_accuracy``).
+  model while the model improves. Reproduced as printed (``train_loop`` keeps the
+  printed values, ``streaming_accuracy``); the plain accuracy of the current model is
+  computed beside it (``plain_accuracy``), and the final model's plain accuracy on the
+  whole test split is the program's result (``evaluate``).
 - ``plt.show()`` blocks the program until the window is closed.
 
 Deviations
@@ -31,22 +31,21 @@ Deviations
   7,000 / test 2,000) unless ``config.data_dir`` (or ``$PARITY_MNIST_DIR``) points at full
   MNIST; the metric is the plain accuracy on the whole test split (the sample's test
   split is exactly the article's 2,000 evaluation images).
-- ``train(checkpoint_path=...)`` saves a ``tf.train.Saver`` checkpoint (temporary name,
-  then renamed).
+- The program is cut into the article's parts (``build_graph``, ``train_loop``,
+  ``print_ten_predictions``, ``evaluate``) so that the parity harness can run the same
+  parts, read the weights and save a checkpoint
+  (``parity/adapters/legacy/mnist_dynamic_rnn.py``).
 """
 
 from __future__ import annotations
 
 import os
-import time
 import types
 
 import numpy as np
 
 from datasets import mnist as mnist_data
 from hyperparams import MnistDynamicRNNConfig
-from parity import tf1_weights
-from parity.result import RunResult
 from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "mnist_dynamic_rnn"
@@ -55,19 +54,6 @@ EXAMPLE = "mnist_dynamic_rnn"
 # --- Data -------------------------------------------------------------------------------
 def load_mnist(config: MnistDynamicRNNConfig):
     return mnist_data.read_data_sets(config.data_dir, one_hot=True, seed=config.seed)
-
-
-def as_flat(images, config: MnistDynamicRNNConfig) -> np.ndarray:
-    """[n, 28, 28] or [n, 784] images -> float32 [n, 784] (the placeholder's shape)."""
-    return np.asarray(images, np.float32).reshape((-1, config.time_step * config.input_size))
-
-
-def as_one_hot(labels, config: MnistDynamicRNNConfig) -> np.ndarray:
-    """Integer labels [n] (or one-hot [n, 10], kept) -> one-hot float32 [n, 10]."""
-    labels = np.asarray(labels)
-    if labels.ndim == 1:
-        return np.eye(config.num_classes, dtype=np.float32)[labels.astype(int)]
-    return labels.astype(np.float32)
 
 
 def plot_digit(image, label, path) -> str:
@@ -114,103 +100,74 @@ def build_graph(config: MnistDynamicRNNConfig):
                                  accuracy=accuracy, plain_accuracy=plain_accuracy)
 
 
-def load_weights(sess, weights: dict) -> None:
-    tf1_weights.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
-
-
-def model_weights(sess) -> dict:
-    return tf1_weights.trainable_weights(sess)
-
-
-def save_checkpoint(sess, path) -> str:
-    return tf1_weights.save_checkpoint(sess, path)
-
-
 # --- Training loop and evaluation ------------------------------------------------------------
+def evaluation_set(mnist, config: MnistDynamicRNNConfig):
+    """The article's ``test_x, test_y``: the first 2,000 test images and their one-hot labels."""
+    return mnist.test.images[:config.eval_size], mnist.test.labels[:config.eval_size]
+
+
+def train_loop(sess, model, mnist, test_x, test_y, config: MnistDynamicRNNConfig, *,
+               verbose: bool = True) -> types.SimpleNamespace:
+    """The article's ``feed_dict`` loop with its "train loss | test accuracy" line every 50
+    steps; returns what those lines showed, as ``[(step, value)]`` lists: ``loss``,
+    ``streaming_accuracy`` (the printed running mean) and ``plain_accuracy`` (ours)."""
+    history = types.SimpleNamespace(loss=[], streaming_accuracy=[], plain_accuracy=[])
+    bar = progress_bar(config.steps, verbose)
+    # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+    train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
+    for step in range(config.steps):
+        b_x, b_y = mnist.train.next_batch(config.batch_size)
+        _, loss_ = train_step(b_x, b_y)
+        if bar is not None:
+            bar.update(step + 1, values=[("loss", loss_)])
+        if step % config.eval_every == 0:
+            accuracy_, plain_ = sess.run([model.accuracy, model.plain_accuracy],
+                                         {model.x: test_x, model.y: test_y})
+            history.loss.append((step + 1, float(loss_)))
+            history.streaming_accuracy.append((step + 1, float(accuracy_)))
+            history.plain_accuracy.append((step + 1, float(plain_)))
+            if verbose:
+                print("train loss: %.4f" % loss_, "| test accuracy: %.2f" % accuracy_)  # noqa: UP031
+    return history
+
+
+def print_ten_predictions(sess, model, test_x, test_y, *, verbose: bool = True):
+    """The article's "print 10 predictions from test data"; returns (predicted, real) digits."""
+    test_output = sess.run(model.output, {model.x: test_x[:10]})
+    pred_y = np.argmax(test_output, 1)
+    real_y = np.argmax(test_y[:10], 1)
+    if verbose:
+        print(pred_y, "prediction number")
+        print(real_y, "real number")
+    return pred_y, real_y
+
+
+def evaluate(sess, model, mnist, *, verbose: bool = True) -> float:
+    """Plain accuracy of the final model on the whole test split (ours: the article's
+    printed value is the streaming one)."""
+    test_accuracy = float(sess.run(model.plain_accuracy, {model.x: mnist.test.images,
+                                                          model.y: mnist.test.labels}))
+    if verbose:
+        print("Testing Accuracy (plain, final model):", test_accuracy)
+    return test_accuracy
+
+
 def train(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *, verbose: bool = True,
-          checkpoint_path=None, figure_path=None) -> RunResult:
+          figure_path=None) -> float:
+    """The article's program: data, graph, training loop, ten predictions; returns the plain
+    test accuracy of the final model."""
     tf = tf1()
     mnist = load_mnist(config)
-    test_x = mnist.test.images[:config.eval_size]
-    test_y = mnist.test.labels[:config.eval_size]
+    test_x, test_y = evaluation_set(mnist, config)
     if figure_path is not None:  # the article's plt.imshow of the first training digit
         plot_digit(mnist.train.images[0], mnist.train.labels[0], figure_path)
-
-    started = time.perf_counter()
-    loss_history, streaming_history, plain_history = [], [], []
     with graph_session(config.seed) as (graph, sess):
         model = build_graph(config)
         init_op = tf.group(tf.global_variables_initializer(), tf.local_variables_initializer())
         sess.run(init_op)
-        bar = progress_bar(config.steps, verbose)
-        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
-        train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
-        for step in range(config.steps):
-            b_x, b_y = mnist.train.next_batch(config.batch_size)
-            _, loss_ = train_step(b_x, b_y)
-            if bar is not None:
-                bar.update(step + 1, values=[("loss", loss_)])
-            if step % config.eval_every == 0:
-                accuracy_, plain_ = sess.run([model.accuracy, model.plain_accuracy],
-                                             {model.x: test_x, model.y: test_y})
-                loss_history.append((step + 1, float(loss_)))
-                streaming_history.append((step + 1, float(accuracy_)))
-                plain_history.append((step + 1, float(plain_)))
-                if verbose:
-                    print("train loss: %.4f" % loss_, "| test accuracy: %.2f" % accuracy_)  # noqa: UP031
-        seconds = time.perf_counter() - started
-
-        # print 10 predictions from test data
-        test_output = sess.run(model.output, {model.x: test_x[:10]})
-        pred_y = np.argmax(test_output, 1)
-        real_y = np.argmax(test_y[:10], 1)
-        if verbose:
-            print(pred_y, "prediction number")
-            print(real_y, "real number")
-
-        test_accuracy = float(sess.run(model.plain_accuracy, {model.x: mnist.test.images,
-                                                              model.y: mnist.test.labels}))
-        if verbose:
-            print("Testing Accuracy (plain, final model):", test_accuracy)
-        weights = model_weights(sess)
-        if checkpoint_path is not None:
-            save_checkpoint(sess, checkpoint_path)
-
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="test_accuracy", value=test_accuracy,
-        higher_is_better=True, steps=config.steps, seconds=seconds, loss_history=loss_history,
-        weights=weights,
-        extras={
-            "streaming_accuracy": streaming_history[-1][1] if streaming_history else None,
-            "streaming_history": streaming_history,
-            "plain_history": plain_history,
-            "eval_size": int(len(test_x)),
-            "predictions_10": pred_y,
-            "labels_10": real_y,
-            "data": mnist_data.describe_source(config.data_dir),
-        },
-    )
-
-
-def predict(weights: dict, inputs, config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> np.ndarray:
-    """Logits [n, 10] of ``inputs`` ([n, 28, 28] or [n, 784]) from the given weights."""
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        load_weights(sess, weights)
-        return sess.run(model.output, {model.x: as_flat(inputs, config)})
-
-
-def train_step(weights: dict, batch, config: MnistDynamicRNNConfig = MnistDynamicRNNConfig()) -> dict:
-    """Weights after one Adam step (fresh optimizer state) on ``batch = (images, labels)``."""
-    tf = tf1()
-    images, labels = batch
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        sess.run(tf.global_variables_initializer())  # Adam slots and beta powers
-        load_weights(sess, weights)
-        sess.run(model.train_op, {model.x: as_flat(images, config),
-                                  model.y: as_one_hot(labels, config)})
-        return model_weights(sess)
+        train_loop(sess, model, mnist, test_x, test_y, config, verbose=verbose)
+        print_ten_predictions(sess, model, test_x, test_y, verbose=verbose)
+        return evaluate(sess, model, mnist, verbose=verbose)
 
 
 if __name__ == "__main__":

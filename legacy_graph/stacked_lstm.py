@@ -29,20 +29,17 @@ Deviations
 - Data: ``datasets.mnist.read_data_sets`` reads the shipped 10,000-digit sample (train
   7,000 / test 2,000) unless ``config.data_dir`` (or ``$PARITY_MNIST_DIR``) points at full
   MNIST; the metric is the accuracy on the whole test split.
-- ``train(checkpoint_path=...)`` saves a ``tf.train.Saver`` checkpoint.
+- The program is cut into its parts (``build_graph``, ``train_loop``, ``evaluate``) so
+  that the parity harness can run the same parts, read the weights, the output sequence
+  and the states, and save a checkpoint (``parity/adapters/legacy/stacked_lstm.py``).
 """
 
 from __future__ import annotations
 
-import time
 import types
-
-import numpy as np
 
 from datasets import mnist as mnist_data
 from hyperparams import StackedLSTMConfig
-from parity import tf1_weights
-from parity.result import RunResult
 from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "stacked_lstm"
@@ -51,19 +48,6 @@ EXAMPLE = "stacked_lstm"
 # --- Data -------------------------------------------------------------------------------
 def load_mnist(config: StackedLSTMConfig):
     return mnist_data.read_data_sets(config.data_dir, one_hot=True, seed=config.seed)
-
-
-def as_flat(images, config: StackedLSTMConfig) -> np.ndarray:
-    """[n, 28, 28] or [n, 784] images -> float32 [n, 784] (the placeholder's shape)."""
-    return np.asarray(images, np.float32).reshape((-1, config.time_step * config.input_size))
-
-
-def as_one_hot(labels, config: StackedLSTMConfig) -> np.ndarray:
-    """Integer labels [n] (or one-hot [n, 10], kept) -> one-hot float32 [n, 10]."""
-    labels = np.asarray(labels)
-    if labels.ndim == 1:
-        return np.eye(config.num_classes, dtype=np.float32)[labels.astype(int)]
-    return labels.astype(np.float32)
 
 
 # --- Model, loss and optimizer ------------------------------------------------------------
@@ -90,90 +74,51 @@ def build_graph(config: StackedLSTMConfig):
                                  loss=loss, train_op=train_op, accuracy=accuracy)
 
 
-def load_weights(sess, weights: dict) -> None:
-    tf1_weights.load_trainable(sess, weights, f"{EXAMPLE} legacy weights")
-
-
-def model_weights(sess) -> dict:
-    return tf1_weights.trainable_weights(sess)
-
-
-def save_checkpoint(sess, path) -> str:
-    return tf1_weights.save_checkpoint(sess, path)
-
-
 # --- Training loop and evaluation ------------------------------------------------------------
-def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = True,
-          checkpoint_path=None) -> RunResult:
-    mnist = load_mnist(config)
-    test_x = mnist.test.images[:config.eval_size]
-    test_y = mnist.test.labels[:config.eval_size]
-    started = time.perf_counter()
+def evaluation_set(mnist, config: StackedLSTMConfig):
+    """``test_x, test_y`` of the printed lines: the first 2,000 test images, one-hot labels."""
+    return mnist.test.images[:config.eval_size], mnist.test.labels[:config.eval_size]
+
+
+def train_loop(sess, model, mnist, test_x, test_y, config: StackedLSTMConfig, *,
+               verbose: bool = True) -> list:
+    """The ``feed_dict`` loop with a "train loss | test accuracy" line every 50 steps;
+    returns the losses of those lines as ``[(step, loss)]``."""
     loss_history = []
+    bar = progress_bar(config.steps, verbose)
+    # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+    train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
+    for step in range(config.steps):
+        b_x, b_y = mnist.train.next_batch(config.batch_size)
+        _, loss_ = train_step(b_x, b_y)
+        if bar is not None:
+            bar.update(step + 1, values=[("loss", loss_)])
+        if step % config.eval_every == 0:
+            loss_history.append((step + 1, float(loss_)))
+            if verbose:
+                accuracy_ = sess.run(model.accuracy, {model.x: test_x, model.y: test_y})
+                print(f"train loss: {loss_:.4f} | test accuracy: {accuracy_:.2f}")
+    return loss_history
+
+
+def evaluate(sess, model, mnist, *, verbose: bool = True) -> float:
+    """Accuracy of the final model on the whole test split."""
+    test_accuracy = float(sess.run(model.accuracy, {model.x: mnist.test.images,
+                                                    model.y: mnist.test.labels}))
+    if verbose:
+        print("Testing Accuracy:", test_accuracy)
+    return test_accuracy
+
+
+def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = True) -> float:
+    """The program: data, graph, training loop, test; returns the test accuracy."""
+    mnist = load_mnist(config)
+    test_x, test_y = evaluation_set(mnist, config)
     with graph_session(config.seed) as (graph, sess):
         model = build_graph(config)
         sess.run(tf1().global_variables_initializer())
-        bar = progress_bar(config.steps, verbose)
-        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
-        train_step = sess.make_callable([model.train_op, model.loss], [model.x, model.y])
-        for step in range(config.steps):
-            b_x, b_y = mnist.train.next_batch(config.batch_size)
-            _, loss_ = train_step(b_x, b_y)
-            if bar is not None:
-                bar.update(step + 1, values=[("loss", loss_)])
-            if step % config.eval_every == 0:
-                loss_history.append((step + 1, float(loss_)))
-                if verbose:
-                    accuracy_ = sess.run(model.accuracy, {model.x: test_x, model.y: test_y})
-                    print(f"train loss: {loss_:.4f} | test accuracy: {accuracy_:.2f}")
-        seconds = time.perf_counter() - started
-
-        test_accuracy = float(sess.run(model.accuracy, {model.x: mnist.test.images,
-                                                        model.y: mnist.test.labels}))
-        if verbose:
-            print("Testing Accuracy:", test_accuracy)
-        weights = model_weights(sess)
-        if checkpoint_path is not None:
-            save_checkpoint(sess, checkpoint_path)
-
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="test_accuracy", value=test_accuracy,
-        higher_is_better=True, steps=config.steps, seconds=seconds, loss_history=loss_history,
-        weights=weights, extras={"data": mnist_data.describe_source(config.data_dir)},
-    )
-
-
-def predict(weights: dict, inputs, config: StackedLSTMConfig = StackedLSTMConfig()) -> np.ndarray:
-    """Logits [n, 10] of ``inputs`` ([n, 28, 28] or [n, 784]) from the given weights."""
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        load_weights(sess, weights)
-        return sess.run(model.output, {model.x: as_flat(inputs, config)})
-
-
-def outputs_and_states(weights: dict, inputs, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
-    """What the stacked RNN returns: ``{"outputs": [n, 28, 256], "states": [(h, c) per cell]}``.
-
-    TF1 keeps each cell's state as ``LSTMStateTuple(c, h)``; it is given here in Keras's
-    order ``(h, c)`` so both sides compare directly.
-    """
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        load_weights(sess, weights)
-        outputs, states = sess.run([model.outputs, model.states], {model.x: as_flat(inputs, config)})
-    return {"outputs": outputs, "states": [(s.h, s.c) for s in states]}
-
-
-def train_step(weights: dict, batch, config: StackedLSTMConfig = StackedLSTMConfig()) -> dict:
-    """Weights after one Adam step (fresh optimizer state) on ``batch = (images, labels)``."""
-    images, labels = batch
-    with graph_session(config.seed) as (graph, sess):
-        model = build_graph(config)
-        sess.run(tf1().global_variables_initializer())  # Adam slots and beta powers
-        load_weights(sess, weights)
-        sess.run(model.train_op, {model.x: as_flat(images, config),
-                                  model.y: as_one_hot(labels, config)})
-        return model_weights(sess)
+        train_loop(sess, model, mnist, test_x, test_y, config, verbose=verbose)
+        return evaluate(sess, model, mnist, verbose=verbose)
 
 
 if __name__ == "__main__":

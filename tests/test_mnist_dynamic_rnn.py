@@ -32,7 +32,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def legacy_run(tmp_path_factory):
-    from legacy_graph import mnist_dynamic_rnn
+    from parity.adapters.legacy import mnist_dynamic_rnn
 
     cwd = tmp_path_factory.mktemp("legacy_cwd")
     out = tmp_path_factory.mktemp("legacy_out")
@@ -51,7 +51,7 @@ def legacy_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def port_run():
-    from eager_port import mnist_dynamic_rnn
+    from parity.adapters.port import mnist_dynamic_rnn
 
     return mnist_dynamic_rnn.train(CONFIG, verbose=False)
 
@@ -144,8 +144,8 @@ def test_figure_and_checkpoint_go_where_asked(legacy_run):
 @pytest.mark.legacy
 @pytest.mark.port
 def test_legacy_weights_in_the_port_give_the_same_outputs(legacy_run, sample):
-    from eager_port import mnist_dynamic_rnn as port
-    from legacy_graph import mnist_dynamic_rnn as legacy
+    from parity.adapters.legacy import mnist_dynamic_rnn as legacy
+    from parity.adapters.port import mnist_dynamic_rnn as port
     from parity.pairs import mnist_dynamic_rnn as pairs
 
     images, labels = sample
@@ -165,8 +165,8 @@ def test_legacy_weights_in_the_port_give_the_same_outputs(legacy_run, sample):
 @pytest.mark.legacy
 @pytest.mark.port
 def test_port_weights_in_the_legacy_graph_give_the_same_outputs(port_run, sample):
-    from eager_port import mnist_dynamic_rnn as port
-    from legacy_graph import mnist_dynamic_rnn as legacy
+    from parity.adapters.legacy import mnist_dynamic_rnn as legacy
+    from parity.adapters.port import mnist_dynamic_rnn as port
     from parity.pairs import mnist_dynamic_rnn as pairs
 
     images, labels = sample
@@ -181,8 +181,8 @@ def test_port_weights_in_the_legacy_graph_give_the_same_outputs(port_run, sample
 @pytest.mark.legacy
 @pytest.mark.port
 def test_one_adam_step_gives_the_same_weights(legacy_run):
-    from eager_port import mnist_dynamic_rnn as port
-    from legacy_graph import mnist_dynamic_rnn as legacy
+    from parity.adapters.legacy import mnist_dynamic_rnn as legacy
+    from parity.adapters.port import mnist_dynamic_rnn as port
     from parity.pairs import mnist_dynamic_rnn as pairs
 
     (x_train, y_train), _ = mnist_data.load_data(CONFIG.data_dir)

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from datasets import mnist
-from eager_port import stacked_lstm as port
 from hyperparams import StackedLSTMConfig
-from legacy_graph import stacked_lstm as legacy
 from parity import backends
+from parity.adapters.legacy import stacked_lstm as legacy
+from parity.adapters.port import stacked_lstm as port
 from parity.convert import read_checkpoint
 from parity.pairs import stacked_lstm as pairs
 
