@@ -5,19 +5,19 @@ Source: seeds/000 (its TF1 program is ``legacy_graph.binary_addition_lstm``). Th
 stacked ``LSTM(lstm_size, return_sequences=True)`` layers; the per-step weight and sigmoid
 become ``Dense(1, activation="sigmoid", use_bias=False)`` (the article's bias was never
 added); mean squared error and Adam, batches of 64 from the same seeded stream.
+The article's ``feed_dict`` loop becomes one ``fit`` per log line (``train_loop``), its
+test the same evaluation and sample printout (``evaluate``, ``sample_sums``). A TF1
+checkpoint has no counterpart here: ``model.save_weights`` writes Keras weights.
 """
 
 from __future__ import annotations
-
-import time
 
 import keras
 import numpy as np
 
 from datasets import binary_addition as data
+from eager_port import backend_choices
 from hyperparams import BinaryAdditionLSTMConfig as Config
-from parity import keras_fit, keras_weights
-from parity.result import RunResult
 
 EXAMPLE = "binary_addition_lstm"
 
@@ -36,7 +36,7 @@ def build_model(config: Config = Config()) -> keras.Model:
     for i in range(config.lstm_layers):
         # unroll: 8 fixed steps unrolled (CPU): 1.5x faster on TensorFlow, 2.8x on JAX (measured)
         outputs = keras.layers.LSTM(config.lstm_size, return_sequences=True,
-                                    unroll=keras_fit.unroll(True), name=f"lstm_{i}")(outputs)
+                                    unroll=backend_choices.unroll(True), name=f"lstm_{i}")(outputs)
         if config.use_dropout:  # TF1's DropoutWrapper(output_keep_prob=keep_prob)
             outputs = keras.layers.Dropout(1.0 - config.keep_prob, name=f"dropout_{i}")(outputs)
     logits = keras.layers.Dense(
@@ -50,59 +50,14 @@ def build_model(config: Config = Config()) -> keras.Model:
     # compiled train function instead of one call per batch (same steps, less overhead).
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=1e-8),
                   loss="mean_squared_error",
-                  steps_per_execution=keras_fit.steps_per_execution(config.log_every))
+                  steps_per_execution=backend_choices.steps_per_execution(config.log_every))
     return model
 
 
-def weight_shapes(config: Config = Config()) -> dict:
-    """Names (Keras variable paths) and shapes of the model's variables."""
-    shapes = {}
-    input_dim = 2
-    for i in range(config.lstm_layers):
-        prefix = f"lstm_{i}/lstm_cell"
-        shapes[f"{prefix}/kernel"] = (input_dim, 4 * config.lstm_size)
-        shapes[f"{prefix}/recurrent_kernel"] = (config.lstm_size, 4 * config.lstm_size)
-        shapes[f"{prefix}/bias"] = (4 * config.lstm_size,)
-        input_dim = config.lstm_size
-    shapes["weights/kernel"] = (config.lstm_size, 1)
-    return shapes
-
-
-def set_weights(model: keras.Model, weights: dict) -> None:
-    keras_weights.set_weights(model, weights, "Keras binary-addition LSTM weights")
-
-
-def get_weights(model: keras.Model) -> dict:
-    return keras_weights.get_weights(model)
-
-
-def exact_sum_accuracy(predictions, y) -> float:
-    """Share of sums whose 8 rounded output bits are all right."""
-    return float(np.mean(np.all(np.round(predictions) == y, axis=1)))
-
-
-def _print_samples(val_x, result) -> None:
-    """The article's printout: each operand and the predicted sum, in binary and decimal."""
-    n1, n2 = data.bits_to_int(val_x[:, :, 0]), data.bits_to_int(val_x[:, :, 1])
-    result = np.fabs(np.round(result))
-    for b_x, b_p, a1, a2 in zip(val_x[:, ::-1], result[:, ::-1], n1, n2):  # highest bit first
-        print(f"{b_x[:, 0].astype(int)}:{a1}")
-        print(f"{b_x[:, 1].astype(int)}:{a2}")
-        print(f"{b_p.astype(int)}:{data.bits_to_int(b_p[::-1])[0]}\n")
-
-
 # --- training loop ----------------------------------------------------------------------
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          samples: int = 5) -> RunResult:
-    if checkpoint_path is not None:
-        raise ValueError("the Keras port writes no TF1 checkpoint (use model.save)")
-    started = time.perf_counter()
-    keras.utils.set_random_seed(config.seed)
-    rng = np.random.RandomState(config.seed)
-    input_x, input_y = training_batches(rng, config)
-    eval_x, eval_y, _, _ = data.evaluation_set()
-
-    model = build_model(config)
+def train_loop(model: keras.Model, input_x, input_y, config: Config = Config(), *,
+               verbose: bool = True) -> list:
+    """One ``fit`` per log line over the batches in order; returns ``[(step, mean loss)]``."""
     loss_history = []
     for start in range(0, config.steps, config.log_every):  # one fit per log line
         stop = min(start + config.log_every, config.steps)
@@ -112,37 +67,55 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
         loss_history.append((stop, float(history.history["loss"][0])))
         if verbose:
             print(f"Iter:{stop}, Loss:{loss_history[-1][1]}")
+    return loss_history
 
-    # --- evaluation: all 128 x 128 sums, then the article's sample printout ---
-    result = model.predict(eval_x, batch_size=4096, verbose=0)
+
+# --- evaluation -------------------------------------------------------------------------
+def exact_sum_accuracy(predictions, y) -> float:
+    """Share of sums whose 8 rounded output bits are all right."""
+    return float(np.mean(np.all(np.round(predictions) == y, axis=1)))
+
+
+def evaluate(model: keras.Model, *, verbose: bool = True) -> float:
+    """Exact-sum accuracy over all 128 x 128 pairs (ours)."""
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    value = exact_sum_accuracy(model.predict(eval_x, batch_size=4096, verbose=0), eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return value
+
+
+def print_samples(val_x, result) -> None:
+    """The article's printout: each operand and the predicted sum, in binary and decimal."""
+    n1, n2 = data.bits_to_int(val_x[:, :, 0]), data.bits_to_int(val_x[:, :, 1])
+    result = np.fabs(np.round(result))
+    for b_x, b_p, a1, a2 in zip(val_x[:, ::-1], result[:, ::-1], n1, n2):  # highest bit first
+        print(f"{b_x[:, 0].astype(int)}:{a1}")
+        print(f"{b_x[:, 1].astype(int)}:{a2}")
+        print(f"{b_p.astype(int)}:{data.bits_to_int(b_p[::-1])[0]}\n")
+
+
+def sample_sums(model: keras.Model, rng: np.random.RandomState, samples: int = 5, *,
+                verbose: bool = True):
+    """The article's test: ``samples`` random sums, printed; returns ``(x, outputs)``."""
     val_x, _ = data.generate_batch(samples, rng)
     val_result = model.predict(val_x, verbose=0)
-    value = exact_sum_accuracy(result, eval_y)
     if verbose:
-        _print_samples(val_x, val_result)
-        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
-    return RunResult(
-        example=EXAMPLE, impl="port", metric="exact_sum_accuracy", value=value,
-        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
-        loss_history=loss_history, weights=get_weights(model),
-        extras={"samples": {"x": val_x, "predictions": val_result}},
-    )
+        print_samples(val_x, val_result)
+    return val_x, val_result
 
 
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2] from given weights."""
-    inputs = np.asarray(inputs, dtype=np.float32)
-    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, 2):
-        raise ValueError(f"inputs must have shape [n, {config.binary_dim}, 2], got {inputs.shape}")
+def train(config: Config = Config(), *, verbose: bool = True, samples: int = 5) -> keras.Model:
+    """The article's program: build, train, test; returns the trained model."""
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.RandomState(config.seed)
+    input_x, input_y = training_batches(rng, config)
     model = build_model(config)
-    set_weights(model, weights)
-    return model.predict(inputs, batch_size=4096, verbose=0)
+    train_loop(model, input_x, input_y, config, verbose=verbose)
+    evaluate(model, verbose=verbose)
+    sample_sums(model, rng, samples, verbose=verbose)
+    return model
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)``."""
-    x, y = batch
-    model = build_model(config)
-    set_weights(model, weights)
-    model.train_on_batch(np.asarray(x, np.float32), np.asarray(y, np.float32))
-    return get_weights(model)
+if __name__ == "__main__":
+    train()

@@ -7,27 +7,25 @@ use_bias=False)`` is the article's ``synapse_0``/``synapse_h`` layer, a bias-fre
 and the optimizer plain SGD with the article's ``alpha``; ``fit`` with ``batch_size=1``
 and ``shuffle=False`` replays the article's stream of examples. Everything is float64 and
 starts from the article's ``2 * np.random.random(shape) - 1`` weights, so the run follows
-the NumPy program's trajectory.
+the NumPy program's trajectory. Only a backend that computes in float64 can run it
+(TensorFlow; JAX with ``JAX_ENABLE_X64=1``): elsewhere ``build_model`` stops with one line.
 """
 
 from __future__ import annotations
-
-import time
 
 import keras
 import numpy as np
 from keras import ops
 
 from datasets import binary_addition as data
+from eager_port import backend_choices
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
-from parity import keras_fit, keras_weights
-from parity.result import RunResult
 
 EXAMPLE = "binary_addition_numpy_rnn"
 DTYPE = "float64"  # the article's NumPy arrays
 
 
-# --- data -------------------------------------------------------------------------------
+# --- data and initial weights -----------------------------------------------------------
 def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> dict:
     """The article's ``2 * np.random.random(shape) - 1`` (drawn in its order), by Keras path."""
     synapse_0 = 2 * rng.random_sample((config.input_dim, config.hidden_dim)) - 1
@@ -48,7 +46,7 @@ def training_examples(rng: np.random.RandomState, config: Config = Config()):
     return x, y
 
 
-# --- model ------------------------------------------------------------------------------
+# --- model, loss and optimizer ----------------------------------------------------------
 class HalfSumSquaredError(keras.losses.Loss):
     """``0.5 * sum((y - out)**2)`` over bits and batch, computed in float64.
 
@@ -65,7 +63,7 @@ class HalfSumSquaredError(keras.losses.Loss):
 def build_model(config: Config = Config()) -> keras.Model:
     # float64 or nothing: a backend that would quietly compute in float32 (JAX without
     # JAX_ENABLE_X64=1) stops here with one line instead of leaving the NumPy trajectory.
-    keras_fit.require_float64(f"{EXAMPLE} (the NumPy program's float64 trajectory)")
+    backend_choices.require_float64(f"{EXAMPLE} (the NumPy program's float64 trajectory)")
     inputs = keras.Input((config.binary_dim, config.input_dim), dtype=DTYPE, name="x")
     hidden = keras.layers.SimpleRNN(
         config.hidden_dim, activation="sigmoid", use_bias=False, return_sequences=True,
@@ -84,45 +82,31 @@ def build_model(config: Config = Config()) -> keras.Model:
                   loss=HalfSumSquaredError(),
                   # each fit below (one log line's examples) is one call of the compiled
                   # train function instead of one call per example
-                  steps_per_execution=keras_fit.steps_per_execution(config.log_every))
+                  steps_per_execution=backend_choices.steps_per_execution(config.log_every))
     return model
 
 
-def set_weights(model: keras.Model, weights: dict) -> None:
-    keras_weights.set_weights(model, weights, "Keras NumPy-RNN weights")  # float64 variables
+def set_initial_weights(model: keras.Model, weights: dict) -> None:
+    """Start the model from ``weights`` (Keras variable path -> float64 array)."""
+    for variable in model.weights:
+        variable.assign(np.asarray(weights[variable.path], dtype=variable.dtype))
 
 
-def get_weights(model: keras.Model) -> dict:
-    return keras_weights.get_weights(model)
-
-
+# --- training loop ----------------------------------------------------------------------
 def exact_sum_accuracy(outputs, y) -> float:
     """Share of sums whose 8 rounded output bits are all right."""
     return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
 
 
-# --- training loop ----------------------------------------------------------------------
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial=None) -> RunResult:
+def train_loop(model: keras.Model, x, y, config: Config = Config(), *,
+               verbose: bool = True) -> tuple[list, list]:
     """``fit`` over the article's stream of ``config.steps`` examples, one per step.
 
-    ``initial`` (optional, Keras paths) replaces the drawn starting weights; they are
-    still drawn, so the examples that follow are the same.
+    Returns ``(loss_history, accuracy_history)``: every ``log_every`` examples, the mean
+    loss of that window and the exact-sum accuracy over all 128 x 128 pairs (ours).
     """
-    if checkpoint_path is not None:
-        raise ValueError("the Keras port writes no TF1 checkpoint (use model.save)")
-    started = time.perf_counter()
-    keras.utils.set_random_seed(config.seed)
-    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
-    weights = initial_weights(rng, config)
-    if initial is not None:
-        weights = initial
-    x, y = training_examples(rng, config)
     eval_x, eval_y, _, _ = data.evaluation_set()
     eval_x = eval_x.astype(np.float64)
-
-    model = build_model(config)
-    set_weights(model, weights)
     loss_history, accuracy_history = [], []
     for start in range(0, config.steps, config.log_every):
         stop = min(start + config.log_every, config.steps)
@@ -134,34 +118,33 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
         if verbose:
             print(f"Iteration {stop}  loss {loss_history[-1][1]:.6f}  "
                   f"exact-sum accuracy {accuracy_history[-1][1]:.4f}")
-    value = exact_sum_accuracy(model.predict(eval_x, batch_size=4096, verbose=0), eval_y)
-    if verbose:
-        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
-    return RunResult(
-        example=EXAMPLE, impl="port", metric="exact_sum_accuracy", value=value,
-        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
-        loss_history=loss_history, weights=get_weights(model),
-        extras={"accuracy_history": accuracy_history},
-    )
+    return loss_history, accuracy_history
 
 
 # --- evaluation -------------------------------------------------------------------------
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2], in float64."""
-    inputs = np.asarray(inputs, dtype=np.float64)
-    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, config.input_dim):
-        raise ValueError(
-            f"inputs must have shape [n, {config.binary_dim}, {config.input_dim}], got {inputs.shape}"
-        )
-    model = build_model(config)
-    set_weights(model, weights)
-    return model.predict(inputs, batch_size=4096, verbose=0)
+def evaluate(model: keras.Model, *, verbose: bool = True) -> float:
+    """Exact-sum accuracy over all 128 x 128 pairs (ours)."""
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    value = exact_sum_accuracy(model.predict(eval_x.astype(np.float64), batch_size=4096, verbose=0),
+                               eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return value
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE SGD step on ``batch = (x, y)``."""
-    x, y = (np.asarray(a, dtype=np.float64) for a in batch)
+def train(config: Config = Config(), *, verbose: bool = True) -> keras.Model:
+    """The program: the article's starting weights and stream, ``fit``, our test; returns
+    the trained model."""
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
+    weights = initial_weights(rng, config)
+    x, y = training_examples(rng, config)
     model = build_model(config)
-    set_weights(model, weights)
-    model.train_on_batch(x, y)
-    return get_weights(model)
+    set_initial_weights(model, weights)
+    train_loop(model, x, y, config, verbose=verbose)
+    evaluate(model, verbose=verbose)
+    return model
+
+
+if __name__ == "__main__":
+    train()

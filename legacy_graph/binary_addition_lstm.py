@@ -25,19 +25,18 @@ Deviations (ours):
 - the output weight is named ``weights`` (the article's Python name) for stable names;
 - metric (ours): exact-sum accuracy over all 128 x 128 pairs; the article's sample
   printout is kept, for ``samples`` sums instead of a whole batch of 64;
-- log lines every ``log_every`` steps print the mean loss of that window.
+- log lines every ``log_every`` steps print the mean loss of that window;
+- the program is cut into the article's parts (``build_graph``, ``train_loop``,
+  ``evaluate``, ``print_samples``) so that the parity harness can run the same parts, read
+  the weights and save a checkpoint (``parity/adapters/legacy/binary_addition_lstm.py``).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionLSTMConfig as Config
-from parity import tf1_weights
-from parity.result import RunResult
 from tf1_compat import runtime
 
 EXAMPLE = "binary_addition_lstm"
@@ -79,42 +78,48 @@ def build_graph(config: Config = Config()) -> dict:
             "cost": cost, "optimizer": optimizer}
 
 
-def weight_shapes(config: Config = Config()) -> dict:
-    """Names and shapes of the model's variables (TF1 layout)."""
-    shapes = {}
-    input_dim = 2
-    for i in range(config.lstm_layers):
-        prefix = f"rnn/multi_rnn_cell/cell_{i}/basic_lstm_cell"
-        shapes[f"{prefix}/kernel"] = (input_dim + config.lstm_size, 4 * config.lstm_size)
-        shapes[f"{prefix}/bias"] = (4 * config.lstm_size,)
-        input_dim = config.lstm_size
-    shapes["weights"] = (config.lstm_size, 1)
-    return shapes
+# --- training loop ----------------------------------------------------------------------
+def train_loop(sess, g: dict, rng: np.random.RandomState, config: Config = Config(), *,
+               verbose: bool = True) -> list:
+    """The article's ``feed_dict`` loop over random batches; returns ``[(step, mean loss)]``,
+    one entry per ``log_every`` steps (the mean of that window, as printed)."""
+    loss_history, window = [], []
+    bar = runtime.progress_bar(config.steps, verbose)
+    # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+    train_step = sess.make_callable([g["optimizer"], g["cost"]],
+                                    [g["x"], g["y_"], g["keep_prob"]])
+    iteration = 1
+    for _ in range(config.steps):
+        input_x, input_y = data.generate_batch(config.batch_size, rng)
+        _, loss = train_step(input_x, input_y, config.keep_prob)
+        window.append(loss)
+        if iteration % config.log_every == 0 or iteration == config.steps:
+            loss_history.append((iteration, float(np.mean(window))))
+            window = []
+            if bar is not None:
+                bar.update(iteration, values=[("loss", loss_history[-1][1])])
+                print(f"\nIter:{iteration}, Loss:{loss_history[-1][1]}")
+        iteration += 1
+    return loss_history
 
 
-def _model_weights(sess) -> dict:
-    return tf1_weights.variables_to_numpy(sess, runtime.tf1().trainable_variables())
-
-
-def _load_weights(sess, weights: dict, config: Config) -> None:
-    from parity.transplant import check_names
-
-    check_names(weights, weight_shapes(config), "TF1 binary-addition LSTM weights")
-    for v in runtime.tf1().trainable_variables():
-        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=np.float32), sess)
-
-
-def _save(sess, checkpoint_path: str) -> None:
-    tf1_weights.save_checkpoint(sess, checkpoint_path)
-
-
-# --- evaluation helpers -----------------------------------------------------------------
+# --- evaluation -------------------------------------------------------------------------
 def exact_sum_accuracy(predictions, y) -> float:
     """Share of sums whose 8 rounded output bits are all right."""
     return float(np.mean(np.all(np.round(predictions) == y, axis=1)))
 
 
-def _print_samples(val_x, result) -> None:
+def evaluate(sess, g: dict, *, verbose: bool = True) -> float:
+    """Exact-sum accuracy over all 128 x 128 pairs, in one ``sess.run`` (ours)."""
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    result = sess.run(g["predictions"], feed_dict={g["x"]: eval_x, g["keep_prob"]: 1.0})
+    value = exact_sum_accuracy(result, eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return value
+
+
+def print_samples(val_x, result) -> None:
     """The article's printout: each operand and the predicted sum, in binary and decimal."""
     n1, n2 = data.bits_to_int(val_x[:, :, 0]), data.bits_to_int(val_x[:, :, 1])
     result = np.fabs(np.round(result))
@@ -124,70 +129,27 @@ def _print_samples(val_x, result) -> None:
         print(f"{b_p.astype(int)}:{data.bits_to_int(b_p[::-1])[0]}\n")
 
 
-# --- training loop ----------------------------------------------------------------------
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          samples: int = 5) -> RunResult:
-    started = time.perf_counter()
-    rng = np.random.RandomState(config.seed)
-    eval_x, eval_y, _, _ = data.evaluation_set()
-    loss_history, window = [], []
-    bar = runtime.progress_bar(config.steps, verbose)
-    with runtime.graph_session(seed=config.seed) as (graph, sess):
-        g = build_graph(config)
-        sess.run(runtime.tf1().global_variables_initializer())
-        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
-        train_step = sess.make_callable([g["optimizer"], g["cost"]],
-                                        [g["x"], g["y_"], g["keep_prob"]])
-        iteration = 1
-        for _ in range(config.steps):
-            input_x, input_y = data.generate_batch(config.batch_size, rng)
-            _, loss = train_step(input_x, input_y, config.keep_prob)
-            window.append(loss)
-            if iteration % config.log_every == 0 or iteration == config.steps:
-                loss_history.append((iteration, float(np.mean(window))))
-                window = []
-                if bar is not None:
-                    bar.update(iteration, values=[("loss", loss_history[-1][1])])
-                    print(f"\nIter:{iteration}, Loss:{loss_history[-1][1]}")
-            iteration += 1
-
-        # --- evaluation: all 128 x 128 sums, then the article's sample printout ---
-        result = sess.run(g["predictions"], feed_dict={g["x"]: eval_x, g["keep_prob"]: 1.0})
-        val_x, _ = data.generate_batch(samples, rng)
-        val_result = sess.run(g["predictions"], feed_dict={g["x"]: val_x, g["keep_prob"]: 1.0})
-        final = _model_weights(sess)
-        if checkpoint_path is not None:
-            _save(sess, checkpoint_path)
-    value = exact_sum_accuracy(result, eval_y)
+def sample_sums(sess, g: dict, rng: np.random.RandomState, samples: int = 5, *,
+                verbose: bool = True):
+    """The article's test: ``samples`` random sums, printed; returns ``(x, outputs)``."""
+    val_x, _ = data.generate_batch(samples, rng)
+    val_result = sess.run(g["predictions"], feed_dict={g["x"]: val_x, g["keep_prob"]: 1.0})
     if verbose:
-        _print_samples(val_x, val_result)
-        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="exact_sum_accuracy", value=value,
-        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
-        loss_history=loss_history, weights=final,
-        extras={"samples": {"x": val_x, "predictions": val_result}},
-    )
+        print_samples(val_x, val_result)
+    return val_x, val_result
 
 
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2] from given weights."""
-    inputs = np.asarray(inputs, dtype=np.float32)
-    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, 2):
-        raise ValueError(f"inputs must have shape [n, {config.binary_dim}, 2], got {inputs.shape}")
+def train(config: Config = Config(), *, verbose: bool = True, samples: int = 5) -> float:
+    """The article's program: build, train, test; returns the exact-sum accuracy."""
+    rng = np.random.RandomState(config.seed)
     with runtime.graph_session(seed=config.seed) as (graph, sess):
         g = build_graph(config)
         sess.run(runtime.tf1().global_variables_initializer())
-        _load_weights(sess, weights, config)
-        return sess.run(g["predictions"], feed_dict={g["x"]: inputs, g["keep_prob"]: 1.0})
+        train_loop(sess, g, rng, config, verbose=verbose)
+        value = evaluate(sess, g, verbose=verbose)
+        sample_sums(sess, g, rng, samples, verbose=verbose)
+        return value
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE ``AdamOptimizer`` step (fresh Adam state) on ``batch = (x, y)``."""
-    x, y = batch
-    with runtime.graph_session(seed=config.seed) as (graph, sess):
-        g = build_graph(config)
-        sess.run(runtime.tf1().global_variables_initializer())
-        _load_weights(sess, weights, config)
-        sess.run(g["optimizer"], feed_dict={g["x"]: x, g["y_"]: y, g["keep_prob"]: 1.0})
-        return _model_weights(sess)
+if __name__ == "__main__":
+    train()

@@ -16,26 +16,27 @@ Deviations (ours):
 - raw ops instead of ``BasicRNNCell``: TF1's cell always adds a bias, the article has none;
 - the initial values come from NumPy (the article's initialiser) through ``tf.Variable``;
 - a batch dimension (``None``) so that the 16,384-pair evaluation is one ``sess.run``;
-- the loss history is the mean of ``0.5 * sum((y - out)**2)`` over each ``log_every`` window.
+- the loss history is the mean of ``0.5 * sum((y - out)**2)`` over each ``log_every`` window;
+- the program is cut into parts (``initial_weights``, ``build_graph``, ``train_loop``,
+  ``evaluate``) so that the parity harness can run the same parts from given weights, read
+  the weights and save a checkpoint (``parity/adapters/legacy/binary_addition_numpy_rnn.py``).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
-from parity import tf1_weights
-from parity.result import RunResult
 from tf1_compat import runtime
 
 EXAMPLE = "binary_addition_numpy_rnn"
 WEIGHT_NAMES = ("synapse_0", "synapse_h", "synapse_1")
 
 
-# --- data -------------------------------------------------------------------------------
+# --- data and initial weights -----------------------------------------------------------
+# datasets.binary_addition: generate_batch(1, rng) = the article's a = randint(128),
+# b = randint(128), bits fed lowest first; evaluation_set() = all 128 x 128 pairs.
 def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> dict:
     """The article's ``2 * np.random.random(shape) - 1``, drawn in its order (0, 1, h)."""
     synapse_0 = 2 * rng.random_sample((config.input_dim, config.hidden_dim)) - 1
@@ -44,20 +45,10 @@ def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> di
     return {"synapse_0": synapse_0, "synapse_h": synapse_h, "synapse_1": synapse_1}
 
 
-def weight_shapes(config: Config = Config()) -> dict:
-    return {
-        "synapse_0": (config.input_dim, config.hidden_dim),
-        "synapse_h": (config.hidden_dim, config.hidden_dim),
-        "synapse_1": (config.hidden_dim, config.output_dim),
-    }
-
-
 # --- model, loss and optimizer ----------------------------------------------------------
 def build_graph(initial: dict, config: Config = Config()) -> dict:
-    """Build the graph in the current default graph; returns its tensors and ops by name."""
-    from parity.transplant import check_names
-
-    check_names(initial, weight_shapes(config), "TF1 NumPy-RNN weights")
+    """Build the graph in the current default graph, its variables starting at ``initial``;
+    returns its tensors and ops by name."""
     tf = runtime.tf1()
     x = tf.placeholder(tf.float64, [None, config.binary_dim, config.input_dim], name="x")
     y_ = tf.placeholder(tf.float64, [None, config.binary_dim], name="y_")
@@ -82,85 +73,58 @@ def build_graph(initial: dict, config: Config = Config()) -> dict:
             "variables": [synapse_0, synapse_h, synapse_1]}
 
 
-def _weights(sess, g) -> dict:
-    return tf1_weights.variables_to_numpy(sess, g["variables"])
-
-
+# --- training loop ----------------------------------------------------------------------
 def exact_sum_accuracy(outputs, y) -> float:
     """Share of sums whose 8 rounded output bits are all right."""
     return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
 
 
-def _save(sess, checkpoint_path: str) -> None:
-    tf1_weights.save_checkpoint(sess, checkpoint_path)
-
-
-# --- training loop ----------------------------------------------------------------------
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial=None) -> RunResult:
+def train_loop(sess, g: dict, rng: np.random.RandomState, config: Config = Config(), *,
+               verbose: bool = True) -> tuple[list, list]:
     """``config.steps`` iterations of one random example each, one ``sess.run`` per iteration.
 
-    ``initial`` (optional) replaces the drawn starting weights; they are still drawn,
-    so the examples that follow are the same.
+    Returns ``(loss_history, accuracy_history)``: every ``log_every`` iterations, the mean
+    loss of that window and the exact-sum accuracy over all 128 x 128 pairs (ours).
     """
-    started = time.perf_counter()
-    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
-    weights = initial_weights(rng, config)
-    if initial is not None:
-        weights = initial
     eval_x, eval_y, _, _ = data.evaluation_set()
     loss_history, accuracy_history, window = [], [], []
     bar = runtime.progress_bar(config.steps, verbose)
-    with runtime.graph_session(seed=config.seed) as (graph, sess):
-        g = build_graph(weights, config)
-        runtime.tf1().global_variables_initializer().run()
-        # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
-        train_step = sess.make_callable([g["train_op"], g["loss"]], [g["x"], g["y_"]])
-        for j in range(config.steps):
-            x, y = data.generate_batch(1, rng)
-            _, loss = train_step(x, y)
-            window.append(loss)
-            if (j + 1) % config.log_every == 0 or j + 1 == config.steps:
-                loss_history.append((j + 1, float(np.mean(window))))
-                window = []
-                out = sess.run(g["out"], feed_dict={g["x"]: eval_x})
-                accuracy_history.append((j + 1, exact_sum_accuracy(out, eval_y)))
-                if bar is not None:
-                    bar.update(j + 1, values=[("loss", loss_history[-1][1])])
-        out = sess.run(g["out"], feed_dict={g["x"]: eval_x})
-        final = _weights(sess, g)
-        if checkpoint_path is not None:
-            _save(sess, checkpoint_path)
-    value = exact_sum_accuracy(out, eval_y)
-    if verbose:
-        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="exact_sum_accuracy", value=value,
-        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
-        loss_history=loss_history, weights=final,
-        extras={"accuracy_history": accuracy_history},
-    )
+    # sess.run's fetches and feeds, parsed once instead of at every step (same graph)
+    train_step = sess.make_callable([g["train_op"], g["loss"]], [g["x"], g["y_"]])
+    for j in range(config.steps):
+        x, y = data.generate_batch(1, rng)
+        _, loss = train_step(x, y)
+        window.append(loss)
+        if (j + 1) % config.log_every == 0 or j + 1 == config.steps:
+            loss_history.append((j + 1, float(np.mean(window))))
+            window = []
+            out = sess.run(g["out"], feed_dict={g["x"]: eval_x})
+            accuracy_history.append((j + 1, exact_sum_accuracy(out, eval_y)))
+            if bar is not None:
+                bar.update(j + 1, values=[("loss", loss_history[-1][1])])
+    return loss_history, accuracy_history
 
 
 # --- evaluation -------------------------------------------------------------------------
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2], in float64."""
-    inputs = np.asarray(inputs, dtype=np.float64)
-    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, config.input_dim):
-        raise ValueError(
-            f"inputs must have shape [n, {config.binary_dim}, {config.input_dim}], got {inputs.shape}"
-        )
-    with runtime.graph_session() as (graph, sess):
-        g = build_graph(weights, config)
-        runtime.tf1().global_variables_initializer().run()
-        return sess.run(g["out"], feed_dict={g["x"]: inputs})
+def evaluate(sess, g: dict, *, verbose: bool = True) -> float:
+    """Exact-sum accuracy over all 128 x 128 pairs, in one ``sess.run`` (ours)."""
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    value = exact_sum_accuracy(sess.run(g["out"], feed_dict={g["x"]: eval_x}), eval_y)
+    if verbose:
+        print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
+    return value
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE ``GradientDescentOptimizer`` step on ``batch = (x, y)``."""
-    x, y = batch
-    with runtime.graph_session() as (graph, sess):
+def train(config: Config = Config(), *, verbose: bool = True) -> float:
+    """The program: the article's starting weights, its loop, our test; returns the accuracy."""
+    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
+    weights = initial_weights(rng, config)
+    with runtime.graph_session(seed=config.seed) as (graph, sess):
         g = build_graph(weights, config)
         runtime.tf1().global_variables_initializer().run()
-        sess.run(g["train_op"], feed_dict={g["x"]: x, g["y_"]: y})
-        return _weights(sess, g)
+        train_loop(sess, g, rng, config, verbose=verbose)
+        return evaluate(sess, g, verbose=verbose)
+
+
+if __name__ == "__main__":
+    train()

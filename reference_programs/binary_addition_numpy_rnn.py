@@ -16,8 +16,10 @@ Defects of the article's program:
 - ``np.random.randint(largest_number/2)`` passes a float bound (modern NumPy wants an int).
 
 Deviations (ours):
-- restructured into functions (``forward``, ``train_step``, ``train``, ``predict``) and a
-  batch dimension (a batch of one is the article's step; a larger batch sums the updates);
+- restructured into functions (``initial_weights``, ``forward``, ``train_iteration``,
+  ``train_loop``, ``evaluate``, ``train``) and a batch dimension (a batch of one is the
+  article's step; a larger batch sums the updates), so that the parity harness can run the
+  same parts from given weights (``parity/adapters/reference/binary_addition_numpy_rnn.py``);
 - the random stream is an explicit ``np.random.RandomState(seed)`` instead of the global
   one (the same numbers: weights first, then ``a`` and ``b`` of each iteration);
 - 10,000 iterations (the original program's budget; the article shows 1,000, when no
@@ -27,13 +29,10 @@ Deviations (ours):
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
-from parity.result import RunResult
 
 EXAMPLE = "binary_addition_numpy_rnn"
 WEIGHT_NAMES = ("synapse_0", "synapse_h", "synapse_1")
@@ -53,27 +52,12 @@ def sigmoid_output_to_derivative(output):
     return output * (1 - output)
 
 
-def weight_shapes(config: Config = Config()) -> dict:
-    return {
-        "synapse_0": (config.input_dim, config.hidden_dim),
-        "synapse_h": (config.hidden_dim, config.hidden_dim),
-        "synapse_1": (config.hidden_dim, config.output_dim),
-    }
-
-
 def initial_weights(rng: np.random.RandomState, config: Config = Config()) -> dict:
     """The article's ``2 * np.random.random(shape) - 1``, drawn in its order (0, 1, h)."""
     synapse_0 = 2 * rng.random_sample((config.input_dim, config.hidden_dim)) - 1
     synapse_1 = 2 * rng.random_sample((config.hidden_dim, config.output_dim)) - 1
     synapse_h = 2 * rng.random_sample((config.hidden_dim, config.hidden_dim)) - 1
     return {"synapse_0": synapse_0, "synapse_h": synapse_h, "synapse_1": synapse_1}
-
-
-def _checked(weights: dict, config: Config) -> dict:
-    from parity.transplant import check_names
-
-    check_names(weights, weight_shapes(config), "NumPy RNN weights")
-    return {k: np.asarray(weights[k], dtype=np.float64) for k in WEIGHT_NAMES}
 
 
 def forward(weights: dict, x: np.ndarray):
@@ -89,7 +73,7 @@ def forward(weights: dict, x: np.ndarray):
 
 
 # --- loss and update (backpropagation through time, by hand) ---------------------------
-def _step(weights: dict, x: np.ndarray, y: np.ndarray, alpha: float):
+def train_iteration(weights: dict, x: np.ndarray, y: np.ndarray, alpha: float):
     """One article iteration on a batch: returns (new weights, 0.5 * summed squared error, outputs)."""
     synapse_0, synapse_h, synapse_1 = (weights[k] for k in WEIGHT_NAMES)
     binary_dim = x.shape[1]
@@ -122,24 +106,7 @@ def _step(weights: dict, x: np.ndarray, y: np.ndarray, alpha: float):
     return new, 0.5 * float(np.sum(layer_2_error**2)), layer_2
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE article update on ``batch = (x [n, 8, 2], y [n, 8])``, in float64."""
-    x, y = (np.asarray(a, dtype=np.float64) for a in batch)
-    new, _, _ = _step(_checked(weights, config), x, y, config.alpha)
-    return new
-
-
-# --- evaluation -------------------------------------------------------------------------
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """Sigmoid outputs [n, 8] (lowest bit first) for inputs [n, 8, 2], in float64."""
-    inputs = np.asarray(inputs, dtype=np.float64)
-    if inputs.ndim != 3 or inputs.shape[1:] != (config.binary_dim, config.input_dim):
-        raise ValueError(
-            f"inputs must have shape [n, {config.binary_dim}, {config.input_dim}], got {inputs.shape}"
-        )
-    return forward(_checked(weights, config), inputs)[0]
-
-
+# --- training loop ----------------------------------------------------------------------
 def exact_sum_accuracy(outputs, y) -> float:
     """Share of sums whose 8 rounded output bits are all right."""
     return float(np.mean(np.all(np.round(outputs) == y, axis=1)))
@@ -155,26 +122,20 @@ def _print_progress(j, x, y, pred):
     print("------------")
 
 
-# --- training loop ----------------------------------------------------------------------
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial=None) -> RunResult:
+def train_loop(weights: dict, rng: np.random.RandomState, config: Config = Config(), *,
+               verbose: bool = True):
     """The article's loop: ``config.steps`` iterations of one random example each.
 
-    ``initial`` (optional) replaces the drawn starting weights; they are still drawn,
-    so the examples that follow are the same.
+    Returns ``(weights, loss_history, accuracy_history)``: the trained weights and, every
+    ``log_every`` iterations, the mean loss of that window and the exact-sum accuracy over
+    all 128 x 128 pairs (ours).
     """
-    if checkpoint_path is not None:
-        raise ValueError("the NumPy reference writes no TensorFlow checkpoint")
-    started = time.perf_counter()
-    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
-    weights = initial_weights(rng, config)
-    if initial is not None:
-        weights = _checked(initial, config)
     eval_x, eval_y, _, _ = data.evaluation_set()
     loss_history, accuracy_history, window = [], [], []
     for j in range(config.steps):
         x, y = data.generate_batch(1, rng)
-        weights, loss, pred = _step(weights, x.astype(np.float64), y.astype(np.float64), config.alpha)
+        weights, loss, pred = train_iteration(weights, x.astype(np.float64), y.astype(np.float64),
+                                              config.alpha)
         window.append(loss)
         if (j + 1) % config.log_every == 0 or j + 1 == config.steps:
             loss_history.append((j + 1, float(np.mean(window))))
@@ -183,12 +144,27 @@ def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=No
             accuracy_history.append((j + 1, accuracy))
             if verbose:
                 _print_progress(j + 1, x, y, pred)
-    value = exact_sum_accuracy(predict(weights, eval_x, config), eval_y)
+    return weights, loss_history, accuracy_history
+
+
+# --- evaluation -------------------------------------------------------------------------
+def evaluate(weights: dict, *, verbose: bool = True) -> float:
+    """Exact-sum accuracy over all 128 x 128 pairs (ours)."""
+    eval_x, eval_y, _, _ = data.evaluation_set()
+    value = exact_sum_accuracy(forward(weights, eval_x.astype(np.float64))[0], eval_y)
     if verbose:
         print(f"exact-sum accuracy over all 128 x 128 pairs: {value:.4f}")
-    return RunResult(
-        example=EXAMPLE, impl="numpy", metric="exact_sum_accuracy", value=value,
-        higher_is_better=True, steps=config.steps, seconds=time.perf_counter() - started,
-        loss_history=loss_history, weights=weights,
-        extras={"accuracy_history": accuracy_history},
-    )
+    return value
+
+
+def train(config: Config = Config(), *, verbose: bool = True) -> dict:
+    """The article's program: seeded weights, its loop, our test; returns the trained weights."""
+    rng = np.random.RandomState(config.seed)  # np.random.seed(0)
+    weights = initial_weights(rng, config)
+    weights, _, _ = train_loop(weights, rng, config, verbose=verbose)
+    evaluate(weights, verbose=verbose)
+    return weights
+
+
+if __name__ == "__main__":
+    train()

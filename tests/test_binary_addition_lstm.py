@@ -7,7 +7,7 @@ import pytest
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionLSTMConfig
-from legacy_graph import binary_addition_lstm as legacy
+from parity.adapters.legacy import binary_addition_lstm as legacy
 from parity.pairs import binary_addition_lstm as pairs
 
 CONFIG = dataclasses.replace(BinaryAdditionLSTMConfig(), steps=1500)  # issue 3's budget, batch 64
@@ -17,7 +17,7 @@ SHORT = dataclasses.replace(BinaryAdditionLSTMConfig(), steps=30, log_every=10)
 
 
 def port_module():
-    from eager_port import binary_addition_lstm as port
+    from parity.adapters.port import binary_addition_lstm as port
 
     return port
 

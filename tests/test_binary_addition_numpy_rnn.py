@@ -11,9 +11,9 @@ import pytest
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionNumpyRNNConfig
-from legacy_graph import binary_addition_numpy_rnn as legacy
+from parity.adapters.legacy import binary_addition_numpy_rnn as legacy
+from parity.adapters.reference import binary_addition_numpy_rnn as reference
 from parity.pairs import binary_addition_numpy_rnn as pairs
-from reference_programs import binary_addition_numpy_rnn as reference
 
 CONFIG = BinaryAdditionNumpyRNNConfig()
 TRAJECTORY_ATOL = 1e-9  # float64; measured: 3e-16 after 100 iterations, 4e-14 after 10,000
@@ -32,7 +32,7 @@ def port_module():
 
     if not keras_fit.float64_supported():
         pytest.skip(f"{keras_fit.backend()} backend: {backends.CANNOT[keras_fit.backend()]['float64']}")
-    from eager_port import binary_addition_numpy_rnn as port
+    from parity.adapters.port import binary_addition_numpy_rnn as port
 
     return port
 
@@ -209,7 +209,7 @@ def test_port_refuses_a_backend_that_would_compute_in_float32():
     if keras_fit.float64_supported():
         pytest.skip(f"the {keras_fit.backend()} backend computes in float64 here; the refusal "
                     "is tested on PyTorch, and on JAX without JAX_ENABLE_X64=1")
-    from eager_port import binary_addition_numpy_rnn as port
+    from parity.adapters.port import binary_addition_numpy_rnn as port
 
     with pytest.raises(backends.Unsupported, match="needs float64") as excinfo:
         port.build_model(CONFIG)
