@@ -8,20 +8,20 @@ a non-stateful LSTM starts every window from zeros, as the article reset its sta
 MSE, Adam 0.001, 300 epochs over the windows in order (``shuffle=False``: the article
 looped over its list of windows without shuffling). The last 12 months are then forecast
 recursively (predict, append, slide) and scaled back to passengers.
+
+Run alone, the program starts from Keras's own initialisers; the parity harness runs the
+same parts (``build_model``, ``train_loop``, ``evaluate``) from the initial weights
+``config.init`` asks for (``parity/adapters/port/airline_passengers.py``).
 """
 
 from __future__ import annotations
-
-import time
 
 import keras
 import numpy as np
 
 from datasets import airline
+from eager_port import backend_choices
 from hyperparams import AirlinePassengersConfig
-from parity import keras_fit, keras_weights
-from parity.pairs import airline_passengers as pairs
-from parity.result import RunResult
 
 EXAMPLE = "airline_passengers"
 Config = AirlinePassengersConfig
@@ -43,8 +43,8 @@ def build_model(config: Config = Config(), steps_per_execution: int = 1) -> kera
             # form (JAX: 2.7x less CPU; PyTorch backend: the loop's per-step overhead
             # dominates at batch 1). TensorFlow stays rolled: see jit_compile below. On a GPU:
             # rolled, for cuDNN. The arithmetic is the same either way.
-            keras.layers.LSTM(config.hidden_size, unroll=keras_fit.unroll(True, tensorflow=False),
-                              name="lstm"),
+            keras.layers.LSTM(config.hidden_size,
+                              unroll=backend_choices.unroll(True, tensorflow=False), name="lstm"),
             keras.layers.Dense(1, name="linear"),
         ],
         name=EXAMPLE,  # variable paths "airline_passengers/lstm/lstm_cell/kernel", ...
@@ -62,17 +62,36 @@ def build_model(config: Config = Config(), steps_per_execution: int = 1) -> kera
     # graph, with the fit's static batch of one, differed from run to run in the last float32
     # bits (multi-threaded oneDNN/Eigen kernels), so the same seed did not give the same result.
     model.compile(optimizer=optimizer, loss="mse",
-                  steps_per_execution=keras_fit.steps_per_execution(steps_per_execution),
-                  jit_compile=keras_fit.backend() != "torch")
+                  steps_per_execution=backend_choices.steps_per_execution(steps_per_execution),
+                  jit_compile=backend_choices.jit_compile())
     return model
 
 
-def _set_weights(model: keras.Model, weights: dict) -> None:
-    keras_weights.set_weights(model, weights, "airline_passengers port weights")
+# ----------------------------------------------------------------------------- training
+class _ArticleLog(keras.callbacks.Callback):
+    """The article's log line: the last window's loss every ``log_every`` epochs (at i % 25 == 1)."""
+
+    def __init__(self, log_every: int, x_last, y_last):
+        super().__init__()
+        self.log_every, self.x_last, self.y_last = log_every, x_last, y_last
+
+    def _last_loss(self) -> float:
+        out = keras.ops.convert_to_numpy(self.model(self.x_last, training=False))
+        return float(np.mean((out - self.y_last) ** 2))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch % self.log_every == 1:
+            print(f"epoch:{epoch:3} loss:{self._last_loss():10.8f}")
 
 
-def _weights(model: keras.Model) -> dict:
-    return keras_weights.get_weights(model)
+def train_loop(model: keras.Model, data, config: Config = Config(), *,
+               verbose: bool = True) -> keras.callbacks.History:
+    """The article's loop as one ``fit``: epochs x windows in order (``shuffle=False``), batch 1."""
+    callbacks = [_ArticleLog(config.log_every, data.x[-1:], data.y[-1:])] if verbose else []
+    return model.fit(
+        data.x, data.y, batch_size=1, epochs=config.steps, shuffle=False,
+        verbose=2 if verbose else 0, callbacks=callbacks,
+    )
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -93,7 +112,8 @@ def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, fl
     return rmse, mape
 
 
-def _forecast(model: keras.Model, data, config: Config) -> np.ndarray:
+def forecast_test_months(model: keras.Model, data, config: Config = Config()) -> np.ndarray:
+    """The recursive forecast of the test months, scaled back to passengers."""
     def predict_one(seq):
         return keras.ops.convert_to_numpy(model(seq, training=False))
 
@@ -101,115 +121,36 @@ def _forecast(model: keras.Model, data, config: Config) -> np.ndarray:
     return data.scaler.inverse_transform(scaled.reshape(-1, 1)).ravel()
 
 
-# ----------------------------------------------------------------------------- training
-class _ArticleLog(keras.callbacks.Callback):
-    """The article's log line: the last window's loss every ``log_every`` epochs (at i % 25 == 1)."""
-
-    def __init__(self, log_every: int, x_last, y_last):
-        super().__init__()
-        self.log_every, self.x_last, self.y_last = log_every, x_last, y_last
-
-    def _last_loss(self) -> float:
-        out = keras.ops.convert_to_numpy(self.model(self.x_last, training=False))
-        return float(np.mean((out - self.y_last) ** 2))
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch % self.log_every == 1:
-            print(f"epoch:{epoch:3} loss:{self._last_loss():10.8f}")
-
-
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial_weights: dict | None = None) -> RunResult:
-    """Train as the article did (epochs x windows in order, batch 1), forecast, score.
-
-    The model starts from ``initial_weights`` (Keras paths) when given, else from
-    ``config.init`` (``"framework"``: Keras's own initialisers; ``"torch"``: PyTorch's default
-    init drawn with the seed, the same on every side; see ``parity.pairs.airline_passengers``).
-    """
-    _check_config(config)
-    keras.utils.set_random_seed(config.seed)
-    data = load_data(config)
-    model = build_model(config, steps_per_execution=len(data.x))
-    if initial_weights is None:
-        initial_weights = pairs.initial_weights(config, "port")
-    if initial_weights is not None:
-        _set_weights(model, initial_weights)
-    init_name = "framework" if initial_weights is None else (
-        config.init if config.init != "framework" else "given")
-    callbacks = [_ArticleLog(config.log_every, data.x[-1:], data.y[-1:])] if verbose else []
-    started = time.perf_counter()
-    history = model.fit(
-        data.x, data.y, batch_size=1, epochs=config.steps, shuffle=False,
-        verbose=2 if verbose else 0, callbacks=callbacks,
-    )
-    seconds = time.perf_counter() - started
-
-    # ------------------------------------------------------------------------- evaluation
-    forecast = _forecast(model, data, config)
+def evaluate(model: keras.Model, data, config: Config = Config(), *,
+             verbose: bool = True) -> tuple[np.ndarray, float, float]:
+    """The forecast (passengers), its RMSE and MAPE against the held-out months."""
+    forecast = forecast_test_months(model, data, config)
     rmse, mape = forecast_errors(forecast, data.test)
     if verbose:
         print(f"forecast RMSE {rmse:.2f} passengers, MAPE {mape:.2f}%")
-    if checkpoint_path is not None:
-        _save_weights(model, checkpoint_path)
-    losses = history.history.get("loss", [])
-    return RunResult(
-        example=EXAMPLE, impl="port", metric="forecast_rmse", value=rmse,
-        higher_is_better=False, steps=config.steps, seconds=seconds,
-        loss_history=[(i + 1, float(v)) for i, v in enumerate(losses)],
-        weights=_weights(model),
-        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x),
-                "init": init_name},
-    )
+    return forecast, rmse, mape
 
 
-def _save_weights(model: keras.Model, path) -> None:
-    keras_weights.save_weights(model, path)
-
-
-def _check_config(config: Config) -> None:
+def check_config(config: Config) -> None:
     if config.window < 1 or config.test_months < 1 or config.hidden_size < 1 or config.steps < 0:
         raise ValueError(
             f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
             f"and steps >= 0 (got {config})"
         )
-    if config.init not in pairs.INITS:
-        raise ValueError(f"AirlinePassengersConfig.init must be one of {pairs.INITS}, got {config.init!r}")
 
 
-# ----------------------------------------------------------------------------- parity hooks
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """The model's outputs [n, 1] for windows ``inputs`` [n, window, 1] from given weights."""
-    inputs = _check_inputs(inputs, config)
-    model = build_model(config)
-    _set_weights(model, weights)
-    return keras.ops.convert_to_numpy(model(inputs, training=False))
+# ----------------------------------------------------------------------------- the program
+def train(config: Config = Config(), *, verbose: bool = True) -> keras.Model:
+    """The article's program: train (epochs x windows in order, batch 1), forecast the test
+    months, score; returns the trained model."""
+    check_config(config)
+    keras.utils.set_random_seed(config.seed)
+    data = load_data(config)
+    model = build_model(config, steps_per_execution=len(data.x))
+    train_loop(model, data, config, verbose=verbose)
+    evaluate(model, data, config, verbose=verbose)
+    return model
 
 
-def forecast(weights: dict, config: Config = Config()) -> np.ndarray:
-    """The 12-month recursive forecast (passengers) from given weights."""
-    model = build_model(config)
-    _set_weights(model, weights)
-    return _forecast(model, load_data(config), config)
-
-
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)``."""
-    x, y = batch
-    x = _check_inputs(x, config)
-    y = np.asarray(y, dtype=np.float32).reshape(len(x), 1)
-    model = build_model(config)
-    _set_weights(model, weights)
-    model.train_on_batch(x, y)
-    return _weights(model)
-
-
-def _check_inputs(inputs, config: Config) -> np.ndarray:
-    arr = np.asarray(inputs, dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[..., None]
-    if arr.ndim != 3 or arr.shape[1:] != (config.window, 1):
-        raise ValueError(
-            f"inputs must have shape [n, {config.window}, 1] (windows of scaled months), "
-            f"got {np.shape(inputs)}"
-        )
-    return arr
+if __name__ == "__main__":
+    train()

@@ -5,6 +5,8 @@ TensorFlow*, seeds/003). The article's ``W_out`` tiled over the batch and ``matm
 every step's output, plus ``b_out``, is a ``Dense(1)`` applied to each time step of
 ``LSTM(return_sequences=True)``; ``tf.squeeze`` becomes a ``Reshape``. ``Saver.save`` /
 ``Saver.restore`` become ``model.save_weights`` / ``load_weights`` on a freshly built model.
+The weights file goes where the legacy checkpoint goes (``config.checkpoint_dir``, else a
+temporary directory removed afterwards), under a temporary name first.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import time
+from pathlib import Path
 
 import keras
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
+from eager_port import backend_choices
 from hyperparams import SeriesPredictorConfig
-from parity import keras_fit, keras_weights
-from parity.result import RunResult
 
 CHECKPOINT_NAME = "model.weights.h5"
 
@@ -33,7 +34,7 @@ def build_model(config=SeriesPredictorConfig()) -> keras.Model:
     # on a batch this small is mostly per-op overhead (~4x less CPU per step); on a GPU the
     # rolled layer takes the cuDNN kernel instead.
     outputs = keras.layers.LSTM(config.hidden_dim, return_sequences=True,
-                                unroll=keras_fit.unroll(True), name="lstm")(inputs)
+                                unroll=backend_choices.unroll(True), name="lstm")(inputs)
     # W_out, b_out on every step, drawn like the article's tf.random_normal (stddev 1.0).
     out = keras.layers.Dense(1, kernel_initializer=keras.initializers.RandomNormal(stddev=1.0),
                              bias_initializer=keras.initializers.RandomNormal(stddev=1.0),
@@ -44,15 +45,28 @@ def build_model(config=SeriesPredictorConfig()) -> keras.Model:
     # steps_per_execution: `log_every` steps per call of the compiled train function; on a
     # 3x4 batch the per-call overhead of train_on_batch/fit dominates the step itself.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-8), loss="mse",
-                  steps_per_execution=keras_fit.steps_per_execution(config.log_every))
+                  steps_per_execution=backend_choices.steps_per_execution(config.log_every))
     return model
 
 
 # ---------------------------------------------------------------- checkpoints
 
-def save_checkpoint(model: keras.Model, path) -> str:
-    """``model.save_weights`` under a temporary name, then renamed to ``path``."""
-    return keras_weights.save_weights(model, path)
+def save_checkpoint(model: keras.Model, path, *, verbose=False) -> str:
+    """``model.save_weights`` under a temporary name next to ``path``, then renamed: a failed
+    save never leaves a half-written file nor replaces a good one. Returns the path."""
+    path = Path(path).absolute()
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"Keras weights file must end in .weights.h5, got '{path}'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # Keras insists on the suffix
+    try:
+        model.save_weights(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if verbose:
+        print(f"Model saved to {path}")
+    return str(path)
 
 
 def restore_checkpoint(path, config=SeriesPredictorConfig()) -> keras.Model:
@@ -71,10 +85,10 @@ def restore_checkpoint(path, config=SeriesPredictorConfig()) -> keras.Model:
 
 
 @contextlib.contextmanager
-def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None):
-    if checkpoint_path is not None:
-        yield os.fspath(checkpoint_path)
-    elif config.checkpoint_dir:
+def checkpoint_path_for(config: SeriesPredictorConfig):
+    """Where ``train`` saves: ``config.checkpoint_dir``/model.weights.h5, else a fresh
+    temporary directory, removed afterwards."""
+    if config.checkpoint_dir:
         yield os.path.join(config.checkpoint_dir, CHECKPOINT_NAME)
     else:
         with tempfile.TemporaryDirectory(prefix="series_predictor_port_") as directory:
@@ -99,61 +113,42 @@ class LogMSE(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         if batch % self.log_every:
             return
-        predictions = keras_weights.to_numpy(self.model(TRAIN_X, training=False))
+        predictions = keras.ops.convert_to_numpy(self.model(TRAIN_X, training=False))
         mse = float(np.mean(np.square(predictions - TRAIN_Y)))
         self.history.append((batch, mse))
         if self.verbose:
             print(batch, mse)
 
 
-def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None) -> RunResult:
-    """Train on the whole set ``config.steps`` times, save, restore into a new model, predict."""
-    start = time.perf_counter()
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config)
-    # The article's loop, one Adam step on the whole training set per iteration, as one fit
-    # over the training set repeated `steps` times (batch = the 3 sequences, in order).
+def train_loop(model: keras.Model, config=SeriesPredictorConfig(), *, verbose=True) -> list:
+    """The article's loop, one Adam step on the whole training set per iteration, as one fit
+    over the training set repeated ``steps`` times (batch = the 3 sequences, in order).
+    Returns the logged ``[(iteration, mse)]``."""
     log = LogMSE(verbose, config.log_every)
     model.fit(np.tile(TRAIN_X, (config.steps, 1, 1)), np.tile(TRAIN_Y, (config.steps, 1)),
               batch_size=len(TRAIN_X), epochs=1, shuffle=False, callbacks=[log],
               verbose=1 if verbose else 0)
-    history = log.history
-    kept = checkpoint_path is not None or bool(config.checkpoint_dir)
-    with checkpoint_path_for(config, checkpoint_path) as where:
-        path = save_checkpoint(model, where)
-        if verbose:
-            print(f"Model saved to {path}")
-        restored = restore_checkpoint(path, config)
-    predictions = restored.predict(TEST_X, verbose=0)
+    return log.history
+
+
+def evaluate(predictions, *, verbose=True) -> float:
+    """Print the predicted test sequences (the article's last line); their mean squared error."""
     if verbose:
         print(predictions)
-    seconds = time.perf_counter() - start
-    return RunResult(
-        example="series_predictor", impl="port", metric="test_mse",
-        value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
-        steps=config.steps, seconds=seconds, loss_history=history,
-        weights=keras_weights.get_weights(restored),
-        extras={"predictions": predictions, "checkpoint": path if kept else None},
-    )
+    return float(np.mean((predictions - TEST_Y) ** 2))
 
 
-def _model_with(weights: dict, config) -> keras.Model:
+def train(config=SeriesPredictorConfig(), *, verbose=True) -> keras.Model:
+    """The article's program: train, save, restore into a new model, predict the test
+    sequences; returns the restored model."""
+    keras.utils.set_random_seed(config.seed)
     model = build_model(config)
-    keras_weights.set_weights(model, weights, "series_predictor port weights")
-    return model
-
-
-def predict(weights, inputs, config=SeriesPredictorConfig()) -> np.ndarray:
-    """Model outputs [batch, seq_size] for ``inputs`` [batch, seq_size, input_dim]."""
-    return keras_weights.to_numpy(_model_with(weights, config)(np.asarray(inputs, np.float32)))
-
-
-def train_step(weights, batch, config=SeriesPredictorConfig()) -> dict:
-    """The weights after one Adam step on ``batch = (x, y)``."""
-    model = _model_with(weights, config)
-    x, y = batch
-    model.train_on_batch(np.asarray(x, np.float32), np.asarray(y, np.float32))
-    return keras_weights.get_weights(model)
+    train_loop(model, config, verbose=verbose)
+    with checkpoint_path_for(config) as where:
+        path = save_checkpoint(model, where, verbose=verbose)
+        restored = restore_checkpoint(path, config)
+    evaluate(restored.predict(TEST_X, verbose=0), verbose=verbose)
+    return restored
 
 
 if __name__ == "__main__":

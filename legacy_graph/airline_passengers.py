@@ -33,26 +33,26 @@ Deviations:
   the same initial weights (``config.init="torch"``, seed 0): TF1 and Keras follow one
   path (epoch losses 2.3e-7 apart after one epoch), PyTorch leaves it from the second
   step (per-step losses up to 0.10 apart); with one bias and TF1's epsilon placement
-  (``reference_programs.airline_passengers.train_windows``) PyTorch follows TF1 to 1.7e-6 per step.
+  (``train_windows`` in ``parity/adapters/reference/airline_passengers.py``) PyTorch
+  follows TF1 to 1.7e-6 per step.
   Initialisation and these two differences are all that separates the three programs.
 - The data comes from ``datasets.airline`` (``flights.csv`` shipped, the scaler fitted on
   the 132 training months, as the article did with scikit-learn).
 - Metric: the forecast's RMSE against the 12 held-out months (and MAPE); the article
   only plots them.
+- The program is cut into its parts (``build_graph``, ``train_loop``, ``evaluate``) so that
+  the parity harness can run the same parts, start them from shared initial weights
+  (``config.init="torch"``), read the weights and save a checkpoint
+  (``parity/adapters/legacy/airline_passengers.py``). Run alone, the program starts from
+  TF1's own initialisers.
 """
 
 from __future__ import annotations
-
-import os
-import time
 
 import numpy as np
 
 from datasets import airline
 from hyperparams import AirlinePassengersConfig
-from parity import tf1_weights
-from parity.pairs import airline_passengers as pairs
-from parity.result import RunResult
 from tf1_compat.runtime import graph_session, progress_bar, tf1
 
 EXAMPLE = "airline_passengers"
@@ -85,12 +85,29 @@ def build_graph(config: Config = Config()) -> dict:
     return {"x": x, "y": y, "prediction": prediction, "loss": loss, "train_op": train_op}
 
 
-def _load_weights(sess, weights: dict) -> None:
-    tf1_weights.load_trainable(sess, weights, "airline_passengers legacy weights")
+# ----------------------------------------------------------------------------- training
+def train_loop(sess, model: dict, data, config: Config = Config(), *, verbose: bool = True) -> np.ndarray:
+    """The article's loop: epochs x windows in order, one ``sess.run`` per window (batch 1).
 
-
-def _model_weights(sess) -> dict:
-    return tf1_weights.trainable_weights(sess)
+    Returns every window's loss, ``[epochs, windows]``; the article prints the last
+    window's every ``log_every`` epochs (at ``i % 25 == 1``) and at the end.
+    """
+    losses = np.zeros((config.steps, len(data.x)), dtype=np.float32)
+    bar = progress_bar(config.steps, verbose)
+    for i in range(config.steps):
+        for j, (seq, label) in enumerate(zip(data.x, data.y)):
+            _, single_loss = sess.run(
+                [model["train_op"], model["loss"]],
+                feed_dict={model["x"]: seq[None], model["y"]: label[None]},
+            )
+            losses[i, j] = single_loss
+        if bar is not None:
+            bar.update(i + 1, values=[("loss", float(np.mean(losses[i])))])
+        if verbose and i % config.log_every == 1:
+            print(f"epoch:{i:3} loss:{single_loss:10.8f}")
+    if verbose and config.steps:
+        print(f"epoch:{config.steps - 1:3} loss:{single_loss:10.10f}")
+    return losses
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -111,7 +128,8 @@ def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, fl
     return rmse, mape
 
 
-def _forecast(sess, model: dict, data, config: Config) -> np.ndarray:
+def forecast_test_months(sess, model: dict, data, config: Config = Config()) -> np.ndarray:
+    """The recursive forecast of the test months, scaled back to passengers."""
     def predict_one(seq):
         return sess.run(model["prediction"], feed_dict={model["x"]: seq})
 
@@ -119,139 +137,38 @@ def _forecast(sess, model: dict, data, config: Config) -> np.ndarray:
     return data.scaler.inverse_transform(scaled.reshape(-1, 1)).ravel()
 
 
-# ----------------------------------------------------------------------------- training
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial_weights: dict | None = None) -> RunResult:
-    """Train as the article did (epochs x windows in order, batch 1), forecast, score.
-
-    The model starts from ``initial_weights`` (legacy names) when given, else from
-    ``config.init`` (``"framework"``: TF1's own initialisers; ``"torch"``: PyTorch's default
-    init drawn with the seed, the same on every side; see ``parity.pairs.airline_passengers``).
-    """
-    _check_config(config)
-    tf = tf1()
-    data = load_data(config)
-    if initial_weights is None:
-        initial_weights = pairs.initial_weights(config, "legacy")
-    history, first_epoch = [], []
-    with graph_session(seed=config.seed, threads=1) as (graph, sess):
-        model = build_graph(config)
-        sess.run(tf.global_variables_initializer())
-        if initial_weights is not None:
-            _load_weights(sess, initial_weights)
-        saver = tf.train.Saver() if checkpoint_path is not None else None
-        graph.finalize()
-        bar = progress_bar(config.steps, verbose)
-        started = time.perf_counter()
-        for i in range(config.steps):
-            losses = []
-            for seq, label in zip(data.x, data.y):
-                _, single_loss = sess.run(
-                    [model["train_op"], model["loss"]],
-                    feed_dict={model["x"]: seq[None], model["y"]: label[None]},
-                )
-                losses.append(single_loss)
-            if i == 0:
-                first_epoch = [float(v) for v in losses]
-            history.append((i + 1, float(np.mean(losses))))
-            if bar is not None:
-                bar.update(i + 1, values=[("loss", history[-1][1])])
-            if verbose and i % config.log_every == 1:
-                print(f"epoch:{i:3} loss:{single_loss:10.8f}")
-        seconds = time.perf_counter() - started
-        if verbose and config.steps:
-            print(f"epoch:{config.steps - 1:3} loss:{single_loss:10.10f}")
-
-        # --------------------------------------------------------------------- evaluation
-        forecast = _forecast(sess, model, data, config)
-        weights = _model_weights(sess)
-        if checkpoint_path is not None:
-            save_checkpoint(sess, saver, checkpoint_path)
-
+def evaluate(sess, model: dict, data, config: Config = Config(), *,
+             verbose: bool = True) -> tuple[np.ndarray, float, float]:
+    """The forecast (passengers), its RMSE and MAPE against the held-out months."""
+    forecast = forecast_test_months(sess, model, data, config)
     rmse, mape = forecast_errors(forecast, data.test)
     if verbose:
         print(f"forecast RMSE {rmse:.2f} passengers, MAPE {mape:.2f}%")
-    return RunResult(
-        example=EXAMPLE, impl="legacy", metric="forecast_rmse", value=rmse,
-        higher_is_better=False, steps=config.steps, seconds=seconds,
-        loss_history=history, weights=weights,
-        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(data.x),
-                "first_epoch_losses": first_epoch, "init": _init_name(config, initial_weights)},
-    )
+    return forecast, rmse, mape
 
 
-def _init_name(config: Config, initial_weights) -> str:
-    if initial_weights is None:
-        return "framework"
-    return config.init if config.init != "framework" else "given"
-
-
-def save_checkpoint(sess, saver, checkpoint_path) -> str:
-    return tf1_weights.save_checkpoint(sess, checkpoint_path, saver, write_meta_graph=False)
-
-
-def _check_config(config: Config) -> None:
+def check_config(config: Config) -> None:
     if config.window < 1 or config.test_months < 1 or config.hidden_size < 1 or config.steps < 0:
         raise ValueError(
             f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
             f"and steps >= 0 (got {config})"
         )
-    if config.init not in pairs.INITS:
-        raise ValueError(f"AirlinePassengersConfig.init must be one of {pairs.INITS}, got {config.init!r}")
 
 
-# ----------------------------------------------------------------------------- parity hooks
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """The model's outputs [n, 1] for windows ``inputs`` [n, window, 1] from given weights."""
-    inputs = _check_inputs(inputs, config)
-    with graph_session(seed=config.seed) as (_, sess):
-        model = build_graph(config)
-        _load_weights(sess, weights)
-        return sess.run(model["prediction"], feed_dict={model["x"]: inputs})
-
-
-def forecast(weights: dict, config: Config = Config()) -> np.ndarray:
-    """The 12-month recursive forecast (passengers) from given weights."""
+# ----------------------------------------------------------------------------- the program
+def train(config: Config = Config(), *, verbose: bool = True) -> float:
+    """The article's program: train (epochs x windows in order, batch 1), forecast the test
+    months, score; returns the forecast's RMSE (passengers)."""
+    check_config(config)
     data = load_data(config)
-    with graph_session(seed=config.seed) as (_, sess):
+    with graph_session(seed=config.seed, threads=1) as (graph, sess):
         model = build_graph(config)
-        _load_weights(sess, weights)
-        return _forecast(sess, model, data, config)
+        sess.run(tf1().global_variables_initializer())
+        graph.finalize()
+        train_loop(sess, model, data, config, verbose=verbose)
+        _, rmse, _ = evaluate(sess, model, data, config, verbose=verbose)
+    return rmse
 
 
-def train_step(weights: dict, batch, config: Config = Config()) -> dict:
-    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)``."""
-    tf = tf1()
-    x, y = batch
-    x = _check_inputs(x, config)
-    y = np.asarray(y, dtype=np.float32).reshape(len(x), 1)
-    with graph_session(seed=config.seed) as (_, sess):
-        model = build_graph(config)
-        sess.run(tf.global_variables_initializer())
-        _load_weights(sess, weights)
-        sess.run(model["train_op"], feed_dict={model["x"]: x, model["y"]: y})
-        return _model_weights(sess)
-
-
-def _check_inputs(inputs, config: Config) -> np.ndarray:
-    arr = np.asarray(inputs, dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[..., None]
-    if arr.ndim != 3 or arr.shape[1:] != (config.window, 1):
-        raise ValueError(
-            f"inputs must have shape [n, {config.window}, 1] (windows of scaled months), "
-            f"got {np.shape(inputs)}"
-        )
-    return arr
-
-
-def restore_session_weights(checkpoint_path, config: Config = Config()) -> dict:
-    """Read a checkpoint written by :func:`train` back into ``{name: array}`` (model weights)."""
-    tf = tf1()
-    with graph_session(seed=config.seed) as (_, sess):
-        build_graph(config)
-        try:
-            tf.train.Saver().restore(sess, os.fspath(checkpoint_path))
-        except (ValueError, tf.errors.NotFoundError, tf.errors.DataLossError) as exc:
-            raise ValueError(f"cannot restore checkpoint {checkpoint_path}: {exc}") from None
-        return _model_weights(sess)
+if __name__ == "__main__":
+    train()

@@ -25,28 +25,28 @@ Defects of the article's code:
 
 Deviations:
 
-- The checkpoint goes to ``config.checkpoint_dir`` (or ``checkpoint_path``; ``None``: a
-  fresh temporary directory, removed when ``train`` returns), is written under a temporary
-  name and then renamed, and a missing or corrupt checkpoint raises one clear line naming
-  the path.
+- The checkpoint goes to ``config.checkpoint_dir`` (``None``: a fresh temporary directory,
+  removed when the program ends; never the current directory), is written under a
+  temporary name and then renamed, and a missing or corrupt checkpoint raises one clear
+  line naming the path.
 - The training data and step count come from ``datasets.series_toy`` and the config.
-- ``predict()`` restores the batch axis that defect 3 can drop.
+- The program is cut into the article's parts (the ``SeriesPredictor`` class, its
+  ``train`` and ``test``, the test MSE) so that the parity harness can run the same parts
+  and read the restored weights (``parity/adapters/legacy/series_predictor.py``, which
+  also restores the batch axis that defect 3 can drop when it predicts).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-import time
 
 import numpy as np
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
 from hyperparams import SeriesPredictorConfig
-from parity import tf1_weights
-from parity.result import RunResult
-from parity.tf1_weights import variables_to_numpy
 from tf1_compat.runtime import progress_bar, set_seed, tf1
 
 tf = tf1()
@@ -114,19 +114,25 @@ class SeriesPredictor:
                 output = self.model()  # the article rebuilds the model here (defect 1)
             return sess.run(output, feed_dict={self.x: test_x})
 
-    def weights(self, checkpoint_path):
-        """The model's trainable variables, read from a checkpoint."""
-        with tf.Session(graph=self.graph) as sess:
-            restore_checkpoint(self.saver, sess, checkpoint_path)
-            return variables_to_numpy(sess, self.graph.get_collection(
-                tf.GraphKeys.TRAINABLE_VARIABLES))
-
 
 # ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(saver, sess, path) -> str:
-    """``saver.save`` into a temporary folder, then moved into place (index last)."""
-    return tf1_weights.save_checkpoint(sess, path, saver, write_meta_graph=False)
+    """``saver.save(sess, path)``, written into a temporary folder next to ``path`` and then
+    moved into place, data first and the index (which makes it loadable) last: an
+    interrupted save never leaves a half-written checkpoint. Returns the absolute prefix."""
+    prefix = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(prefix)
+    os.makedirs(folder, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
+    try:
+        saver.save(sess, os.path.join(tmp, name), write_meta_graph=False, write_state=False)
+        for file in sorted(os.listdir(tmp), key=lambda f: f.endswith(".index")):
+            os.replace(os.path.join(tmp, file), os.path.join(folder, file))
+        tf.train.update_checkpoint_state(folder, name)  # relative: the folder can move
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return prefix
 
 
 def restore_checkpoint(saver, sess, path) -> None:
@@ -144,71 +150,33 @@ def restore_checkpoint(saver, sess, path) -> None:
 
 
 @contextlib.contextmanager
-def checkpoint_path_for(config: SeriesPredictorConfig, checkpoint_path=None):
-    """Where ``train`` saves: ``checkpoint_path``, else ``config.checkpoint_dir``/model.ckpt,
-    else a fresh temporary directory (never the current directory), removed afterwards."""
-    if checkpoint_path is not None:
-        yield os.fspath(checkpoint_path)
-    elif config.checkpoint_dir:
+def checkpoint_path_for(config: SeriesPredictorConfig):
+    """Where ``train`` saves: ``config.checkpoint_dir``/model.ckpt, else a fresh temporary
+    directory (never the current directory, where the article saved), removed afterwards."""
+    if config.checkpoint_dir:
         yield os.path.join(config.checkpoint_dir, CHECKPOINT_NAME)
     else:
         with tempfile.TemporaryDirectory(prefix="series_predictor_legacy_") as directory:
             yield os.path.join(directory, CHECKPOINT_NAME)
 
 
-# ---------------------------------------------------------------- the contract
+# ---------------------------------------------------------------- the program
 
-def train(config=SeriesPredictorConfig(), *, verbose=True, checkpoint_path=None) -> RunResult:
-    """Train, save, restore in a new session, predict the test sequences (metric: test MSE)."""
-    start = time.perf_counter()
-    kept = checkpoint_path is not None or bool(config.checkpoint_dir)
-    predictor = SeriesPredictor(config.input_dim, config.seq_size, config.hidden_dim, config.seed)
-    with checkpoint_path_for(config, checkpoint_path) as path:
-        history = predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every, verbose)
-        predictions = predictor.test(TEST_X, path).reshape(TEST_Y.shape)
-        weights = predictor.weights(path)
+def evaluate(predictions, *, verbose=True) -> float:
+    """Print the predicted test sequences (the article's last line); their mean squared error."""
     if verbose:
         print(predictions)
-    seconds = time.perf_counter() - start
-    return RunResult(
-        example="series_predictor", impl="legacy", metric="test_mse",
-        value=float(np.mean((predictions - TEST_Y) ** 2)), higher_is_better=False,
-        steps=config.steps, seconds=seconds, loss_history=history, weights=weights,
-        # the checkpoint's path when it outlives the run (a temporary one is gone by now)
-        extras={"predictions": predictions, "checkpoint": path if kept else None},
-    )
+    return float(np.mean((predictions - TEST_Y) ** 2))
 
 
-def _assign(predictor: SeriesPredictor, sess, weights: dict) -> None:
-    variables = predictor.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
-    from parity.transplant import check_names
-
-    check_names(weights, {v.name.split(":")[0]: v.shape.as_list() for v in variables},
-                "series_predictor legacy weights")
-    for v in variables:
-        v.load(np.asarray(weights[v.name.split(":")[0]], dtype=np.float32), sess)
-
-
-def predict(weights, inputs, config=SeriesPredictorConfig()) -> np.ndarray:
-    """Model outputs [batch, seq_size] for ``inputs`` [batch, seq_size, input_dim]."""
+def train(config=SeriesPredictorConfig(), *, verbose=True) -> float:
+    """The article's program: train and save, restore in a new session and predict the test
+    sequences; returns their mean squared error."""
     predictor = SeriesPredictor(config.input_dim, config.seq_size, config.hidden_dim, config.seed)
-    with tf.Session(graph=predictor.graph) as sess:
-        sess.run(tf.global_variables_initializer())
-        _assign(predictor, sess, weights)
-        out = sess.run(predictor.output, feed_dict={predictor.x: inputs})
-    return out.reshape(len(inputs), config.seq_size)
-
-
-def train_step(weights, batch, config=SeriesPredictorConfig()) -> dict:
-    """The trainable variables after one ``AdamOptimizer()`` step on ``batch = (x, y)``."""
-    x, y = batch
-    predictor = SeriesPredictor(config.input_dim, config.seq_size, config.hidden_dim, config.seed)
-    with tf.Session(graph=predictor.graph) as sess:
-        sess.run(tf.global_variables_initializer())
-        _assign(predictor, sess, weights)
-        sess.run(predictor.train_op, feed_dict={predictor.x: x, predictor.y: y})
-        return variables_to_numpy(sess, predictor.graph.get_collection(
-            tf.GraphKeys.TRAINABLE_VARIABLES))
+    with checkpoint_path_for(config) as path:
+        predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every, verbose)
+        predictions = predictor.test(TEST_X, path).reshape(TEST_Y.shape)
+    return evaluate(predictions, verbose=verbose)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,16 @@ Deviations:
   fitted on the 132 training months), in float32 as the article's ``FloatTensor``.
 - ``torch.manual_seed(config.seed)`` (the article does not seed) and one intra-op thread
   (faster at batch 1 and reproducible).
+- The program is cut into its parts (``build_model``, ``train_loop``, ``evaluate``) so that
+  the parity harness can run the same parts from the initial weights ``config.init`` asks
+  for, and read the weights (``parity/adapters/reference/airline_passengers.py``). Run
+  alone, the program starts from the module's own initialisation.
 
 Why its numbers differ from the TF1 and Keras versions': the initialisation (see
 ``AirlinePassengersConfig.init``), its two LSTM biases (each takes its own Adam step:
 the summed bias learns twice as fast) and Adam's epsilon placement. From the same
-weights, :func:`train_windows` with ``one_bias=True, tf_adam=True`` follows the TF1
-program step for step. The 12-month recursive forecast after 300 epochs is so sensitive
+weights, the harness's ``train_windows`` (``parity/adapters/reference/airline_passengers.py``)
+with ``one_bias=True, tf_adam=True`` follows the TF1 program step for step. The 12-month recursive forecast after 300 epochs is so sensitive
 that even TF1 and Keras from the same weights end far apart (float32 rounding grows over
 36,000 steps), so one seed's RMSE says little about an implementation.
 """
@@ -34,13 +38,11 @@ that even TF1 and Keras from the same weights end far apart (float32 rounding gr
 from __future__ import annotations
 
 import importlib.util
-import time
 
 import numpy as np
 
 from datasets import airline
 from hyperparams import AirlinePassengersConfig
-from parity.result import RunResult, library_versions
 
 EXAMPLE = "airline_passengers"
 Config = AirlinePassengersConfig
@@ -96,20 +98,50 @@ def build_model(config: Config = Config()):
     return LSTM(1, config.hidden_size, 1)
 
 
-def _set_weights(model, weights: dict) -> None:
-    from parity.transplant import check_names
-
+def seed(config: Config = Config()) -> None:
+    """Seeded (the article does not seed) and one intra-op thread (faster at batch 1)."""
     torch = _torch()
-    state = model.state_dict()
-    arrays = {k: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)
-              for k, v in weights.items()}
-    check_names(arrays, {k: tuple(v.shape) for k, v in state.items()},
-                "airline_passengers torch weights")
-    model.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in arrays.items()})
+    torch.set_num_threads(1)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
 
 
-def _weights(model) -> dict:
-    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+def windows(data) -> list:
+    """The article's ``train_inout_seq``: (12-value sequence, label) tensors, in order."""
+    torch = _torch()
+    x = torch.from_numpy(np.ascontiguousarray(data.x[..., 0], dtype=np.float32))
+    y = torch.from_numpy(np.ascontiguousarray(data.y, dtype=np.float32))
+    return list(zip(x, y))
+
+
+# ----------------------------------------------------------------------------- training
+def train_loop(model, train_inout_seq, config: Config = Config(), *, verbose: bool = True) -> list:
+    """The article's loop: epochs x windows in order, batch of one window, ``MSELoss``, Adam.
+
+    Returns every window's loss, ``[epochs][windows]``; the article prints the last
+    window's every ``log_every`` epochs (at ``i % 25 == 1``) and at the end.
+    """
+    torch = _torch()
+    loss_function = torch.nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    model.train()
+    losses = []
+    for i in range(config.steps):
+        epoch = []
+        for seq, labels in train_inout_seq:
+            optimizer.zero_grad()
+            model.reset_state()
+            y_pred = model(seq)
+            single_loss = loss_function(y_pred, labels)
+            single_loss.backward()
+            optimizer.step()
+            epoch.append(single_loss.item())
+        losses.append(epoch)
+        if verbose and i % config.log_every == 1:
+            print(f"epoch:{i:3} loss:{single_loss.item():10.8f}")
+    if verbose and config.steps:
+        print(f"epoch:{config.steps - 1:3} loss:{single_loss.item():10.10f}")
+    return losses
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -130,7 +162,8 @@ def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, fl
     return rmse, mape
 
 
-def _forecast(model, data, config: Config) -> np.ndarray:
+def forecast_test_months(model, data, config: Config = Config()) -> np.ndarray:
+    """The recursive forecast of the test months, scaled back to passengers."""
     torch = _torch()
     model.eval()
 
@@ -143,210 +176,37 @@ def _forecast(model, data, config: Config) -> np.ndarray:
     return data.scaler.inverse_transform(scaled.reshape(-1, 1)).ravel()
 
 
-def _windows(data):
-    """The article's ``train_inout_seq``: (12-value sequence, label) tensors, in order."""
-    torch = _torch()
-    x = torch.from_numpy(np.ascontiguousarray(data.x[..., 0], dtype=np.float32))
-    y = torch.from_numpy(np.ascontiguousarray(data.y, dtype=np.float32))
-    return list(zip(x, y))
-
-
-# ----------------------------------------------------------------------------- training
-def train(config: Config = Config(), *, verbose: bool = True, checkpoint_path=None,
-          initial_weights: dict | None = None) -> RunResult:
-    """Run the article's program (epochs x windows in order, batch 1), forecast, score.
-
-    The model starts from ``initial_weights`` (``state_dict`` names) when given, else from
-    ``config.init`` (``"framework"``: the module's own init under ``torch.manual_seed``;
-    ``"torch"``: the same distributions drawn with NumPy, shared with legacy and port).
-    """
-    from parity.pairs import airline_passengers as pairs
-
-    _check_config(config)
-    torch = _torch()
-    torch.set_num_threads(1)
-    torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
-    data = load_data(config)
-    train_inout_seq = _windows(data)
-    if initial_weights is None:
-        initial_weights = pairs.initial_weights(config, "torch")
-    init_name = "framework" if initial_weights is None else (
-        config.init if config.init != "framework" else "given")
-
-    model = build_model(config)
-    if initial_weights is not None:
-        _set_weights(model, initial_weights)
-    loss_function = torch.nn.MSELoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    model.train()
-    history, first_epoch = [], []
-    started = time.perf_counter()
-    for i in range(config.steps):
-        total = 0.0
-        for seq, labels in train_inout_seq:
-            optimizer.zero_grad()
-            model.reset_state()
-            y_pred = model(seq)
-            single_loss = loss_function(y_pred, labels)
-            single_loss.backward()
-            optimizer.step()
-            total += single_loss.item()
-            if i == 0:
-                first_epoch.append(single_loss.item())
-        history.append((i + 1, total / len(train_inout_seq)))
-        if verbose and i % config.log_every == 1:
-            print(f"epoch:{i:3} loss:{single_loss.item():10.8f}")
-    seconds = time.perf_counter() - started
-    if verbose and config.steps:
-        print(f"epoch:{config.steps - 1:3} loss:{single_loss.item():10.10f}")
-
-    # ------------------------------------------------------------------------- evaluation
-    forecast = _forecast(model, data, config)
+def evaluate(model, data, config: Config = Config(), *,
+             verbose: bool = True) -> tuple[np.ndarray, float, float]:
+    """The forecast (passengers), its RMSE and MAPE against the held-out months."""
+    forecast = forecast_test_months(model, data, config)
     rmse, mape = forecast_errors(forecast, data.test)
     if verbose:
         print(f"forecast RMSE {rmse:.2f} passengers, MAPE {mape:.2f}%")
-    if checkpoint_path is not None:
-        import os
-
-        tmp = f"{checkpoint_path}.tmp"
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, checkpoint_path)
-    return RunResult(
-        example=EXAMPLE, impl="torch", metric="forecast_rmse", value=rmse,
-        higher_is_better=False, steps=config.steps, seconds=seconds,
-        loss_history=history, weights=_weights(model),
-        versions=library_versions("torch"),
-        extras={"forecast": forecast, "mape": mape, "windows_per_epoch": len(train_inout_seq),
-                "first_epoch_losses": first_epoch, "init": init_name},
-    )
+    return forecast, rmse, mape
 
 
-def _check_config(config: Config) -> None:
+def check_config(config: Config) -> None:
     if config.window < 1 or config.test_months < 1 or config.hidden_size < 1 or config.steps < 0:
         raise ValueError(
             f"bad AirlinePassengersConfig: window, test_months and hidden_size must be >= 1 "
             f"and steps >= 0 (got {config})"
         )
-    from parity.pairs.airline_passengers import INITS
-
-    if config.init not in INITS:
-        raise ValueError(f"AirlinePassengersConfig.init must be one of {INITS}, got {config.init!r}")
 
 
-# ----------------------------------------------------------------------------- parity hooks
-def predict(weights: dict, inputs, config: Config = Config()) -> np.ndarray:
-    """The model's outputs [n, 1] for windows ``inputs`` [n, window, 1], one window at a time."""
-    torch = _torch()
-    inputs = _check_inputs(inputs, config)
+# ----------------------------------------------------------------------------- the program
+def train(config: Config = Config(), *, verbose: bool = True):
+    """The article's program: train (epochs x windows in order, batch 1), forecast the test
+    months, score; returns the trained module."""
+    check_config(config)
+    seed(config)
+    data = load_data(config)
+    train_inout_seq = windows(data)
     model = build_model(config)
-    _set_weights(model, weights)
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for seq in inputs[..., 0]:
-            model.reset_state()
-            out.append(model(torch.from_numpy(np.ascontiguousarray(seq))).numpy())
-    return np.asarray(out, dtype=np.float32).reshape(-1, 1)
+    train_loop(model, train_inout_seq, config, verbose=verbose)
+    evaluate(model, data, config, verbose=verbose)
+    return model
 
 
-def forecast(weights: dict, config: Config = Config()) -> np.ndarray:
-    """The 12-month recursive forecast (passengers) from given weights."""
-    model = build_model(config)
-    _set_weights(model, weights)
-    return _forecast(model, load_data(config), config)
-
-
-def train_step(weights: dict, batch, config: Config = Config(), *, eps: float = 1e-8) -> dict:
-    """Weights after ONE Adam step (fresh optimizer state) on ``batch = (x, y)`` of ONE window.
-
-    ``eps`` is PyTorch's (added to the bias-corrected ``sqrt(v)``); TF1 and Keras add theirs
-    to the uncorrected one, so ``eps = 1e-8 / sqrt(1 - 0.999)`` reproduces their first step.
-    """
-    torch = _torch()
-    x, y = batch
-    x = _check_inputs(x, config)
-    y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
-    if len(x) != 1 or len(y) != 1:
-        raise ValueError(f"the article trains on one window per step; got a batch of {len(x)}")
-    model = build_model(config)
-    _set_weights(model, weights)
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, eps=eps)
-    optimizer.zero_grad()
-    model.reset_state()
-    loss = torch.nn.MSELoss()(model(torch.from_numpy(x[0, :, 0].copy())), torch.from_numpy(y[0]))
-    loss.backward()
-    optimizer.step()
-    return _weights(model)
-
-
-def train_windows(weights: dict, x, y, config: Config = Config(), *, epochs: int = 1,
-                  one_bias: bool = False, tf_adam: bool = False) -> tuple[dict, np.ndarray]:
-    """The article's loop (batch 1, windows in order, fresh Adam) from ``weights``; a diagnostic.
-
-    Returns the final weights and every step's loss. The two switches remove the two ways
-    the article's PyTorch training differs from TF1's and Keras's from the same weights:
-
-    - ``one_bias``: fold ``bias_hh`` into ``bias_ih`` and freeze it. PyTorch's two biases get
-      the same gradient and each its own Adam step, so the summed bias learns twice as
-      fast as the one bias of TF1 and Keras;
-    - ``tf_adam``: Adam as TF1/Keras write it (epsilon added to the un-corrected
-      ``sqrt(v)``, the learning rate corrected) instead of ``torch.optim.Adam`` (epsilon
-      added to the bias-corrected ``sqrt(v_hat)``).
-
-    With both on, the per-step losses follow the legacy program's (measured: 1.7e-6 over
-    the first epoch from the same weights); ``tests/test_airline_passengers.py`` checks it.
-    """
-    torch = _torch()
-    torch.set_num_threads(1)
-    x = _check_inputs(x, config)
-    y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
-    if len(x) != len(y) or epochs < 0:
-        raise ValueError(f"x and y must hold the same number of windows ({len(x)} vs {len(y)}), epochs >= 0")
-    model = build_model(config)
-    _set_weights(model, weights)
-    lstm = model.lstm
-    if one_bias:
-        with torch.no_grad():
-            lstm.bias_ih_l0 += lstm.bias_hh_l0
-            lstm.bias_hh_l0.zero_()
-        lstm.bias_hh_l0.requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad]
-    beta1, beta2, eps, lr = 0.9, 0.999, 1e-8, config.learning_rate
-    optimizer = None if tf_adam else torch.optim.Adam(params, lr=lr)
-    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
-    loss_function = torch.nn.MSELoss()
-    model.train()
-    losses, t = [], 0
-    for _ in range(epochs):
-        for seq, label in zip(x[..., 0], y):
-            for p in params:
-                p.grad = None
-            model.reset_state()
-            loss = loss_function(model(torch.from_numpy(np.ascontiguousarray(seq))), torch.from_numpy(label))
-            loss.backward()
-            if optimizer is not None:
-                optimizer.step()
-            else:
-                t += 1
-                lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
-                with torch.no_grad():
-                    for p, (m, v) in zip(params, moments):
-                        m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
-                        v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
-                        p.sub_(lr_t * m / (v.sqrt() + eps))
-            losses.append(loss.item())
-    return _weights(model), np.asarray(losses)
-
-
-def _check_inputs(inputs, config: Config) -> np.ndarray:
-    arr = np.asarray(inputs, dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[..., None]
-    if arr.ndim != 3 or arr.shape[1:] != (config.window, 1):
-        raise ValueError(
-            f"inputs must have shape [n, {config.window}, 1] (windows of scaled months), "
-            f"got {np.shape(inputs)}"
-        )
-    return arr
+if __name__ == "__main__":
+    train()

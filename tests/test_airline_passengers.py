@@ -19,9 +19,9 @@ import pytest
 import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
 from datasets import airline
 from hyperparams import AirlinePassengersConfig
-from legacy_graph import airline_passengers as legacy
+from parity.adapters.legacy import airline_passengers as legacy
+from parity.adapters.reference import airline_passengers as torch_ref
 from parity.pairs import airline_passengers as pairs
-from reference_programs import airline_passengers as torch_ref
 
 needs_torch = pytest.mark.skipif(not torch_ref.torch_available(), reason=torch_ref.TORCH_MISSING)
 
@@ -90,7 +90,7 @@ def legacy_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def port_run():
-    from eager_port import airline_passengers as port
+    from parity.adapters.port import airline_passengers as port
 
     return port.train(CONFIG, verbose=False)
 
@@ -102,7 +102,7 @@ def torch_run():
 
 @pytest.fixture(scope="module")
 def port():
-    from eager_port import airline_passengers as port
+    from parity.adapters.port import airline_passengers as port
 
     return port
 

@@ -24,7 +24,7 @@ WITHIN = 1.0
 
 @pytest.fixture(scope="module")
 def legacy_run(tmp_path_factory):
-    from legacy_graph import series_predictor
+    from parity.adapters.legacy import series_predictor
 
     directory = tmp_path_factory.mktemp("legacy_ckpt")
     return series_predictor.train(dataclasses.replace(CONFIG, checkpoint_dir=str(directory)),
@@ -33,7 +33,7 @@ def legacy_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def port_run(tmp_path_factory):
-    from eager_port import series_predictor
+    from parity.adapters.port import series_predictor
 
     directory = tmp_path_factory.mktemp("port_ckpt")
     return series_predictor.train(dataclasses.replace(CONFIG, checkpoint_dir=str(directory)),
@@ -81,8 +81,8 @@ def test_legacy_checkpoint_goes_to_the_given_folder(legacy_run):
     assert not [f for f in os.listdir(directory) if ".tmp-" in f or f.startswith(".")]
 
 
-@pytest.mark.parametrize("side", [pytest.param("legacy_graph", marks=pytest.mark.legacy),
-                                  pytest.param("eager_port", marks=pytest.mark.port)])
+@pytest.mark.parametrize("side", [pytest.param("parity.adapters.legacy", marks=pytest.mark.legacy),
+                                  pytest.param("parity.adapters.port", marks=pytest.mark.port)])
 def test_without_a_checkpoint_dir_nothing_is_left_in_the_temp_or_current_folder(
         side, tmp_path, monkeypatch):
     """checkpoint_dir=None: saved to and restored from a temporary folder, which is gone
@@ -103,7 +103,7 @@ def test_without_a_checkpoint_dir_nothing_is_left_in_the_temp_or_current_folder(
 
 @pytest.mark.legacy
 def test_legacy_restore_in_a_fresh_graph_is_bit_identical(legacy_run):
-    from legacy_graph import series_predictor
+    from parity.adapters.legacy import series_predictor
 
     result, _ = legacy_run
     fresh = series_predictor.SeriesPredictor(1, 4, 10, seed=SEED + 1)  # other initial values
@@ -115,7 +115,7 @@ def test_legacy_restore_in_a_fresh_graph_is_bit_identical(legacy_run):
 
 @pytest.mark.port
 def test_port_restore_into_a_fresh_model_is_bit_identical(port_run):
-    from eager_port import series_predictor
+    from parity.adapters.port import series_predictor
 
     result, directory = port_run
     path = result.extras["checkpoint"]
@@ -134,7 +134,7 @@ def _one_line_naming(excinfo, path):
 
 @pytest.mark.legacy
 def test_legacy_missing_or_corrupt_checkpoint_is_one_clear_error(legacy_run, tmp_path):
-    from legacy_graph import series_predictor
+    from parity.adapters.legacy import series_predictor
 
     predictor = series_predictor.SeriesPredictor(1, 4, 10)
     missing = tmp_path / "nowhere" / "model.ckpt"
@@ -155,7 +155,7 @@ def test_legacy_missing_or_corrupt_checkpoint_is_one_clear_error(legacy_run, tmp
 
 @pytest.mark.port
 def test_port_missing_or_corrupt_checkpoint_is_one_clear_error(port_run, tmp_path):
-    from eager_port import series_predictor
+    from parity.adapters.port import series_predictor
 
     missing = tmp_path / "model.weights.h5"
     with pytest.raises(FileNotFoundError) as excinfo:
@@ -174,7 +174,7 @@ def test_port_missing_or_corrupt_checkpoint_is_one_clear_error(port_run, tmp_pat
 
 @pytest.mark.legacy
 def test_rebuilding_the_model_needs_reuse_and_the_fix_shares_one_cell(legacy_run):
-    from legacy_graph import series_predictor
+    from parity.adapters.legacy import series_predictor
     from tf1_compat.runtime import tf1
 
     tf = tf1()
@@ -193,7 +193,7 @@ def test_rebuilding_the_model_needs_reuse_and_the_fix_shares_one_cell(legacy_run
 @pytest.mark.legacy
 @pytest.mark.port
 def test_legacy_weights_in_the_port_give_the_same_outputs(legacy_run):
-    from eager_port import series_predictor as port
+    from parity.adapters.port import series_predictor as port
     from parity.pairs import series_predictor as pairs
 
     legacy = legacy_run[0]
@@ -206,7 +206,7 @@ def test_legacy_weights_in_the_port_give_the_same_outputs(legacy_run):
 @pytest.mark.legacy
 @pytest.mark.port
 def test_port_weights_in_the_legacy_graph_give_the_same_outputs(port_run):
-    from legacy_graph import series_predictor as legacy
+    from parity.adapters.legacy import series_predictor as legacy
     from parity.pairs import series_predictor as pairs
 
     port = port_run[0]
@@ -221,8 +221,8 @@ def test_port_weights_in_the_legacy_graph_give_the_same_outputs(port_run):
 @pytest.mark.legacy
 @pytest.mark.port
 def test_one_adam_step_gives_the_same_weights(legacy_run):
-    from eager_port import series_predictor as port
-    from legacy_graph import series_predictor as legacy
+    from parity.adapters.legacy import series_predictor as legacy
+    from parity.adapters.port import series_predictor as port
     from parity.pairs import series_predictor as pairs
 
     start = legacy_run[0].weights
