@@ -223,10 +223,9 @@ def main(argv=None) -> int:
                   f"  {s['cpu_ms_per_step_median']:10.3f}  {s['max_weight_diff_vs_port']}")
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"backend_options_{args.example}.json")
-    fd, tmp_path = tempfile.mkstemp(dir=args.out, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(report, f, indent=1)
-    os.replace(tmp_path, path)
+    from parity import store
+
+    store.write_text(path, json.dumps(report, indent=1))
     print("wrote", path)
     return 0
 

@@ -1,4 +1,4 @@
-"""Benchmark harness (issue 9): time per training step and time to target, every implementation.
+"""Benchmark harness: time per training step and time to target, every implementation.
 
 Usage (from the repository root)::
 
@@ -527,12 +527,11 @@ def fastest_port_table(table: dict) -> list:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Temporary file, then rename, with the usual permissions (0644 under umask 022)."""
+    from parity import store
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    store.write_text(path, text)
 
 
 def save(report: dict, out_dir: str, name: str) -> tuple:

@@ -1,4 +1,4 @@
-"""What makes the Keras 3 ports fast on CPU: measured, one option at a time (issue 9).
+"""What makes the Keras 3 ports fast on CPU: measured, one option at a time.
 
     python -m benchmarks.keras_options mnist_static_rnn [--reps 3] [--epochs 2]
     python -m benchmarks.keras_options airline_passengers

@@ -27,7 +27,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -249,10 +248,9 @@ def main(argv=None) -> int:
               "runs": runs}
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"profile_{args.example}.json")
-    fd, tmp = tempfile.mkstemp(dir=args.out, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(report, f, indent=1)
-    os.replace(tmp, path)
+    from parity import store
+
+    store.write_text(path, json.dumps(report, indent=1))
     print("wrote", path)
     return 0
 

@@ -1,4 +1,4 @@
-"""A PyTorch twin of ``mnist_static_rnn`` for the benchmark's port/PyTorch ratio (issue 9).
+"""A PyTorch twin of ``mnist_static_rnn`` for the benchmark's port/PyTorch ratio.
 
 Not part of the parity suite: the same model and training setup as the TF1 program and
 its Keras port, written the plain PyTorch way, so one training step can be timed against
