@@ -44,7 +44,7 @@ def _start(*args):
 
 
 ALLOWED = [
-    re.compile(r"^parity all: \d+ examples, \d+ runs, budget 'quick', output in .*/$"),
+    re.compile(r"^parity all: \d+ examples, \d+ runs, budget 'quick', (port on [a-z, ]+, )?output in .*/$"),
     # one progress line per run
     re.compile(r"^\w+ (legacy|port|numpy|torch): \d+ (steps|iterations|epochs) \.\.\. "
                r"(\w+ -?[\d.]+(e-?\d+)? \([\d.]+ s\)|failed: .*)$"),
