@@ -16,3 +16,22 @@ def pytest_report_header(config):
 
         return f"keras backend: {keras.backend.backend()}"
     return None
+
+
+# The example test files: each trains both sides at a short budget and compares trained
+# metrics, outputs from transplanted weights and optimizer steps. Their tests carry the
+# ``comparison`` marker, which `tox -e isa` runs under an instruction-set matrix (another
+# vector unit rounds differently, and a training run amplifies that): every margin in them
+# must hold on any x86-64 CPU, not only on the one it was measured on.
+EXAMPLE_TEST_FILES = {"test_binary_addition_lstm.py", "test_binary_addition_numpy_rnn.py",
+                      "test_mnist_static_rnn.py", "test_mnist_dynamic_rnn.py",
+                      "test_stacked_lstm.py", "test_series_predictor.py",
+                      "test_airline_passengers.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    for item in items:
+        if item.path.name in EXAMPLE_TEST_FILES:
+            item.add_marker(pytest.mark.comparison)

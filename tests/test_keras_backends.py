@@ -55,7 +55,11 @@ def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):
                                       **extra_env), jax_cache=tmp_path / "jax-cache")
     env.pop("PYTEST_ADDOPTS", None)
     targets = [str(ROOT / "tests" / f) for f in files] if files else [str(ROOT / "tests")]
-    cmd = [sys.executable, "-m", "pytest", "-m", "port and not backend", "-rs", "-p", "no:cacheprovider",
+    # PARITY_BACKEND_MARK narrows the run (tox -e isa: the comparison tests only)
+    mark = "port and not backend"
+    if os.environ.get("PARITY_BACKEND_MARK"):
+        mark += f" and ({os.environ['PARITY_BACKEND_MARK']})"
+    cmd = [sys.executable, "-m", "pytest", "-m", mark, "-rs", "-p", "no:cacheprovider",
            f"--junitxml={junit}", f"--basetemp={tmp_path / 'basetemp'}",
            *[f"--ignore={ROOT / 'tests' / f}" for f in IGNORED], *targets]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
@@ -95,5 +99,7 @@ def test_port_tests_pass_on_backend(backend, extra_env, files, tmp_path):
     passed = {name.split("::")[0].rsplit(".", 1)[-1] for name, outcome, _ in cases
               if outcome == "passed"}
     expected = [f[:-3] for f in (files or EXAMPLE_FILES) if f in EXAMPLE_FILES]
+    if os.environ.get("PARITY_BACKEND_MARK"):  # a narrowed run: only the files it selected
+        expected = [f for f in expected if any(f in name for name, _, _ in cases)]
     missing = [f for f in expected if f not in passed]
     assert not missing, f"no port test of {missing} passed on {backend}:\n{tail}"

@@ -23,6 +23,29 @@ STEPS = 300
 THRESHOLD = 0.90
 CONFIG = dataclasses.replace(MnistDynamicRNNConfig(), steps=STEPS)
 
+# Comparable accuracy, one seed per side. After 300 steps the accuracy is a chaotic function
+# of every rounding on the way: another CPU's vector unit (AVX2 or AVX-512), another thread
+# count or another seed each give another training path. Measured with
+# `python -m benchmarks.isa_spread` (seeds 1-6, and seed 1 with XLA and oneDNN limited to
+# SSE4.2, to AVX2, and without oneDNN): legacy 0.925-0.946, port 0.9235-0.944 (TensorFlow and
+# JAX backends); |legacy - port| at one seed up to 0.011 on one AMD EPYC and 0.0305 on
+# another (JAX): a standard deviation of about 1.1 points for the difference. The margin is
+# 5 points (4.5 sd), so it holds on any x86-64 CPU, and the threshold stays 4.5 sd below the
+# sides' mean. Together they still fail a gross migration bug (tested below: the port at
+# Keras's default Adam learning rate, 1e-3 instead of the article's 1e-2, scored 0.862 here);
+# subtler bugs are the exact levels' job (transplanted weights, one Adam step), not a
+# one-seed accuracy's.
+PAIR_MARGIN = 0.05
+
+
+def accuracy_gate(legacy_value: float, port_value: float) -> list[str]:
+    """What fails in the accuracy-level check of one pair (empty: it passes)."""
+    failures = [f"{side} {value:.4f} < {THRESHOLD}" for side, value in
+                (("legacy", legacy_value), ("port", port_value)) if value < THRESHOLD]
+    if abs(legacy_value - port_value) > PAIR_MARGIN:
+        failures.append(f"|{legacy_value:.4f} - {port_value:.4f}| > {PAIR_MARGIN}")
+    return failures
+
 
 @pytest.fixture(scope="module")
 def sample():
@@ -75,8 +98,16 @@ def test_port_learns_the_digits(port_run):
 
 @pytest.mark.legacy
 @pytest.mark.port
-def test_both_sides_within_three_points(legacy_run, port_run):
-    assert abs(legacy_run[0].value - port_run.value) <= 0.03
+def test_both_sides_within_the_pair_margin(legacy_run, port_run):
+    assert accuracy_gate(legacy_run[0].value, port_run.value) == []
+
+
+def test_the_accuracy_gate_fails_a_port_at_kerass_default_learning_rate(legacy_run):
+    """The margin is wide enough for any CPU, and still no test an ordinary bug passes."""
+    from parity.adapters.port import mnist_dynamic_rnn as port
+
+    wrong = port.train(dataclasses.replace(CONFIG, learning_rate=1e-3), verbose=False)
+    assert accuracy_gate(legacy_run[0].value, wrong.value) != [], wrong.value
 
 
 # ---------------------------------------------------------------- the streaming metric
@@ -96,8 +127,11 @@ def test_streaming_accuracy_is_the_running_mean_of_the_plain_accuracies(legacy_r
     running_mean = np.cumsum(plain_values) / np.arange(1, evaluations + 1)
     np.testing.assert_allclose([a for _, a in streaming], running_mean, rtol=1e-6, atol=0)
     assert result.extras["streaming_accuracy"] == streaming[-1][1]
-    # the model improves, so the running mean lags below the final model's plain accuracy
-    assert np.all(np.diff(plain_values) > 0), plain_values
+    # The model improves, so the running mean lags below the final model's plain accuracy.
+    # (Not every evaluation is above the one before: seeds 2, 5 and 6 each have one dip of
+    # up to 2 points at this budget, measured; the first evaluation, after one step, is
+    # 0.11-0.22 and the last 0.91-0.94.)
+    assert plain_values[-1] > plain_values[0] + 0.5, plain_values
     assert result.extras["streaming_accuracy"] < plain_values[-1] <= result.value + 0.02
     assert result.value - result.extras["streaming_accuracy"] > 0.05
 
@@ -116,11 +150,18 @@ def test_printed_lines_are_the_articles_streaming_values(legacy_run):
 @pytest.mark.legacy
 @pytest.mark.port
 def test_ten_predictions_against_the_real_labels(legacy_run, port_run, sample):
-    labels = sample[1][:10]
-    for result in (legacy_run[0], port_run):
+    from parity.adapters.legacy import mnist_dynamic_rnn as legacy
+    from parity.adapters.port import mnist_dynamic_rnn as port
+
+    images, labels = sample[0][:10], sample[1][:10]
+    for result, side in ((legacy_run[0], legacy), (port_run, port)):
         np.testing.assert_array_equal(result.extras["labels_10"], labels)
-        assert result.extras["predictions_10"].shape == (10,)
-        assert (result.extras["predictions_10"] == labels).sum() >= 8
+        # the printed predictions are the trained model's own
+        np.testing.assert_array_equal(result.extras["predictions_10"],
+                                      side.predict(result.weights, images, CONFIG).argmax(1))
+        # ~93% accurate models: 7 to 10 of these ten right (measured over CPUs and seeds);
+        # an untrained model gets about one
+        assert (result.extras["predictions_10"] == labels).sum() >= 5
 
 
 # ---------------------------------------------------------------- files
