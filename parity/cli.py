@@ -43,6 +43,9 @@ def _steps(text: str) -> int:
     value = _non_negative(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be at least 1 (a run of 0 steps trains nothing)")
+    if value > configs.MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"must be at most {configs.MAX_STEPS:,} "
+                                         f"({configs.MAX_STEPS_NOTE}), got {value}")
     return value
 
 
@@ -339,6 +342,12 @@ def cmd_legacy_run(args) -> int:
 def cmd_migrate(args) -> int:
     from parity import migrate
 
+    from parity.store import output_problem
+
+    for option, path in (("--html", args.html), ("--markdown", args.markdown)):
+        why = path and output_problem(path)
+        if why:
+            raise UsageError(f"migrate: {option} {why}")
     try:
         report = migrate.analyse(args.script)
         print(migrate.format_text(report))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from hyperparams import MAX_SEED
+from hyperparams import MAX_SEED, MAX_STEPS, MAX_STEPS_NOTE
 from parity import backends, registry, store
 from parity.result import library_versions
 
@@ -49,12 +51,19 @@ class InputError(ValueError):
 def preflight(jobs: list[dict]) -> None:
     """Check what can be checked before the workers start: each job's budget and seed give
     a valid config, and the MNIST source (``$PARITY_MNIST_DIR`` / ``data_dir``) is readable."""
+    from tf1_compat.processes import address_space_problem
+
+    memory = address_space_problem()
+    if memory is not None:
+        raise InputError(memory)
     checked = set()
     for job in jobs:
         example = registry.get(job["example"])
         steps, seed = job.get("steps"), job.get("seed")
         if steps is not None and (not isinstance(steps, int) or steps < 1):
             raise InputError(f"{example.id}: steps must be a whole number of at least 1, got {steps!r}")
+        if steps is not None and steps > MAX_STEPS:
+            raise InputError(f"{example.id}: steps must be at most {MAX_STEPS:,} ({MAX_STEPS_NOTE}), got {steps}")
         if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
             raise InputError(f"{example.id}: seed must be between 0 and {MAX_SEED}, got {seed!r}")
         config = example.config(steps=steps, seed=seed)
@@ -122,9 +131,11 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
     base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     base_env[VERBOSE_ENV] = "1" if verbose else "0"
     base_env[PROGRESS_ENV] = "1" if progress else "0"
-    with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
+    sweep_dead_temp_folders()
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp, _owned(tmp):
         # the workers' own temporary files go inside ours: removed with it, even when a
-        # worker is killed before it could clean up
+        # worker is killed before it could clean up (and by the next run's sweep when this
+        # process is killed by SIGKILL)
         base_env["TMPDIR"] = tmp
         for (impl, backend, float64), group in groups.items():
             env = backends.env(backend, base_env, float64=float64, jax_cache=Path(tmp, "jax-cache"))
@@ -148,8 +159,10 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
                 )
                 reader.start()
                 proc.wait()
-                reader.join()
-                proc.stderr.close()
+                procs.end_group(proc)  # nothing of the worker's is left to hold the pipe
+                reader.join(timeout=10)
+                if not reader.is_alive():
+                    proc.stderr.close()
             done = json.loads(out_path.read_text()) if out_path.exists() else []
             results.extend(done)
             unfinished = group[len(done):]
@@ -160,6 +173,57 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
                           f"{unfinished[0]['example']} {impl}: failed: {why}", flush=True)
                 results.extend({"ok": False, "job": job, "error": why} for job in unfinished)
     return results
+
+
+TEMP_PREFIX = "parity-"
+OWNER_LOCK = ".parity-owner.lock"  # in our temporary folder, locked while this process lives
+
+
+@contextlib.contextmanager
+def _owned(folder):
+    """Mark ``folder`` as this live process's: a lock file holding its PID, locked (flock)
+    until the block ends; a folder whose lock is free belongs to a process that died."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no marking, no sweeping
+        yield
+        return
+    part = Path(folder, OWNER_LOCK + ".part")
+    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.replace(part, Path(folder, OWNER_LOCK))  # only ever seen locked
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_dead_temp_folders(base=None) -> list[Path]:
+    """Remove the temporary folders (``$TMPDIR/parity-*``) of runs whose process died
+    without cleaning up (SIGKILL, the OOM killer): those whose owner lock is free. Returns
+    the folders removed."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        try:
+            fd = os.open(Path(folder, OWNER_LOCK), os.O_RDONLY)
+        except OSError:  # no lock file: not ours to judge, or still starting
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its process is alive
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def parity_check(example: registry.Example, runs: dict[str, dict]) -> dict:

@@ -69,6 +69,30 @@ def write_bytes(path, data: bytes) -> Path:
     return path
 
 
+def output_problem(path) -> str | None:
+    """Why the file ``path`` cannot be written (one line, naming ``path``), or ``None``:
+    checked before the work, by creating (and removing) a file in its folder, so that a
+    read-only folder is found also where ``os.access`` says yes (root, read-only mounts)."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        return f"'{path}' is a folder; give a file name"
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot write '{path}': '{existing}' is not a folder"
+    if not folder.exists():
+        return f"cannot write '{path}': no such folder '{folder}'"
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as exc:
+        return f"cannot write '{path}': {exc.strerror or exc}"
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return None
+
+
 def write_text(path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
