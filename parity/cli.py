@@ -212,13 +212,19 @@ def cmd_run(args) -> int:
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
-                                 backend_names=backend_names)
+                                 backend_names=backend_names, merge=True)
     print()
     print(_payload_rows([payload]))
     failed = store.is_failed(payload)
     path = store.result_path(out, example.id, failed=failed)
     kept = store.result_path(out, example.id)
     print(f"\nwrote {path}" + (f" (the previous {kept} is kept)" if failed and kept.exists() else ""))
+    if payload.get("kept"):
+        print(f"kept the {', '.join(payload['kept'])} run(s) of the previous {kept.name} "
+              "(same budget and seed); parity computed over all")
+    if payload.get("previous"):
+        print(f"the previous {kept.name} ran another budget or seed: kept as "
+              f"{Path(out, payload['previous'])}")
     _report_failures([payload])
     if payload["errors"]:
         return EXIT_PARITY

@@ -72,6 +72,18 @@ def nothing_left(marker: str, timeout: float = 10.0) -> None:
         raise AssertionError(f"processes left running: {left}") from None
 
 
+@pytest.fixture
+def marker():
+    """This test's marker; whatever carries it is killed at the end, pass or fail."""
+    value = uuid.uuid4().hex
+    yield value
+    for pid in marked(value):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def env_for(tmp_path: Path, marker: str) -> dict:
     temp = tmp_path / "tmpdir"
     temp.mkdir(exist_ok=True)
@@ -110,22 +122,21 @@ if child == 0 or sys.argv[1] == "both-sleep":
 """
 
 
-def _run_forking_script(tmp_path, mode):
-    marker = uuid.uuid4().hex
+def _run_forking_script(tmp_path, mode, marker):
     (tmp_path / "forks.py").write_text(FORKS)
     proc = start(["legacy-run", "forks.py", mode], tmp_path, marker)
     wait_for(lambda: proc.poll() is not None or (
         (tmp_path / "ready-child").exists() and (tmp_path / "ready-parent").exists()),
         120, "the script and its fork to start")
-    return proc, marker
+    return proc
 
 
-def test_a_signal_stops_a_script_and_what_it_forked(tmp_path):
+def test_a_signal_stops_a_script_and_what_it_forked(tmp_path, marker):
     """SIGHUP to legacy-run alone (a closed terminal): the script and its forked child end,
     legacy-run exits 129 without waiting for the orphan's pipe (SIGTERM takes the same path:
     tests/test_legacy_run_faults.py)."""
     signum = signal.SIGHUP
-    proc, marker = _run_forking_script(tmp_path, "both-sleep")
+    proc = _run_forking_script(tmp_path, "both-sleep", marker)
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signum)
     _, err = finish(proc, timeout=30)
@@ -134,17 +145,17 @@ def test_a_signal_stops_a_script_and_what_it_forked(tmp_path):
     nothing_left(marker)
 
 
-def test_what_a_finished_script_forked_is_stopped_and_not_waited_for(tmp_path):
+def test_what_a_finished_script_forked_is_stopped_and_not_waited_for(tmp_path, marker):
     """The script ends (exit 0) and leaves a forked child sleeping: legacy-run ends with
     the script's status, and the child does not outlive it."""
-    proc, marker = _run_forking_script(tmp_path, "parent-exits")
+    proc = _run_forking_script(tmp_path, "parent-exits", marker)
     _, err = finish(proc, timeout=30)
     assert proc.returncode == 0, err
     nothing_left(marker)
 
 
-def test_sigkill_of_legacy_run_ends_the_script_and_its_fork(tmp_path):
-    proc, marker = _run_forking_script(tmp_path, "both-sleep")
+def test_sigkill_of_legacy_run_ends_the_script_and_its_fork(tmp_path, marker):
+    proc = _run_forking_script(tmp_path, "both-sleep", marker)
     assert len(marked(marker)) >= 3  # legacy-run, the script, its fork
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
@@ -188,11 +199,10 @@ def _caught_signals(pid: int) -> int:
 
 
 @pytest.mark.legacy
-def test_sigterm_to_the_worker_ends_it_and_parity_reports_it(tmp_path):
+def test_sigterm_to_the_worker_ends_it_and_parity_reports_it(tmp_path, marker):
     """The worker does not catch SIGTERM, SIGHUP or SIGINT (a Python handler can fire inside
     a library's callback, where its exception is dropped and training goes on): the signal
     ends it at once, and parity reports it as the cause, keeps no temporary folder."""
-    marker = uuid.uuid4().hex
     proc = start(LONG_RUN, tmp_path, marker)
     worker = _training(proc, tmp_path)
     caught = _caught_signals(worker)
@@ -209,10 +219,9 @@ def test_sigterm_to_the_worker_ends_it_and_parity_reports_it(tmp_path):
 
 
 @pytest.mark.legacy
-def test_sigkill_of_parity_run_ends_the_worker_and_the_next_run_sweeps_its_folder(tmp_path):
+def test_sigkill_of_parity_run_ends_the_worker_and_the_next_run_sweeps_its_folder(tmp_path, marker):
     """SIGKILL of `parity run` (the OOM killer): the worker dies with it; its temporary
     folder, left behind, is removed by the next run's sweep, and a live run's is kept."""
-    marker = uuid.uuid4().hex
     proc = start(LONG_RUN, tmp_path, marker)
     _training(proc, tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
@@ -248,8 +257,7 @@ LOW = 1_500_000 * 1024  # ulimit -v 1500000
     ["run", "series_predictor", "--steps", "5", "--out", "out"],
     ["legacy-run", "script.py"],
 ])
-def test_a_low_address_space_limit_is_one_line_before_anything_starts(args, tmp_path):
-    marker = uuid.uuid4().hex
+def test_a_low_address_space_limit_is_one_line_before_anything_starts(args, tmp_path, marker):
     (tmp_path / "script.py").write_text("open('ran', 'w').close()\n")
     proc = start(args, tmp_path, marker, limit_as=LOW)
     out, err = finish(proc, timeout=60)
