@@ -347,7 +347,6 @@ def cmd_legacy_run(args) -> int:
 
 def cmd_migrate(args) -> int:
     from parity import migrate
-
     from parity.store import output_problem
 
     for option, path in (("--html", args.html), ("--markdown", args.markdown)):

@@ -5,9 +5,12 @@
 - A failed attempt (a run errored, a worker crashed or was killed, nothing ran) never
   replaces a good ``ID.json``: it goes to ``ID.failed.json`` beside it.
 - Every file is written to a temporary name and renamed, with the permissions a plain
-  ``open()`` would give (0644 under the usual umask; ``mkstemp`` alone gives 0600).
-- :func:`load` reads every valid result in the folder, whoever wrote it, and says which
-  files it skipped and why; :func:`locked` serialises report builds, so that two ``parity
+  ``open()`` would give (0644 under the usual umask; ``mkstemp`` alone gives 0600), as
+  strict JSON (NaN and infinity as ``null``).
+- ``ID.previous.json``: a complete record that ``parity run --impl ...`` of another budget
+  replaced; kept for reference, not shown by the report.
+- :func:`load` reads every valid result in the folder, whoever wrote it (regular files
+  only, at most :data:`MAX_RESULT_BYTES`), and says which files it skipped and why; :func:`locked` serialises report builds, so that two ``parity
   all`` writing into one folder at once leave an index that lists both.
 """
 
