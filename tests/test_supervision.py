@@ -268,3 +268,68 @@ def test_a_low_address_space_limit_is_one_line_before_anything_starts(args, tmp_
     assert out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["script.py", "tmpdir"]
     nothing_left(marker)
+
+
+# ------------------------------------------------------------------ started from a thread
+PARENT = """import subprocess, sys, threading, time
+from tf1_compat import processes as procs
+
+CHILD = "from tf1_compat.processes import die_with_parent; die_with_parent(); " \\
+        "import time; open('child-ready', 'w').close(); time.sleep(300)"
+
+def start():
+    with procs.supervised([sys.executable, "-c", CHILD]) as proc:
+        open("child-pid", "w").write(str(proc.pid))
+        proc.wait()
+
+thread = threading.Thread(target=start, daemon=True)
+thread.start()
+time.sleep(300)
+"""
+
+
+def test_a_child_started_from_a_thread_dies_with_its_parent_not_with_the_thread(
+        tmp_path, marker):
+    """Linux's parent-death signal follows the thread that started a child: a child started
+    from a thread must not die when that thread ends, and must die when the process ends
+    (the pipe it watches closes)."""
+    (tmp_path / "parent.py").write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, "parent.py"], cwd=tmp_path,
+                              env=env_for(tmp_path, marker), start_new_session=True)
+    try:
+        wait_for(lambda: (tmp_path / "child-ready").exists(), 60, "the child to start")
+        child = int((tmp_path / "child-pid").read_text())
+        assert child in marked(marker)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=30)
+        nothing_left(marker)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+THREAD_ENDS = """import subprocess, sys, threading, time
+from tf1_compat import processes as procs
+
+CHILD = "from tf1_compat.processes import die_with_parent; die_with_parent(); " \\
+        "import time; open('child-ready', 'w').close(); time.sleep(300)"
+box = {}
+
+def start():
+    box["proc"] = subprocess.Popen([sys.executable, "-c", CHILD], start_new_session=True,
+                                   env=procs.child_env(), pass_fds=())
+
+threading.Thread(target=start).start()
+while not __import__("os").path.exists("child-ready"):
+    time.sleep(0.05)
+time.sleep(1.0)  # the thread that started the child has ended by now
+print("alive" if box["proc"].poll() is None else f"died {box['proc'].returncode}", flush=True)
+box["proc"].kill()
+"""
+
+
+def test_parent_death_signal_is_not_armed_for_a_child_started_from_a_thread(tmp_path, marker):
+    (tmp_path / "parent.py").write_text(THREAD_ENDS)
+    done = subprocess.run([sys.executable, "parent.py"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env_for(tmp_path, marker), timeout=60)
+    assert done.stdout.strip() == "alive", done.stderr

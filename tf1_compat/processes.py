@@ -17,7 +17,8 @@ removed its temporary folders. While :func:`supervised` runs a child:
 - a child left behind by an exception (Ctrl-C, an error of the caller) is stopped;
 - the child dies with this process even when this process is killed by SIGKILL (the OOM
   killer): it calls :func:`die_with_parent` first thing, which asks Linux for SIGKILL when
-  its parent ends (``PR_SET_PDEATHSIG``), and ends at once if the parent is already gone.
+  its parent ends (``PR_SET_PDEATHSIG``) and watches a pipe that closes when its parent
+  ends, and ends at once if the parent is already gone.
 
 A signal this process ignores when the handlers are installed (``nohup``) stays ignored.
 
@@ -38,6 +39,7 @@ SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "S
 GRACE = 10.0  # seconds a child gets to end after the signal was passed on
 LEFTOVER_GRACE = 2.0  # seconds what a child left in its group gets after SIGTERM
 PARENT_ENV = "PARITY_SUPERVISOR_PID"  # set for a supervised child: the PID it must die with
+LIFELINE_ENV = "PARITY_SUPERVISOR_FD"  # and a pipe that closes when that process ends
 _PR_SET_PDEATHSIG = 1
 
 
@@ -195,11 +197,19 @@ def stop(proc: subprocess.Popen, first=signal.SIGTERM, grace: float = GRACE) -> 
     end_group(proc)
 
 
-def child_env(env=None) -> dict:
-    """``env`` (default: this process's environment) with :data:`PARENT_ENV` set to this
-    process's PID, for :func:`die_with_parent` in the child."""
+def child_env(env=None, lifeline: int | None = None) -> dict:
+    """``env`` (default: this process's environment) with what :func:`die_with_parent`
+    needs in the child: this process's PID (only when the child is started from the main
+    thread: Linux's parent-death signal follows the thread that started the child, and a
+    worker thread may end before this process does), and the read end of a pipe whose
+    write end only this process holds (``lifeline``)."""
     env = dict(os.environ if env is None else env)
-    env[PARENT_ENV] = str(os.getpid())
+    env.pop(PARENT_ENV, None)
+    env.pop(LIFELINE_ENV, None)
+    if threading.current_thread() is threading.main_thread():
+        env[PARENT_ENV] = str(os.getpid())
+    if lifeline is not None:
+        env[LIFELINE_ENV] = str(lifeline)
     return env
 
 
@@ -216,17 +226,43 @@ def _set_parent_death_signal(signum: int) -> bool:
         return False
 
 
+def _kill_own_group() -> None:
+    """SIGKILL to this process and, when it leads its group (a supervised child does),
+    to everything in the group: what it forked too."""
+    with contextlib.suppress(OSError):
+        if os.getpgid(0) == os.getpid():
+            os.killpg(0, signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _watch_lifeline(fd: int) -> None:
+    try:
+        os.read(fd, 1)  # returns (b"") when the parent has ended: its end of the pipe closed
+    except OSError:
+        pass
+    _kill_own_group()
+
+
 def die_with_parent(forks: bool = False) -> None:
     """In a supervised child, first thing: die (SIGKILL) when the ``parity`` process that
-    started it ends, even by SIGKILL; end at once if it has ended already. ``forks``: the
-    processes this one forks later die with it too (a script's ``os.fork()``)."""
+    started it ends, even by SIGKILL; end at once if it has ended already.
+
+    Two ways, either enough: Linux's parent-death signal (``PR_SET_PDEATHSIG``, set when
+    the parent started this process from its main thread), and a thread that waits on a
+    pipe whose write end only the parent holds (any platform, any thread; it needs the
+    interpreter, which the signal does not) and kills this process's group when the pipe
+    closes. ``forks``: the processes this one forks later get the parent-death signal too
+    (a script's ``os.fork()``), so that they die with it."""
     parent = os.environ.pop(PARENT_ENV, "")
-    if not parent.isdigit():
-        return
-    if _set_parent_death_signal(signal.SIGKILL) and os.getppid() != int(parent):
-        os.kill(os.getpid(), signal.SIGKILL)  # the parent died before we could ask
-    if forks and hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=lambda: _set_parent_death_signal(signal.SIGKILL))
+    lifeline = os.environ.pop(LIFELINE_ENV, "")
+    if parent.isdigit():
+        if _set_parent_death_signal(signal.SIGKILL) and os.getppid() != int(parent):
+            _kill_own_group()  # the parent died before we could ask
+        if forks and hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=lambda: _set_parent_death_signal(signal.SIGKILL))
+    if lifeline.isdigit():
+        threading.Thread(target=_watch_lifeline, args=(int(lifeline),), daemon=True,
+                         name="parity-lifeline").start()
 
 
 def default_signals() -> None:
@@ -246,19 +282,25 @@ def supervised(command, **popen_kwargs):
     installed = _install()
     _state.starting += 1
     posix = os.name == "posix"
+    lifeline = os.pipe() if posix else None  # (read end: the child's, write end: ours)
     if posix:
         popen_kwargs["start_new_session"] = True
-        popen_kwargs["env"] = child_env(popen_kwargs.get("env"))
+        popen_kwargs["pass_fds"] = (*popen_kwargs.get("pass_fds", ()), lifeline[0])
+        popen_kwargs["env"] = child_env(popen_kwargs.get("env"), lifeline[0])
     try:
         proc = subprocess.Popen(command, **popen_kwargs)
         proc._parity_group = posix
         _state.children.append(proc)
     except BaseException:
+        if lifeline:
+            os.close(lifeline[1])
         if installed:
             _uninstall()
         raise
     finally:
         _state.starting -= 1
+        if lifeline:
+            os.close(lifeline[0])
     try:
         if _state.received is not None:  # it came while the child was starting
             _send(proc, _state.received)
@@ -271,6 +313,8 @@ def supervised(command, **popen_kwargs):
         signum = _state.received
     finally:
         _state.children.remove(proc)
+        if lifeline:
+            os.close(lifeline[1])
         if installed:
             _uninstall()
     if signum is not None and installed:
