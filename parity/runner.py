@@ -390,12 +390,11 @@ def _merge_previous(example: registry.Example, payload: dict, out_dir) -> None:
         store.write_json(Path(out_dir, example.id + PREVIOUS_SUFFIX), previous)
         payload["previous"] = example.id + PREVIOUS_SUFFIX
         return
-    runs = {r.get("label", r["impl"]): r for r in kept}
+    runs = {r.get("label", r["impl"]): dict(r, label=r.get("label", r["impl"])) for r in kept}
     runs.update(new)
     order = [r.get("label", r["impl"]) for r in previous["runs"]]
     payload["runs"] = sorted(runs.values(), key=lambda r: order.index(r["label"])
-                             if r.get("label") in order else len(order))
-    payload["runs"] = [dict(r, label=r.get("label", r["impl"])) for r in payload["runs"]]
+                             if r["label"] in order else len(order))
     payload["skipped"] = {**{k: v for k, v in previous.get("skipped", {}).items() if k not in runs},
                           **payload["skipped"]}
     payload["parity"] = parity_check(example, {r["label"]: r for r in payload["runs"]})
