@@ -12,6 +12,10 @@ import dataclasses
 # seed their batch shuffles with seed + 1 and seed + 2; TensorFlow's graph and op seeds,
 # Keras 3 and PyTorch take 64-bit values. The signed 32-bit range fits them all.
 MAX_SEED = 2**31 - 1
+# The largest budget accepted (in each example's own unit): about a day of training at a
+# millisecond per step; more is a typing slip (``--steps 1e23``), not a run that could end.
+MAX_STEPS = 100_000_000
+MAX_STEPS_NOTE = "about a day of training at a millisecond per step"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -43,6 +43,9 @@ def _steps(text: str) -> int:
     value = _non_negative(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be at least 1 (a run of 0 steps trains nothing)")
+    if value > configs.MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"must be at most {configs.MAX_STEPS:,} "
+                                         f"({configs.MAX_STEPS_NOTE}), got {value}")
     return value
 
 
@@ -209,13 +212,19 @@ def cmd_run(args) -> int:
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
-                                 backend_names=backend_names)
+                                 backend_names=backend_names, merge=True)
     print()
     print(_payload_rows([payload]))
     failed = store.is_failed(payload)
     path = store.result_path(out, example.id, failed=failed)
     kept = store.result_path(out, example.id)
     print(f"\nwrote {path}" + (f" (the previous {kept} is kept)" if failed and kept.exists() else ""))
+    if payload.get("kept"):
+        print(f"kept the {', '.join(payload['kept'])} run(s) of the previous {kept.name} "
+              "(same budget and seed); parity computed over all")
+    if payload.get("previous"):
+        print(f"the previous {kept.name} ran another budget or seed: kept as "
+              f"{Path(out, payload['previous'])}")
     _report_failures([payload])
     if payload["errors"]:
         return EXIT_PARITY
@@ -338,7 +347,12 @@ def cmd_legacy_run(args) -> int:
 
 def cmd_migrate(args) -> int:
     from parity import migrate
+    from parity.store import output_problem
 
+    for option, path in (("--html", args.html), ("--markdown", args.markdown)):
+        why = path and output_problem(path)
+        if why:
+            raise UsageError(f"migrate: {option} {why}")
     try:
         report = migrate.analyse(args.script)
         print(migrate.format_text(report))

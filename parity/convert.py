@@ -291,6 +291,11 @@ def _check_out(path, suffix: str, what: str) -> Path:
         raise ConversionError(f"{what} '{p}' must end in {suffix}")
     if not p.parent.exists():
         raise ConversionError(f"output folder '{p.parent}' does not exist")
+    from parity.store import output_problem
+
+    why = output_problem(p)
+    if why:
+        raise ConversionError(f"{what} {why}")
     return p
 
 

@@ -168,7 +168,16 @@ def write_html(example, path) -> Path:
             f"<style>{CSS}</style></head><body>{body}</body></html>")
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "it is a folder; give a file name", str(path))
+    from parity.store import output_problem, write_text
+
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"'{above}' is not a folder", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    from parity.store import write_text
+    why = output_problem(path)
+    if why:
+        raise PermissionError(errno.EACCES, why.split(": ", 1)[-1], str(path))
 
     return write_text(path, page)  # a temporary file, renamed; removed if that fails

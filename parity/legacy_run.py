@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         capture, rest = _take_capture(argv)
     except UsageError as exc:
-        print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
+        print(f"{PREFIX}: error: {exc} (see {PREFIX} --help)", file=sys.stderr)
         return 2
     if capture is None:
         return _run.main(rest, usage=USAGE)
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # UsageError, or a capture folder that cannot be made
-        print(f"{PREFIX}: error: {exc}\n{USAGE}", file=sys.stderr)
+        print(f"{PREFIX}: error: {exc} (see {PREFIX} --help)", file=sys.stderr)
         return 2
     return _run.main(rest, hooks=capture_hooks(capture), usage=USAGE)
 

@@ -312,6 +312,8 @@ def _int_constants(tree) -> dict:
 
 def read_source(path) -> str:
     p = Path(path)
+    if p.is_dir():
+        raise MigrateError(f"{path} is a folder, not a script (give one .py file)")
     if not p.is_file():
         raise MigrateError(f"no such file: {path}")
     try:
@@ -329,6 +331,8 @@ def analyse(path) -> Report:
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
+        if "null bytes" in str(exc.msg) or exc.lineno is None:
+            raise MigrateError(f"{path}: cannot parse ({exc.msg}): not a Python script") from None
         raise MigrateError(f"{path}:{exc.lineno}: cannot parse ({exc.msg}); parity migrate reads "
                            f"Python 3 source") from None
     except ValueError as exc:  # null bytes

@@ -44,7 +44,7 @@ def loss_curves(payload: dict, path) -> Path | None:
                 lw=1.4, alpha=0.85)
     ax.set_xlabel(payload.get("unit", "step"))
     ax.set_ylabel("training loss")
-    if all(np.all(np.asarray(r["loss_history"])[:, 1] > 0) for r in runs):
+    if all(np.all(np.asarray(r["loss_history"], dtype=float)[:, 1] > 0) for r in runs):
         ax.set_yscale("log")
     ax.set_title(f"{payload['example']}: training loss")
     ax.legend()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from hyperparams import MAX_SEED
+from hyperparams import MAX_SEED, MAX_STEPS, MAX_STEPS_NOTE
 from parity import backends, registry, store
 from parity.result import library_versions
 
@@ -49,12 +51,19 @@ class InputError(ValueError):
 def preflight(jobs: list[dict]) -> None:
     """Check what can be checked before the workers start: each job's budget and seed give
     a valid config, and the MNIST source (``$PARITY_MNIST_DIR`` / ``data_dir``) is readable."""
+    from tf1_compat.processes import address_space_problem
+
+    memory = address_space_problem()
+    if memory is not None:
+        raise InputError(memory)
     checked = set()
     for job in jobs:
         example = registry.get(job["example"])
         steps, seed = job.get("steps"), job.get("seed")
         if steps is not None and (not isinstance(steps, int) or steps < 1):
             raise InputError(f"{example.id}: steps must be a whole number of at least 1, got {steps!r}")
+        if steps is not None and steps > MAX_STEPS:
+            raise InputError(f"{example.id}: steps must be at most {MAX_STEPS:,} ({MAX_STEPS_NOTE}), got {steps}")
         if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
             raise InputError(f"{example.id}: seed must be between 0 and {MAX_SEED}, got {seed!r}")
         config = example.config(steps=steps, seed=seed)
@@ -67,10 +76,26 @@ def preflight(jobs: list[dict]) -> None:
             from datasets.errors import DataError
 
             try:
-                mnist.load_data(config.data_dir)
+                (x_train, _), (x_test, _) = mnist.load_data(config.data_dir)
             except DataError as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise InputError(f"MNIST data for {example.id}: {first}") from None
+            _check_mnist_splits(example.id, len(x_train), len(x_test), config.data_dir)
+
+
+def _check_mnist_splits(example_id: str, train: int, test: int, data_dir) -> None:
+    """A source that loads but cannot train or be scored: no image left for training
+    once the validation split took its share, or no test image."""
+    from datasets import mnist
+
+    where = mnist.describe_source(data_dir)
+    if train == 0:
+        raise InputError(f"MNIST data for {example_id}: no training image is left once the "
+                         f"validation split takes its {mnist.FULL_VALIDATION_SIZE:,} (TF1's "
+                         f"read_data_sets default); the training set needs more images ({where})")
+    if test == 0:
+        raise InputError(f"MNIST data for {example_id}: the test set has no image, so there is "
+                         f"nothing to score the model on ({where})")
 
 
 def worker_failure(returncode: int, tail) -> str:
@@ -122,9 +147,11 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
     base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     base_env[VERBOSE_ENV] = "1" if verbose else "0"
     base_env[PROGRESS_ENV] = "1" if progress else "0"
-    with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
+    sweep_dead_temp_folders()
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp, _owned(tmp):
         # the workers' own temporary files go inside ours: removed with it, even when a
-        # worker is killed before it could clean up
+        # worker is killed before it could clean up (and by the next run's sweep when this
+        # process is killed by SIGKILL)
         base_env["TMPDIR"] = tmp
         for (impl, backend, float64), group in groups.items():
             env = backends.env(backend, base_env, float64=float64, jax_cache=Path(tmp, "jax-cache"))
@@ -148,8 +175,10 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
                 )
                 reader.start()
                 proc.wait()
-                reader.join()
-                proc.stderr.close()
+                procs.end_group(proc)  # nothing of the worker's is left to hold the pipe
+                reader.join(timeout=10)
+                if not reader.is_alive():
+                    proc.stderr.close()
             done = json.loads(out_path.read_text()) if out_path.exists() else []
             results.extend(done)
             unfinished = group[len(done):]
@@ -160,6 +189,57 @@ def run_isolated(jobs: list[dict], verbose: bool = True, progress: bool | None =
                           f"{unfinished[0]['example']} {impl}: failed: {why}", flush=True)
                 results.extend({"ok": False, "job": job, "error": why} for job in unfinished)
     return results
+
+
+TEMP_PREFIX = "parity-"
+OWNER_LOCK = ".parity-owner.lock"  # in our temporary folder, locked while this process lives
+
+
+@contextlib.contextmanager
+def _owned(folder):
+    """Mark ``folder`` as this live process's: a lock file holding its PID, locked (flock)
+    until the block ends; a folder whose lock is free belongs to a process that died."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no marking, no sweeping
+        yield
+        return
+    part = Path(folder, OWNER_LOCK + ".part")
+    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.replace(part, Path(folder, OWNER_LOCK))  # only ever seen locked
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_dead_temp_folders(base=None) -> list[Path]:
+    """Remove the temporary folders (``$TMPDIR/parity-*``) of runs whose process died
+    without cleaning up (SIGKILL, the OOM killer): those whose owner lock is free. Returns
+    the folders removed."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        try:
+            fd = os.open(Path(folder, OWNER_LOCK), os.O_RDONLY)
+        except OSError:  # no lock file: not ours to judge, or still starting
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its process is alive
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def parity_check(example: registry.Example, runs: dict[str, dict]) -> dict:
@@ -212,7 +292,8 @@ def make_jobs(example_id: str, impl: str, backend_names=None, **fields) -> tuple
 
 def run_example(example_id: str, impls: list[str], steps: int | None, seed: int | None,
                 out_dir: str | os.PathLike, verbose: bool = True, extra_jobs_results=None,
-                backend_names=None, progress: bool | None = None, check: bool = True) -> dict:
+                backend_names=None, progress: bool | None = None, check: bool = True,
+                merge: bool = False) -> dict:
     """Run one example's implementations and write ``out_dir/ID.json`` (``ID.failed.json``
     when a run failed, see :mod:`parity.store`); return the payload.
 
@@ -234,17 +315,31 @@ def run_example(example_id: str, impls: list[str], steps: int | None, seed: int 
         results = run_isolated(jobs, verbose, progress)
     else:
         results = extra_jobs_results
-    return assemble(example, results, skipped, out_dir)
+    return assemble(example, results, skipped, out_dir, merge=merge)
 
 
-def assemble(example: registry.Example, results: list[dict], skipped: dict, out_dir) -> dict:
-    runs, errors = {}, {}
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def assemble(example: registry.Example, results: list[dict], skipped: dict, out_dir,
+             merge: bool = False) -> dict:
+    """Write ``out_dir/ID.json`` (or ``ID.failed.json``) for ``results``; return the payload.
+    ``merge``: the runs of the implementations not run now are kept from the previous
+    ``ID.json`` (see :func:`_merge_previous`)."""
+    runs, errors, not_finite = {}, {}, []
     for r in results:
         if r["job"]["example"] != example.id:
             continue
         label = run_label({"impl": r["job"]["impl"], "backend": r["job"].get("backend")})
-        if r["ok"]:
-            runs[label] = dict(r["result"], label=label)
+        if r["ok"] and not _finite(r["result"].get("value")):
+            # a NaN metric (diverged training, nothing to score) is no result: the run is
+            # kept under "not_finite" (the value written as null) and reported as an error
+            errors[label] = (f"{example.metric} is {r['result'].get('value')}, not a finite number "
+                             "(the training diverged, or there was nothing to score)")
+            not_finite.append(dict(r["result"], label=label))
+        elif r["ok"]:
+            runs[label] = dict(r["result"], label=label, seed=r["job"].get("seed"))
         else:
             errors[label] = r["error"]
     payload = {
@@ -260,8 +355,50 @@ def assemble(example: registry.Example, results: list[dict], skipped: dict, out_
         "parity": parity_check(example, runs),
         "versions": library_versions("torch"),
     }
+    if not_finite:
+        payload["not_finite"] = not_finite
+    if merge and not store.is_failed(payload):
+        _merge_previous(example, payload, out_dir)
     store.save(out_dir, payload)
     return payload
+
+
+PREVIOUS_SUFFIX = store.PREVIOUS_SUFFIX
+
+
+def _budget(run: dict) -> tuple:
+    return run.get("steps"), run.get("seed")
+
+
+def _merge_previous(example: registry.Example, payload: dict, out_dir) -> None:
+    """A run of some of the implementations (``parity run X --impl legacy``) joins the
+    previous complete ``X.json``: the previous runs of the other implementations are kept
+    when they had the same budget and seed (``payload["kept"]`` names them) and the parity is
+    computed again over all; with another budget or seed, the previous record is kept
+    beside the new one as ``X.previous.json`` (``payload["previous"]``)."""
+    path = store.result_path(out_dir, example.id)
+    previous, _ = store.read(path) if path.is_file() else (None, None)
+    if previous is None:
+        return
+    new = {r["label"]: r for r in payload["runs"]}
+    kept = [r for r in previous["runs"] if r.get("label", r["impl"]) not in new
+            and r.get("label", r["impl"]) not in payload["skipped"]]
+    if not kept:
+        return
+    budgets = {_budget(r) for r in new.values()}
+    if any(_budget(r) not in budgets for r in kept):
+        store.write_json(Path(out_dir, example.id + PREVIOUS_SUFFIX), previous)
+        payload["previous"] = example.id + PREVIOUS_SUFFIX
+        return
+    runs = {r.get("label", r["impl"]): dict(r, label=r.get("label", r["impl"])) for r in kept}
+    runs.update(new)
+    order = [r.get("label", r["impl"]) for r in previous["runs"]]
+    payload["runs"] = sorted(runs.values(), key=lambda r: order.index(r["label"])
+                             if r["label"] in order else len(order))
+    payload["skipped"] = {**{k: v for k, v in previous.get("skipped", {}).items() if k not in runs},
+                          **payload["skipped"]}
+    payload["parity"] = parity_check(example, {r["label"]: r for r in payload["runs"]})
+    payload["kept"] = [r.get("label", r["impl"]) for r in kept]
 
 
 write_json = store.write_json  # kept for callers of the old name

@@ -5,9 +5,12 @@
 - A failed attempt (a run errored, a worker crashed or was killed, nothing ran) never
   replaces a good ``ID.json``: it goes to ``ID.failed.json`` beside it.
 - Every file is written to a temporary name and renamed, with the permissions a plain
-  ``open()`` would give (0644 under the usual umask; ``mkstemp`` alone gives 0600).
-- :func:`load` reads every valid result in the folder, whoever wrote it, and says which
-  files it skipped and why; :func:`locked` serialises report builds, so that two ``parity
+  ``open()`` would give (0644 under the usual umask; ``mkstemp`` alone gives 0600), as
+  strict JSON (NaN and infinity as ``null``).
+- ``ID.previous.json``: a complete record that ``parity run --impl ...`` of another budget
+  replaced; kept for reference, not shown by the report.
+- :func:`load` reads every valid result in the folder, whoever wrote it (regular files
+  only, at most :data:`MAX_RESULT_BYTES`), and says which files it skipped and why; :func:`locked` serialises report builds, so that two ``parity
   all`` writing into one folder at once leave an index that lists both.
 """
 
@@ -15,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
 FAILED_SUFFIX = ".failed.json"
+PREVIOUS_SUFFIX = ".previous.json"
 LOCK_NAME = ".parity.lock"
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -69,6 +75,30 @@ def write_bytes(path, data: bytes) -> Path:
     return path
 
 
+def output_problem(path) -> str | None:
+    """Why the file ``path`` cannot be written (one line, naming ``path``), or ``None``:
+    checked before the work, by creating (and removing) a file in its folder, so that a
+    read-only folder is found also where ``os.access`` says yes (root, read-only mounts)."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        return f"'{path}' is a folder; give a file name"
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot write '{path}': '{existing}' is not a folder"
+    if not folder.exists():
+        return f"cannot write '{path}': no such folder '{folder}'"
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as exc:
+        return f"cannot write '{path}': {exc.strerror or exc}"
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return None
+
+
 def write_text(path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
@@ -77,7 +107,23 @@ def write_json(path, payload) -> Path:
     """Write JSON to a temporary file and rename it: never a half-written result."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text(path, json.dumps(payload, indent=2, default=_default))
+    return write_text(path, json.dumps(json_safe(payload), indent=2, allow_nan=False))
+
+
+def json_safe(obj):
+    """``obj`` as strict JSON can hold it: NumPy values as Python ones, and NaN or infinity
+    (which ``json`` would write as the bare tokens ``NaN``/``Infinity``, not JSON) as ``null``."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if not isinstance(obj, (str, int, float, bool, type(None))):
+        obj = _default(obj)
+        if isinstance(obj, list):
+            return json_safe(obj)
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _default(obj):
@@ -126,8 +172,9 @@ def problem(payload, name: str | None = None) -> str | None:
         if not isinstance(run.get("steps"), int) or isinstance(run.get("steps"), bool):
             return f"run '{run['impl']}' without a whole number of steps"
         history = run.get("loss_history", [])
-        if not isinstance(history, list) or not all(
-            isinstance(p, list) and len(p) == 2 and all(_number(v) for v in p) for p in history
+        if not isinstance(history, list) or not all(  # a loss that was not finite: null
+            isinstance(p, list) and len(p) == 2 and _number(p[0]) and (_number(p[1]) or p[1] is None)
+            for p in history
         ):
             return f"run '{run['impl']}' has a malformed loss_history"
         if not isinstance(run.get("extras", {}), dict):
@@ -144,13 +191,44 @@ def problem(payload, name: str | None = None) -> str | None:
     return None
 
 
+MAX_RESULT_BYTES = 64 << 20  # a result is a few hundred kB; more is not one of ours
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def read(path) -> tuple[dict | None, str | None]:
-    """``(payload, None)`` for a valid result file, ``(None, why)`` otherwise."""
+    """``(payload, None)`` for a valid result file, ``(None, why)`` otherwise. Only regular
+    files (a link is followed to one) of at most :data:`MAX_RESULT_BYTES` are read: a link
+    to ``/dev/zero`` or a FIFO is skipped, not read for ever."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO: no wait
+    except OSError as exc:
+        return None, f"cannot read it ({exc.strerror or exc})"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"not a regular file ({_kind(info.st_mode)})"
+        if info.st_size > MAX_RESULT_BYTES:
+            return None, f"too large for a result ({info.st_size:,} bytes; at most {MAX_RESULT_BYTES:,})"
+        with os.fdopen(fd, "rb") as f:
+            fd = None
+            data = f.read(MAX_RESULT_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot read it ({getattr(exc, 'strerror', None) or exc})"
+    finally:
+        if fd is not None:
+            os.close(fd)
+    if len(data) > MAX_RESULT_BYTES:
+        return None, f"too large for a result (more than {MAX_RESULT_BYTES:,} bytes)"
     if not text.strip():
         return None, "empty file"
     try:
@@ -174,8 +252,8 @@ def load(out_dir) -> tuple[dict, dict, list]:
     if not folder.is_dir():
         return good, failed, skipped
     for path in sorted(folder.glob("*.json")):
-        if path.name.startswith((".", "bench")):
-            continue
+        if path.name.startswith((".", "bench")) or path.name.endswith(PREVIOUS_SUFFIX):
+            continue  # benchmark files, and records `parity run` replaced (kept for reference)
         payload, why = read(path)
         if payload is None:
             skipped.append((path.name, why))

@@ -8,9 +8,12 @@ the jobs it finished. The harness starts one worker per implementation (and Kera
 so that timings and seeds are not disturbed by the other side.
 
 Environment: ``PARITY_PROGRESS=1`` prints one line per job; ``PARITY_VERBOSE=1`` keeps
-TensorFlow's deprecation warnings and prints a failed job's traceback. SIGTERM/SIGHUP end
-the worker in an orderly way (``finally`` blocks run: no temporary folder is left), exit
-``128 + N``.
+TensorFlow's deprecation warnings and prints a failed job's traceback. SIGTERM, SIGHUP and
+SIGINT end the worker by their default action, wherever it is (a Python handler could fire
+inside a library's callback, where Python drops its exception, and training would go on);
+the parent reports it and removes the worker's temporary files, which are kept inside its
+own temporary folder. The worker dies with the parent, also when the parent is killed by
+SIGKILL (:func:`tf1_compat.processes.die_with_parent`).
 """
 
 from __future__ import annotations
@@ -106,11 +109,14 @@ def main(argv=None) -> int:
         print("usage: python -m parity.worker JOBS.json OUT.json", file=sys.stderr)
         return 2
     jobs_path, out_path = argv
+    from tf1_compat import processes as procs
+
+    procs.die_with_parent()
+    procs.default_signals()
     with open(jobs_path) as f:
         jobs = json.load(f)
     verbose = os.environ.get("PARITY_VERBOSE", "") == "1"
     progress = os.environ.get("PARITY_PROGRESS", "") == "1"
-    from tf1_compat import processes as procs
     from tf1_compat import quiet
 
     quiet.quiet_python_warnings(show=verbose)
@@ -118,25 +124,19 @@ def main(argv=None) -> int:
     import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
 
     results = []
-    try:
-        with procs.raise_on_signals():
-            for job in jobs:
-                if progress:
-                    _announce(job)
-                try:
-                    outcome = {"ok": True, "job": job, "result": run_job(job)}
-                except Exception as exc:  # reported by the parent, which decides the exit code
-                    if verbose:
-                        traceback.print_exc()
-                    outcome = {"ok": False, "job": job, "error": _one_line(exc)}
-                results.append(outcome)
-                _write(results, out_path)
-                if progress:
-                    _report(job, outcome)
-    except procs.Terminated as exc:
-        return exc.exit_code
-    except KeyboardInterrupt:  # Ctrl-C reaches the worker too; the parent says "interrupted"
-        return 130
+    for job in jobs:
+        if progress:
+            _announce(job)
+        try:
+            outcome = {"ok": True, "job": job, "result": run_job(job)}
+        except Exception as exc:  # reported by the parent, which decides the exit code
+            if verbose:
+                traceback.print_exc()
+            outcome = {"ok": False, "job": job, "error": _one_line(exc)}
+        results.append(outcome)
+        _write(results, out_path)
+        if progress:
+            _report(job, outcome)
     return 0
 
 

@@ -170,7 +170,8 @@ def _alive(pid: int) -> bool:
     return text[text.rindex(")") + 2] not in "ZX"
 
 
-def _group(pgid: int) -> list[int]:
+def _live(field: int, value: int) -> list[int]:
+    """Live processes whose stat field (1: parent, 2: process group) is ``value``."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -179,9 +180,13 @@ def _group(pgid: int) -> list[int]:
             except OSError:
                 continue
             fields = text[text.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            if int(fields[field]) == value and fields[0] not in ("Z", "X"):
                 out.append(int(entry.name))
     return out
+
+
+def _group(pgid: int) -> list[int]:
+    return _live(2, pgid)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -194,7 +199,7 @@ def test_a_signal_to_legacy_run_alone_stops_the_script(signum, tmp_path):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < end, "the script did not start"
             time.sleep(0.2)
-        (child,) = [p for p in _group(proc.pid) if p != proc.pid]
+        (child,) = _live(1, proc.pid)  # the script, in a process group of its own
         os.kill(proc.pid, signum)  # the parent alone
         _, err = proc.communicate(timeout=60)
     finally:
@@ -206,6 +211,6 @@ def test_a_signal_to_legacy_run_alone_stops_the_script(signum, tmp_path):
     while _alive(child) and time.monotonic() < end:
         time.sleep(0.1)
     assert not _alive(child)
-    assert _group(proc.pid) == []
+    assert _group(proc.pid) == [] and _group(child) == []
     assert list((tmp_path / "tmpdir").iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.py", "ready", "tmpdir"]

@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print(f"{PREFIX}: error: missing SCRIPT", file=sys.stderr)
         return 2
+    from tf1_compat.processes import die_with_parent
+
+    die_with_parent(forks=True)  # with `parity legacy-run`, even if it is killed by SIGKILL
     script, args = argv[0], argv[1:]
     script_path = os.path.realpath(script)
     os.environ["TF_USE_LEGACY_KERAS"] = "1"

@@ -359,6 +359,7 @@ def prepare(options: dict, notebook: str, args: list[str]) -> NotebookRun:
         raise UsageError("--output is the notebook itself; legacy-run never writes over it")
     if not output.parent.resolve().is_dir():
         raise UsageError(f"no such folder for --output: {output.parent}")
+    _check_writable(output)
     timeout = options.get("timeout")
     if timeout is not None:
         try:
@@ -375,6 +376,19 @@ def prepare(options: dict, notebook: str, args: list[str]) -> NotebookRun:
         tf_warnings=bool(options.get("tf_warnings")),
         timeout=timeout,
     )
+
+
+def _check_writable(output: Path) -> None:
+    """``--output`` can be written: checked before the kernel starts by creating (and
+    removing) a file beside it (``os.access`` says yes to root in a read-only folder)."""
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give a file name")
+    try:
+        fd, probe = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".probe")
+    except OSError as exc:
+        raise UsageError(f"cannot write --output {output}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def run_notebook(path, output=None, *, strict=False, tf_warnings=False, timeout=None, env=None,

@@ -45,6 +45,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tf1_compat.launch import (
@@ -347,32 +348,43 @@ def main(argv: list[str] | None = None, *, hooks=(), usage: str = USAGE) -> int:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # UsageError
-        print(f"{PREFIX}: error: {exc}\n{usage}", file=sys.stderr)
+        print(f"{PREFIX}: error: {exc} (see {PREFIX} --help)", file=sys.stderr)
         return 2
     if notebook is not None:
         return notebook.run()
     from tf1_compat import processes as procs
 
+    memory = procs.address_space_problem()
+    if memory is not None:
+        print(f"{PREFIX}: error: {memory}", file=sys.stderr)
+        return 2
     fresh = None if options["figures_dir"] is not None else _fresh_figures_dir(script)
     env = _child_env(options["figures_dir"] or fresh, options["tf_warnings"],
                      strict=options["strict"], hooks=hooks)
     quiet = _quiet_logs(env) and not options["tf_warnings"]
+    reader = None
     try:
-        # SIGTERM/SIGHUP sent to this process reach the script; this process then exits 128 + N
+        # SIGTERM/SIGHUP sent to this process reach the script and what it forked (its own
+        # session); this process then exits 128 + N
         with procs.supervised(
             command(script, args), env=env, stderr=subprocess.PIPE if quiet else None
         ) as process:
+            if quiet:  # in a thread: a process the script forked may hold the pipe open
+                reader = threading.Thread(target=_forward_stderr,
+                                          args=(process.stderr, sys.stderr.buffer), daemon=True)
+                reader.start()
             while True:
                 try:
-                    if quiet:
-                        _forward_stderr(process.stderr, sys.stderr.buffer)
                     code = process.wait()
                     break
-                except KeyboardInterrupt:  # the child got the Ctrl-C too; let it finish its way
+                except KeyboardInterrupt:  # pass the Ctrl-C on; let the script finish its way
+                    procs.interrupt(process)
                     continue
     except procs.Terminated as exc:
         return exc.exit_code
     finally:
+        if reader is not None:  # the script's group has ended: the rest of its output
+            reader.join(timeout=5)
         _remove_if_empty(fresh)
     return 128 - code if code < 0 else code  # killed by a signal: 128 + its number
 
