@@ -27,7 +27,7 @@ CONFIG = dataclasses.replace(MnistDynamicRNNConfig(), steps=STEPS)
 # of every rounding on the way: another CPU's vector unit (AVX2 or AVX-512), another thread
 # count or another seed each give another training path. Measured with
 # `python -m benchmarks.isa_spread` (seeds 1-6, and seed 1 with XLA and oneDNN limited to
-# SSE4.2, to AVX2, and without oneDNN): legacy 0.925-0.946, port 0.9235-0.944 (TensorFlow and
+# SSE4.2, to AVX2, and without oneDNN): legacy 0.925-0.946, port 0.9195-0.948 (TensorFlow and
 # JAX backends); |legacy - port| at one seed up to 0.011 on one AMD EPYC and 0.0305 on
 # another (JAX): a standard deviation of about 1.1 points for the difference. The margin is
 # 5 points (4.5 sd), so it holds on any x86-64 CPU, and the threshold stays 4.5 sd below the

@@ -1,7 +1,7 @@
 """mnist_static_rnn: BasicLSTMCell(128) + static_rnn (TF1) against keras.layers.LSTM (Keras 3).
 
 Outcome: both sides, seeded, 300 steps of batch 128 on the shipped sample, must reach
-THRESHOLD test accuracy on its 2,000-image test split and be within PAIR_MARGIN of each other.
+THRESHOLD test accuracy on its 2,000-image test split and be within PAIR_TOLERANCE of each other.
 Numerical equivalence: the legacy model's trained weights, transplanted, give the port the
 same logits, predictions and accuracy (and back); one Adam step from the same weights and
 batch gives the same new weights; without the gate reorder or the forget-bias fold the
@@ -24,14 +24,15 @@ STEPS = 300
 # The trained accuracy after 300 steps is a chaotic function of every rounding (another
 # CPU's vector unit, thread count or seed: another training path). Measured with
 # `python -m benchmarks.isa_spread` (seeds 0 and 2-6, and seed 0 with XLA and oneDNN limited
-# to SSE4.2, to AVX2, and without oneDNN): legacy 0.922-0.943, port 0.914-0.9325 (TensorFlow
-# and JAX backends, two CPUs); the untrained model scores ~0.1. The spread of one side is
-# about 0.8 points (sd), of the legacy - port difference about 1.1 points, so the pair margin
-# is 5 points (4.5 sd) and the threshold 0.88 stays 4.5 sd under the lowest mean: both hold on
-# any x86-64 CPU. Bugs that cost less than that at one seed are the exact levels' to catch
-# (transplanted weights, one Adam step: below).
+# to SSE4.2, to AVX2, and without oneDNN): legacy 0.922-0.943, port 0.914-0.9395 (TensorFlow
+# and JAX backends, two AMD EPYC machines); legacy - port at one seed from -0.0175 to +0.0255,
+# a standard deviation of 1.5 points. The untrained model scores ~0.1. So the pair margin is
+# 7 points (4.7 sd) and the threshold 0.88 is 5 sd under the sides' mean: both hold on any
+# x86-64 CPU. At one seed this level can only catch a port that trains far worse (the
+# threshold does most of that); smaller differences are the exact levels' to catch
+# (transplanted weights, one Adam step: below) and the many-seed gate's.
 THRESHOLD = 0.88
-PAIR_TOLERANCE = 0.05
+PAIR_TOLERANCE = 0.07
 RTOL, ATOL = 1e-6, 1e-5  # float32 output equivalence (the migration guide's)
 CONFIG = dataclasses.replace(MnistStaticRNNConfig(), steps=STEPS)
 # One Adam step moves every variable by about the learning rate (1e-3). Gradients that

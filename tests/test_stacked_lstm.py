@@ -28,12 +28,14 @@ STEPS = 300
 # (legacy 0.60 after 25 steps, 0.92 after 150); the untrained model scores ~0.1.
 # The trained accuracy is a chaotic function of every rounding (another CPU's vector unit,
 # thread count or seed: another training path). Measured with `python -m benchmarks.isa_spread`
-# on two AMD EPYC machines: port 0.927-0.957 at seed 1 (TensorFlow and JAX backends), legacy
-# over seeds 1-4 SEE_BELOW. The pair margin is 5 points and the threshold 0.88, each at least
-# 4 sd of the measured spread, so they hold on any x86-64 CPU; smaller differences are the
-# exact levels' to catch (transplanted weights, one Adam step: below).
+# on two AMD EPYC machines: legacy over seeds 1-4 0.9305-0.9435, port at seed 1 0.927-0.957
+# (TensorFlow and JAX backends); legacy - port at seed 1 up to 0.022. As for mnist_static_rnn
+# (the same data and budget, a standard deviation of the difference of 1.5 points), the pair
+# margin is 7 points and the threshold 0.88, each more than 4.5 sd from the measured values,
+# so they hold on any x86-64 CPU; smaller differences are the exact levels' to catch
+# (transplanted weights, one Adam step: below) and the many-seed gate's.
 THRESHOLD = 0.88
-PAIR_TOLERANCE = 0.05
+PAIR_TOLERANCE = 0.07
 RTOL, ATOL = 1e-6, 1e-5  # float32 output equivalence (the migration guide's): outputs, h, logits
 # The cell state c is an unbounded running sum (|c| up to ~20 here, h = o * tanh(c) is in
 # [-1, 1]); compared with rtol 1e-5. Measured: the worst element differed by 2.7e-6
