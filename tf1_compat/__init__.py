@@ -116,6 +116,7 @@ class _State:
         self.warning_filters = None
         self.legacy = None
         self.ops_rnn = None
+        self.numpy1 = None
 
 
 _state: _State | None = None
@@ -155,7 +156,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     real_tf = _import_tensorflow()
     from tensorflow.python import tf2
 
-    from tf1_compat import contrib, figures, input_data
+    from tf1_compat import contrib, figures, input_data, numpy1
 
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
@@ -203,6 +204,8 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     state.finder = _Finder(state.saver)
     sys.meta_path.insert(0, state.finder)
     state.ops_rnn = _alias_ops_rnn(legacy)
+    state.numpy1 = numpy1.NumPy1(legacy, strict)
+    state.numpy1.install(quiet=quiet)
     _state = state
     v1.disable_v2_behavior()
     return state.proxy
@@ -281,6 +284,8 @@ def uninstall() -> None:
         state.saver.unpatch()
     if state.ops_rnn is not None and state.ops_rnn.__dict__.get("__getattr__") is not None:
         del state.ops_rnn.__getattr__
+    if state.numpy1 is not None:
+        state.numpy1.uninstall()
     if state.verbosity is not None:
         v1.logging.set_verbosity(state.verbosity)
     if state.warning_filters is not None:
