@@ -157,6 +157,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     from tensorflow.python import tf2
 
     from tf1_compat import contrib, figures, input_data, numpy1
+    from tf1_compat import flags as tf1_flags
 
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
@@ -183,6 +184,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
             "compat": real_tf.compat,
             "contrib": modules["tensorflow.contrib"],
             "examples": modules["tensorflow.examples"],
+            **tf1_flags.build(legacy, strict),
         },
     )
     for name in ("tensorflow", *modules):
