@@ -156,14 +156,17 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     real_tf = _import_tensorflow()
     from tensorflow.python import tf2
 
-    from tf1_compat import contrib, figures, input_data, numpy1
+    from tf1_compat import contrib, figures, input_data, learn, numpy1
     from tf1_compat import flags as tf1_flags
 
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
     state.was_v2 = tf2.enabled() or v1.executing_eagerly()
     state.legacy = legacy = LegacyNames(lambda name: _resolve(state.proxy, name), strict)
-    modules = {**contrib.build_modules(), **input_data.build_modules()}
+    modules = {**contrib.build_modules(), **input_data.build_modules(), **learn.build_modules()}
+    modules["tensorflow.contrib"].__dict__["_resolvers"]["learn"] = (
+        lambda: modules["tensorflow.contrib.learn"]
+    )
     modules["tensorflow.models"] = ShimModule(
         "tensorflow.models", "TF 0.x's tensorflow.models (removed in TF 1.0)", {}, package=True
     )
