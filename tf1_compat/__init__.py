@@ -25,7 +25,9 @@ import contextlib
 import functools
 import importlib.abc
 import importlib.machinery
+import logging
 import os
+import re
 import sys
 import warnings
 
@@ -61,6 +63,11 @@ __all__ = [
 # TF 1.0: an empty package, so that each submodule import fails with its own one-line error.
 _SHIMMED_PACKAGES = ("tensorflow.contrib", "tensorflow.examples", "tensorflow.models")
 _DEPRECATION_MESSAGE = r"(?s).*(is deprecated and will be removed|deprecated in favor of)"
+
+
+def _drop_deprecation_records(record) -> bool:
+    """A filter of the ``tensorflow`` logger: False for TensorFlow's deprecation messages."""
+    return not re.match(_DEPRECATION_MESSAGE, str(record.msg))
 
 
 class LegacyKerasError(RuntimeError):
@@ -197,6 +204,8 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
         v1.logging.set_verbosity(v1.logging.ERROR)
         state.warning_filters = list(warnings.filters)
         warnings.filterwarnings("ignore", message=_DEPRECATION_MESSAGE)
+        # also when the script raises tf.logging's verbosity itself (set_verbosity(INFO))
+        logging.getLogger("tensorflow").addFilter(_drop_deprecation_records)
     sys.modules.update(modules)
     sys.modules["tensorflow"] = state.proxy
     if not hasattr(v1, "contrib"):  # for `import tensorflow.compat.v1 as tf; tf.contrib.rnn`
@@ -295,6 +304,7 @@ def uninstall() -> None:
         v1.logging.set_verbosity(state.verbosity)
     if state.warning_filters is not None:
         warnings.filters[:] = state.warning_filters
+        logging.getLogger("tensorflow").removeFilter(_drop_deprecation_records)
         getattr(warnings, "_filters_mutated", lambda: None)()
     if state.was_v2:
         try:
