@@ -276,9 +276,9 @@ def scalar_conversion_hint(exc) -> str | None:
         seen.add(id(exc))
         if isinstance(exc, TypeError) and SCALAR_CONVERSION in str(exc):
             return (
-                f"NumPy {_np().__version__} no longer converts a 1-element array with "
-                "int()/float() as NumPy 1.x did (deprecated in 1.25): take the element "
-                "(x.item() or x[0]) in the script, or run it under NumPy 1.26 "
+                f"NumPy {_np().__version__} refuses int()/float() of an array with ndim > 0; "
+                "NumPy 1.x converted one with a single element (deprecated in 1.25): take "
+                "the element (x.item() or x[0]) in the script, or run it under NumPy 1.26 "
                 "(pip install 'numpy<2' beside TensorFlow 2.21 without JAX, "
                 "or the TensorFlow 2.16 constraints)"
             )
