@@ -162,13 +162,15 @@ def test_char_rnn_weighted_pick_needs_numpy_1(char_rnn):
 @pytest.mark.parametrize(
     "script, args, name, instead",
     [
-        ("char_rnn_train.py", ["--data_dir", "data", "--save_dir", "save2"], "np.int", "int"),
+        ("char_rnn_train.py", ["--data_dir", "fresh", "--save_dir", "save2"], "np.int", "int"),
         ("char_rnn_sample.py", ["--save_dir", "save", "-n", "5"], "np.float", "float"),
     ],
 )
 def test_char_rnn_strict_names_the_numpy_1_name(char_rnn, script, args, name, instead):
     done, root, words = char_rnn
     assert done.returncode == 0, done.stderr
+    if not (root / "fresh").exists():  # a data folder not yet preprocessed (vocab.pkl)
+        write_corpus(root / "fresh")
     strict = legacy_run.run_script(SCRIPTS / script, args, cwd=root, timeout=300, strict=True)
     sys.stderr.write(strict.stderr)
     line, _ = one_error_line(strict, script)
