@@ -7,16 +7,20 @@ While installed (:func:`install`, or the :func:`tf1_compat` context manager):
   before TensorFlow loads, so the TF1 cells and ``tf.layers`` work). ``tf.compat``,
   ``import tensorflow.compat.v1 as tf`` and submodule imports (``from tensorflow.python.ops
   import rnn``) reach the real TensorFlow.
-- ``tf.contrib`` / ``tensorflow.contrib.*`` provide what tutorials use (:mod:`.contrib`), and
+- ``tf.contrib`` / ``tensorflow.contrib.*`` provide what tutorials use (:mod:`.contrib`;
+  ``tf.contrib.learn``'s datasets and ``VocabularyProcessor``: :mod:`.learn`), and
   ``tensorflow.examples.tutorials.mnist.input_data`` reads MNIST through :mod:`datasets.mnist`.
+- ``tf.app.flags`` / ``tf.flags`` and ``tf.app.run`` are TF 1.0-1.4's argparse module
+  (:mod:`.flags`), and NumPy answers the script's NumPy 1.x names (``np.float``,
+  ``np.asscalar``, ...) with their old values (:mod:`.numpy1`).
 - a removed name that is not provided (``tf.contrib.slim``, ``tf.mul``, ...) raises
   :class:`UnsupportedAttribute` / :class:`UnsupportedImport`, whose message is one line naming
   the TF2/Keras replacement (:mod:`.replacements`).
 - optionally, ``plt.show()`` saves the figures to files (:mod:`.figures`).
 
 :func:`uninstall` puts everything back: the real ``tensorflow`` module, no shim module left
-in ``sys.modules``, the default graph reset and v2 behaviour (eager execution) enabled again
-if it was on before. Do not use Keras 3 inside the block.
+in ``sys.modules``, NumPy as it was, the default graph reset and v2 behaviour (eager
+execution) enabled again if it was on before. Do not use Keras 3 inside the block.
 """
 
 from __future__ import annotations
