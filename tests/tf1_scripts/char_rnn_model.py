@@ -26,7 +26,7 @@ class CharModel():
         cells = [cell_fn(args.rnn_size) for _ in range(args.num_layers)]
         self.cell = cell = rnn.MultiRNNCell(cells, state_is_tuple=True)
 
-        self.input_data = tf.placeholder(tf.int32, [args.batch_size, args.seq_length])
+        self.input_chars = tf.placeholder(tf.int32, [args.batch_size, args.seq_length])
         self.targets = tf.placeholder(tf.int32, [args.batch_size, args.seq_length])
         self.initial_state = cell.zero_state(args.batch_size, tf.float32)
 
@@ -35,7 +35,7 @@ class CharModel():
             softmax_b = tf.get_variable("softmax_b", [args.vocab_size])
             with tf.device("/cpu:0"):
                 embedding = tf.get_variable("embedding", [args.vocab_size, args.rnn_size])
-                inputs = tf.split(tf.nn.embedding_lookup(embedding, self.input_data), args.seq_length, 1)
+                inputs = tf.split(tf.nn.embedding_lookup(embedding, self.input_chars), args.seq_length, 1)
                 inputs = [tf.squeeze(input_, [1]) for input_ in inputs]
 
         def loop(prev, _):
@@ -66,7 +66,7 @@ class CharModel():
         for char in prime[:-1]:
             x = np.zeros((1, 1))
             x[0, 0] = vocab[char]
-            feed = {self.input_data: x, self.initial_state: state}
+            feed = {self.input_chars: x, self.initial_state: state}
             [state] = sess.run([self.final_state], feed)
 
         def weighted_pick(weights):
@@ -79,7 +79,7 @@ class CharModel():
         for n in range(num):
             x = np.zeros((1, 1))
             x[0, 0] = vocab[char]
-            feed = {self.input_data: x, self.initial_state: state}
+            feed = {self.input_chars: x, self.initial_state: state}
             [probs, state] = sess.run([self.probs, self.final_state], feed)
             p = np.asarray(probs[0], dtype=np.float)
 

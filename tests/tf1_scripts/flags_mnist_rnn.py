@@ -30,7 +30,7 @@ def main(argv):
     cell = tf.contrib.rnn.LSTMCell(FLAGS.num_hidden, use_peepholes=FLAGS.use_peepholes)
     outputs, _ = tf.nn.dynamic_rnn(cell, rows, dtype=tf.float32)
     logits = tf.layers.dense(outputs[:, -1], 10)
-    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=tf.one_hot(y, 10), logits=logits))
     train_op = tf.train.AdamOptimizer(FLAGS.learning_rate).minimize(loss)
     accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), y), tf.float32))
     tf.summary.scalar("loss", loss)
