@@ -12,8 +12,8 @@ Estimators: data loading and ``VocabularyProcessor``.
   unknown word and the padding, the other ids follow the order in which words are first
   seen (by frequency, when ``min_frequency`` trims the rare ones), ``transform`` yields one
   ``int64`` array of ``max_document_length`` ids per document, ``save``/``restore`` pickle
-  the processor. The classes carry TF 1.x's module names, so a vocabulary pickled by
-  TensorFlow 1.x restores here and one saved here restores under TensorFlow 1.x.
+  the processor. The classes carry TF 1.x's module, class and attribute names, so that a
+  pickle names the same objects under TensorFlow 1.x and here.
 
 Everything else of ``tf.contrib.learn`` (Estimators, ``SKCompat``, ``Experiment``, ...)
 and ``tf.estimator`` stay refused with their one-line error.
