@@ -7,16 +7,20 @@ While installed (:func:`install`, or the :func:`tf1_compat` context manager):
   before TensorFlow loads, so the TF1 cells and ``tf.layers`` work). ``tf.compat``,
   ``import tensorflow.compat.v1 as tf`` and submodule imports (``from tensorflow.python.ops
   import rnn``) reach the real TensorFlow.
-- ``tf.contrib`` / ``tensorflow.contrib.*`` provide what tutorials use (:mod:`.contrib`), and
+- ``tf.contrib`` / ``tensorflow.contrib.*`` provide what tutorials use (:mod:`.contrib`;
+  ``tf.contrib.learn``'s datasets and ``VocabularyProcessor``: :mod:`.learn`), and
   ``tensorflow.examples.tutorials.mnist.input_data`` reads MNIST through :mod:`datasets.mnist`.
+- ``tf.app.flags`` / ``tf.flags`` and ``tf.app.run`` are TF 1.0-1.4's argparse module
+  (:mod:`.flags`), and NumPy answers the script's NumPy 1.x names (``np.float``,
+  ``np.asscalar``, ...) with their old values (:mod:`.numpy1`).
 - a removed name that is not provided (``tf.contrib.slim``, ``tf.mul``, ...) raises
   :class:`UnsupportedAttribute` / :class:`UnsupportedImport`, whose message is one line naming
   the TF2/Keras replacement (:mod:`.replacements`).
 - optionally, ``plt.show()`` saves the figures to files (:mod:`.figures`).
 
 :func:`uninstall` puts everything back: the real ``tensorflow`` module, no shim module left
-in ``sys.modules``, the default graph reset and v2 behaviour (eager execution) enabled again
-if it was on before. Do not use Keras 3 inside the block.
+in ``sys.modules``, NumPy as it was, the default graph reset and v2 behaviour (eager
+execution) enabled again if it was on before. Do not use Keras 3 inside the block.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import contextlib
 import functools
 import importlib.abc
 import importlib.machinery
+import logging
 import os
+import re
 import sys
 import warnings
 
@@ -61,6 +67,11 @@ __all__ = [
 # TF 1.0: an empty package, so that each submodule import fails with its own one-line error.
 _SHIMMED_PACKAGES = ("tensorflow.contrib", "tensorflow.examples", "tensorflow.models")
 _DEPRECATION_MESSAGE = r"(?s).*(is deprecated and will be removed|deprecated in favor of)"
+
+
+def _drop_deprecation_records(record) -> bool:
+    """A filter of the ``tensorflow`` logger: False for TensorFlow's deprecation messages."""
+    return not re.match(_DEPRECATION_MESSAGE, str(record.msg))
 
 
 class LegacyKerasError(RuntimeError):
@@ -116,6 +127,7 @@ class _State:
         self.warning_filters = None
         self.legacy = None
         self.ops_rnn = None
+        self.numpy1 = None
 
 
 _state: _State | None = None
@@ -155,13 +167,17 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     real_tf = _import_tensorflow()
     from tensorflow.python import tf2
 
-    from tf1_compat import contrib, figures, input_data
+    from tf1_compat import contrib, figures, input_data, learn, numpy1
+    from tf1_compat import flags as tf1_flags
 
     state = _State()
     state.v1 = v1 = real_tf.compat.v1
     state.was_v2 = tf2.enabled() or v1.executing_eagerly()
     state.legacy = legacy = LegacyNames(lambda name: _resolve(state.proxy, name), strict)
-    modules = {**contrib.build_modules(), **input_data.build_modules()}
+    modules = {**contrib.build_modules(), **input_data.build_modules(), **learn.build_modules()}
+    modules["tensorflow.contrib"].__dict__["_resolvers"]["learn"] = (
+        lambda: modules["tensorflow.contrib.learn"]
+    )
     modules["tensorflow.models"] = ShimModule(
         "tensorflow.models", "TF 0.x's tensorflow.models (removed in TF 1.0)", {}, package=True
     )
@@ -182,6 +198,7 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
             "compat": real_tf.compat,
             "contrib": modules["tensorflow.contrib"],
             "examples": modules["tensorflow.examples"],
+            **tf1_flags.build(legacy, strict),
         },
     )
     for name in ("tensorflow", *modules):
@@ -191,6 +208,8 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
         v1.logging.set_verbosity(v1.logging.ERROR)
         state.warning_filters = list(warnings.filters)
         warnings.filterwarnings("ignore", message=_DEPRECATION_MESSAGE)
+        # also when the script raises tf.logging's verbosity itself (set_verbosity(INFO))
+        logging.getLogger("tensorflow").addFilter(_drop_deprecation_records)
     sys.modules.update(modules)
     sys.modules["tensorflow"] = state.proxy
     if not hasattr(v1, "contrib"):  # for `import tensorflow.compat.v1 as tf; tf.contrib.rnn`
@@ -203,6 +222,8 @@ def install(figures_dir: str | None = None, quiet: bool = True, strict: bool = F
     state.finder = _Finder(state.saver)
     sys.meta_path.insert(0, state.finder)
     state.ops_rnn = _alias_ops_rnn(legacy)
+    state.numpy1 = numpy1.NumPy1(legacy, strict)
+    state.numpy1.install(quiet=quiet)
     _state = state
     v1.disable_v2_behavior()
     return state.proxy
@@ -281,10 +302,13 @@ def uninstall() -> None:
         state.saver.unpatch()
     if state.ops_rnn is not None and state.ops_rnn.__dict__.get("__getattr__") is not None:
         del state.ops_rnn.__getattr__
+    if state.numpy1 is not None:
+        state.numpy1.uninstall()
     if state.verbosity is not None:
         v1.logging.set_verbosity(state.verbosity)
     if state.warning_filters is not None:
         warnings.filters[:] = state.warning_filters
+        logging.getLogger("tensorflow").removeFilter(_drop_deprecation_records)
         getattr(warnings, "_filters_mutated", lambda: None)()
     if state.was_v2:
         try:

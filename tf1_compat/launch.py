@@ -12,6 +12,8 @@ with ``sys.argv = [SCRIPT, *ARGS]`` and ``sys.path[0]`` = the script's folder, a
 ``python SCRIPT ARGS`` would. Exit status: the script's own (0, or ``sys.exit``'s), 1 with
 the usual traceback when the script raises, 2 with one line on stderr when it needs a
 removed TF1 API that the shims do not provide (or when its MNIST data is unreadable).
+A script that dies converting a 1-element array with ``int()``/``float()`` (NumPy 1.x
+allowed it) gets one more line below its traceback: what changed and the way out.
 """
 
 from __future__ import annotations
@@ -131,13 +133,26 @@ def _removed_import(exc) -> str | None:
     from tf1_compat.replacements import explain
 
     try:
-        getattr(module, match.group(1))
+        _ask_again(module, match.group(1))
     except Exception as again:  # noqa: BLE001  (whatever the module's __getattr__ raises)
         if isinstance(again, LegacyAPIUnavailable):
             return again.one_line()
         removed = _removed_attribute(again)
         return explain(removed) if removed is not None else None
     return None
+
+
+def _ask_again(module, name: str):
+    """``getattr(module, name)`` as the script would have asked it (NumPy answers its NumPy 1.x
+    names only to the script, :mod:`tf1_compat.numpy1`)."""
+    import tf1_compat
+    from tf1_compat.numpy1 import NAMES
+
+    state = tf1_compat._state
+    numpy1 = state.numpy1 if state is not None else None
+    if getattr(module, "__name__", None) == "numpy" and name in NAMES and numpy1 is not None:
+        return numpy1.lookup(name)
+    return getattr(module, name)
 
 
 def _script_frames(tb, script_path: str):
@@ -202,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         sys.stdout.flush()
         traceback.print_exception(type(exc), exc, _script_frames(exc.__traceback__, script_path))
+        from tf1_compat.numpy1 import scalar_conversion_hint
+
+        hint = scalar_conversion_hint(exc)
+        if hint is not None:
+            print(f"{PREFIX}: {hint}", file=sys.stderr)
         sys.stderr.flush()
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
     return 0

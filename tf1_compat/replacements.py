@@ -20,7 +20,10 @@ REPLACEMENTS: dict[str, str | None] = {
     "most of it moved to Keras, tf.compat.v1 or separate packages",
     "tf.contrib.slim": "the tf_slim package (pip install tf-slim; import tf_slim as slim)",
     "tf.contrib.learn": "keras (keras.Model.fit); tf.estimator is gone in TF 2.16+",
-    "tf.contrib.learn.datasets": "datasets.mnist.read_data_sets, or keras.datasets",
+    "tf.contrib.learn.datasets": "keras.datasets (load_dataset('mnist') and "
+    "mnist.read_data_sets are provided)",
+    "tf.contrib.learn.preprocessing": "keras.layers.TextVectorization (VocabularyProcessor "
+    "is provided)",
     "tf.contrib.estimator": "keras.Model.fit (tf.estimator is gone in TF 2.16+)",
     "tf.contrib.keras": "tf.keras (tf_keras) or keras",
     "tf.contrib.cudnn_rnn": "keras.layers.LSTM / keras.layers.GRU (they use cuDNN on a GPU by themselves)",
