@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import weakref
 
 from tf1_compat import contrib
 
@@ -106,6 +107,26 @@ def _embedding_wrapper_class():
     return EmbeddingWrapper
 
 
+_ENCODER_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _encoder_cell(cell):
+    """The encoder's copy of ``cell`` (TF 1.1+ deep-copies it). Models built once per bucket
+    (TF 0.12 / 1.0 programs pass one cell to every bucket) reuse the copy made for the same
+    scope, so the buckets share the encoder's variables as they do the decoder's."""
+    scope = _tf().get_variable_scope().name
+    copies = _ENCODER_COPIES.setdefault(cell, {})
+    if scope not in copies:
+        try:
+            copies[scope] = copy.deepcopy(cell)
+        except TypeError:
+            raise ValueError(
+                "legacy_seq2seq: the cell was already used in another model, so its encoder "
+                "copy cannot be made; create a new cell for each model"
+            ) from None
+    return copies[scope]
+
+
 def _output_projection(cell, num_symbols):
     return contrib._projection_wrappers()[0](cell, num_symbols)
 
@@ -129,7 +150,7 @@ def basic_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, dtype=None, scope=No
     ``rnn_decoder`` over ``decoder_inputs``. Returns ``(outputs, state)``."""
     tf = _tf()
     with tf.variable_scope(scope or "basic_rnn_seq2seq"):
-        enc_cell = copy.deepcopy(cell)
+        enc_cell = _encoder_cell(cell)
         _, enc_state = tf.nn.static_rnn(enc_cell, encoder_inputs, dtype=dtype or tf.float32)
         return contrib.rnn_decoder(decoder_inputs, enc_state, cell)
 
@@ -199,7 +220,7 @@ def embedding_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, num_encoder_symb
         else:
             dtype = vscope.dtype
         encoder_cell = _embedding_wrapper_class()(
-            copy.deepcopy(cell), embedding_classes=num_encoder_symbols, embedding_size=embedding_size
+            _encoder_cell(cell), embedding_classes=num_encoder_symbols, embedding_size=embedding_size
         )
         _, encoder_state = tf.nn.static_rnn(encoder_cell, encoder_inputs, dtype=dtype)
         if output_projection is None:
@@ -341,7 +362,7 @@ def embedding_attention_seq2seq(encoder_inputs, decoder_inputs, cell, num_encode
     with tf.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype) as vscope:
         dtype = vscope.dtype
         encoder_cell = _embedding_wrapper_class()(
-            copy.deepcopy(cell), embedding_classes=num_encoder_symbols, embedding_size=embedding_size
+            _encoder_cell(cell), embedding_classes=num_encoder_symbols, embedding_size=embedding_size
         )
         encoder_outputs, encoder_state = tf.nn.static_rnn(encoder_cell, encoder_inputs, dtype=dtype)
         top_states = [tf.reshape(e, [-1, 1, cell.output_size]) for e in encoder_outputs]
