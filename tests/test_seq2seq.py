@@ -74,9 +74,11 @@ def gather_tree_reference(step_ids, parent_ids, max_lengths, end_token):
     return beams
 
 
-def beam_search_reference(transition_logits, start, end, beam_width, max_steps):
+def beam_search_reference(transition_logits, start, end, beam_width, max_steps, penalty=0.0):
     """TF 1.x's beam search step by step for one sentence of a bigram model (the next
-    token's logits are a row of ``transition_logits`` chosen by the previous token)."""
+    token's logits are a row of ``transition_logits`` chosen by the previous token). The
+    scores are divided by GNMT's length penalty ((5 + length) / 6) ** penalty, the length
+    not counting the end token."""
     vocab = transition_logits.shape[0]
     log_probs = np.full(beam_width, -np.inf)
     log_probs[0] = 0.0
@@ -90,7 +92,11 @@ def beam_search_reference(transition_logits, start, end, beam_width, max_steps):
         eos_only[end] = 0.0
         step[finished] = eos_only
         total = log_probs[:, None] + step
-        order = np.argsort(-total.reshape(-1), kind="stable")[:beam_width]
+        add = np.ones((beam_width, vocab), int)
+        add[:, end] = 0
+        add[finished] = 0
+        score = total / ((5.0 + lengths[:, None] + add) / 6.0) ** penalty
+        order = np.argsort(-score.reshape(-1), kind="stable")[:beam_width]
         parent, word = order // vocab, order % vocab
         was_finished = finished[parent]
         log_probs = total.reshape(-1)[order]
@@ -99,7 +105,7 @@ def beam_search_reference(transition_logits, start, end, beam_width, max_steps):
         prev = word
         words.append(word)
         parents.append(parent)
-        scores.append(log_probs)
+        scores.append(score.reshape(-1)[order])
         if finished.all():
             break
     step_ids = np.array(words)[:, None, :]
@@ -317,14 +323,16 @@ def test_beam_search_on_a_fixed_bigram_model_matches_numpy_and_beats_greedy():
             embedding = tf.constant(BIGRAM)
             start = tf.fill([2], 0)
             results = {}
-            for width in (2, 3):
+            for width, penalty in ((2, 0.0), (3, 0.0), (3, 1.0)):
                 state = s2s.tile_batch(tf.zeros([2, 1]), width)
                 outputs, final, _ = _bigram_decode(
                     tf,
-                    lambda cell, w=width, s=state: s2s.BeamSearchDecoder(cell, embedding, start, 1, s, w),
+                    lambda cell, w=width, s=state, p=penalty: s2s.BeamSearchDecoder(
+                        cell, embedding, start, 1, s, w, length_penalty_weight=p),
                     maximum_iterations=6,
                 )
-                results[width] = (outputs.predicted_ids, outputs.beam_search_decoder_output.scores)
+                results[(width, penalty)] = (
+                    outputs.predicted_ids, outputs.beam_search_decoder_output.scores)
             greedy, _, greedy_lengths = _bigram_decode(
                 tf,
                 lambda cell: s2s.BasicDecoder(
@@ -334,15 +342,16 @@ def test_beam_search_on_a_fixed_bigram_model_matches_numpy_and_beats_greedy():
             )
             got = sess.run(results)
             greedy_ids, greedy_len = sess.run([greedy.sample_id, greedy_lengths])
-    for width, (ids, scores) in got.items():
-        beams, ref_scores = beam_search_reference(BIGRAM, 0, 1, width, 6)
+    for (width, penalty), (ids, scores) in got.items():
+        beams, ref_scores = beam_search_reference(BIGRAM, 0, 1, width, 6, penalty)
         assert ids.shape[0] == 2 and ids.shape[2] == width
         for b in range(2):  # the two sentences are the same
             np.testing.assert_array_equal(ids[b], beams)
             np.testing.assert_allclose(scores[b], ref_scores, rtol=1e-5)
-        # by hand: "B end" has probability 0.45 * 0.9, the best sentence
-        np.testing.assert_array_equal(ids[0, :2, 0], [3, 1])
-        np.testing.assert_allclose(scores[0, -1, 0], np.log(0.45 * 0.9), rtol=1e-5)
+        if penalty == 0:  # by hand: "B end" has probability 0.45 * 0.9, the best sentence
+            np.testing.assert_array_equal(ids[0, :2, 0], [3, 1])
+            np.testing.assert_allclose(scores[0, -1, 0], np.log(0.45 * 0.9), rtol=1e-5)
+    assert not np.allclose(got[(3, 0.0)][1], got[(3, 1.0)][1])  # the penalty changed scores
     # greedy takes A (0.55), then A again (0.34) until maximum_iterations stops it
     np.testing.assert_array_equal(greedy_ids, [[2, 2, 2, 2]] * 2)
     np.testing.assert_array_equal(greedy_len, [4, 4])
