@@ -526,6 +526,11 @@ def test_nmt_style_attention_model_trains_then_decodes_greedy_and_beam(tmp_path)
     for name in ("global_step", "beta1_power", "beta2_power"):
         saved.pop(name)
     assert saved == NMT_CHECKPOINT
+    # pure TF 1.x names: --strict has nothing to stop; decoding again from the checkpoint
+    again = run("nmt_attention_reverse.py", ["--out_dir", "nmt", "--skip_train"], tmp_path, strict=True)
+    assert again.returncode == 0, again.stderr
+    assert "greedy sequence accuracy " + greedy_seq in again.stdout
+    assert "train loss" not in again.stdout and again.stderr == ""
 
 
 def test_translate_style_bucketed_model_with_tf0_names(tmp_path):
@@ -555,6 +560,10 @@ def test_unprovided_seq2seq_names_keep_their_one_line_error():
     with legacy_run.tf1_compat() as tf:
         with pytest.raises(AttributeError, match="keras"):
             tf.contrib.seq2seq.ScheduledEmbeddingTrainingHelper  # noqa: B018
+        from tensorflow.contrib import legacy_seq2seq
+        from tensorflow.contrib.seq2seq import AttentionWrapper, BahdanauAttention  # noqa: F401
+
+        assert legacy_seq2seq.model_with_buckets.__module__ == "tf1_compat.legacy_seq2seq"
         assert set(dir(tf.contrib.seq2seq)) >= {
             "AttentionWrapper", "BeamSearchDecoder", "dynamic_decode", "sequence_loss",
         }

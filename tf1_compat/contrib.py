@@ -652,7 +652,8 @@ def build_modules() -> dict:
         f.__name__: _const(f) for f in (rnn_decoder, sequence_loss_by_example, sequence_loss)
     }
     seq2seq_new = {"sequence_loss": _const(seq2seq_sequence_loss)}
-    from tf1_compat import legacy_seq2seq as legacy_models, seq2seq as decoders
+    from tf1_compat import legacy_seq2seq as legacy_models
+    from tf1_compat import seq2seq as decoders
 
     seq2seq.update(legacy_models.exports())
     seq2seq_new.update(decoders.exports())

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.layers import core as layers_core
 
 PAD, SOS, EOS = 0, 1, 2
 VOCAB = 13  # 3 specials + 10 digits
@@ -50,7 +51,7 @@ def build_model(mode, beam_width=3):
                 tf.contrib.rnn.BasicLSTMCell(UNITS), encoder_emb_inp,
                 sequence_length=src_len, dtype=tf.float32)
         with tf.variable_scope("decoder") as decoder_scope:
-            output_layer = tf.layers.Dense(VOCAB, use_bias=False, name="output_projection")
+            output_layer = layers_core.Dense(VOCAB, use_bias=False, name="output_projection")
             memory, memory_len, state, rows = encoder_outputs, src_len, encoder_state, batch_size
             if mode == "beam":
                 memory = tf.contrib.seq2seq.tile_batch(encoder_outputs, multiplier=beam_width)
