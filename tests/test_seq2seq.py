@@ -357,6 +357,44 @@ def test_beam_search_on_a_fixed_bigram_model_matches_numpy_and_beats_greedy():
     np.testing.assert_array_equal(greedy_len, [4, 4])
 
 
+def test_beam_search_returns_tensor_array_states_in_the_final_beams_order():
+    """A cell that records its input in a TensorArray of its state (as AttentionWrapper's
+    alignment_history does): after the search, final beam k's rows are its own inputs, the
+    start token then its own predicted ids."""
+    batch, width = 2, 3
+    with legacy_run.tf1_compat() as tf:
+        with tf.Graph().as_default(), tf.Session() as sess:
+            s2s = tf.contrib.seq2seq
+
+            class Recorder:
+                output_size = 4
+
+                def __call__(self, inputs, state):
+                    x, ta = state
+                    return inputs, (x, ta.write(ta.size(), inputs))
+
+            state = (
+                s2s.tile_batch(tf.zeros([batch, 1]), width),
+                tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[batch * width, 4]),
+            )
+            decoder = s2s.BeamSearchDecoder(
+                Recorder(), tf.constant(BIGRAM), tf.fill([batch], 0), 1, state, width
+            )
+            outputs, final, _ = s2s.dynamic_decode(decoder, maximum_iterations=6)
+            ids, history, lengths = sess.run(
+                [outputs.predicted_ids, final.cell_state[1], final.lengths]
+            )
+    assert history.shape == (ids.shape[1], batch * width, 4)
+    distinct_beams = 0
+    for b in range(batch):
+        for k in range(width):
+            fed = [0] + list(ids[b, :, k])
+            for t in range(lengths[b, k]):
+                np.testing.assert_allclose(history[t, b * width + k], BIGRAM[fed[t]])
+            distinct_beams += len(set(map(tuple, ids[b].T))) == width
+    assert distinct_beams == batch * width  # three different hypotheses were reordered
+
+
 def test_sample_embedding_helper_draws_from_the_softmax_and_stops_at_end():
     with legacy_run.tf1_compat() as tf:
         with tf.Graph().as_default(), tf.Session() as sess:
@@ -518,6 +556,9 @@ def test_nmt_style_attention_model_trains_then_decodes_greedy_and_beam(tmp_path)
     assert "alignment history [" in done.stdout
     (attends,) = floats(r"attends to the last source token: ([\d.]+)", done.stdout)
     assert attends > 0.5  # the first output is the last input: attention learned where to look
+    (greedy_on, beam_on) = floats(r"attends to the reversed position: ([\d.]+)", done.stdout)
+    # the best beam's alignment history, reordered, is the greedy path's (measured 0.82 both)
+    assert greedy_on > 0.5 and abs(beam_on - greedy_on) < 0.05
     assert "beam predicted_ids [200, 3] beams 3" in done.stdout
     assert "beams sorted by score: True" in done.stdout
     import tensorflow as tf

@@ -20,9 +20,10 @@ checkpoint of such a model restores:
   and ``gather_tree`` (TF 1.x's kernel, written with TensorFlow ops).
 
 Not provided: ``ScheduledEmbeddingTrainingHelper``, ``ScheduledOutputTrainingHelper``,
-``InferenceHelper``, the monotonic attentions, ``BeamSearchDecoder``'s
-``coverage_penalty_weight`` (must stay 0) and the reordering of ``TensorArray`` states
-(``alignment_history``) by the final beams.
+``InferenceHelper``, the monotonic attentions and ``BeamSearchDecoder``'s
+``coverage_penalty_weight`` (must stay 0). As in TF 1.x, ``BeamSearchDecoder`` returns the
+``TensorArray`` states (``alignment_history``) stacked ``[time, batch * beam, ...]`` in the
+order of the final beams: each final beam's row at step t is the one its ancestor wrote.
 """
 
 from __future__ import annotations
@@ -882,6 +883,33 @@ def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token, name=None
         return beams
 
 
+def gather_tree_from_array(t, parent_ids, sequence_length):
+    """``t`` ``[time, batch * beam, ...]``, written by the cell at each step in that step's
+    beam order, reordered so that row ``(b, k)`` at step ``t`` is what final beam ``k``'s own
+    ancestor wrote then (``parent_ids`` ``[time, batch, beam]``, ``sequence_length``
+    ``[batch, beam]``; steps past the longest beam keep their order)."""
+    tf = _tf()
+    shape = tf.shape(parent_ids)
+    max_time, batch_size, beam_width = shape[0], shape[1], shape[2]
+    beam_ids = tf.tile(tf.reshape(tf.range(beam_width), [1, 1, -1]), [max_time, batch_size, 1])
+    max_lengths = tf.cast(tf.reduce_max(sequence_length, axis=1), tf.int32)
+    # the beam each final beam descends from, in each step's output order ...
+    sorted_ids = gather_tree(beam_ids, parent_ids, max_lengths, beam_width + 1)
+    in_bound = tf.logical_and(
+        tf.expand_dims(tf.transpose(tf.sequence_mask(max_lengths, maxlen=max_time)), 2),
+        tf.ones_like(beam_ids, dtype=tf.bool),
+    )
+    sorted_ids = tf.where(in_bound, sorted_ids, beam_ids)
+    # ... and the row it came from in the order the cell ran that step in
+    source_ids = tf.where(in_bound, tf.gather(parent_ids, sorted_ids, batch_dims=2), beam_ids)
+    time_ind = tf.tile(tf.reshape(tf.range(max_time), [-1, 1, 1]), [1, batch_size, beam_width])
+    batch_ind = tf.tile(tf.reshape(tf.range(batch_size), [1, -1, 1]), [max_time, 1, beam_width])
+    indices = tf.stack([time_ind, batch_ind, source_ids], -1)
+    final_shape = tf.shape(t)
+    ordered = tf.gather_nd(tf.reshape(t, [max_time, batch_size, beam_width, -1]), indices)
+    return tf.reshape(ordered, final_shape)
+
+
 def _length_penalty(sequence_lengths, penalty_factor):
     tf = _tf()
     penalty_factor = tf.convert_to_tensor(penalty_factor, name="penalty_factor")
@@ -1029,9 +1057,23 @@ class BeamSearchDecoder(Decoder):
             outputs.predicted_ids, outputs.parent_ids,
             max_sequence_lengths=max_lengths, end_token=self._end_token,
         )
+        if self._reorder_tensor_arrays:
+            final_state = final_state._replace(cell_state=_nest().map_structure(
+                lambda t: self._sort_array_beams(t, outputs.parent_ids, final_state.lengths),
+                final_state.cell_state,
+            ))
         return FinalBeamSearchDecoderOutput(
             beam_search_decoder_output=outputs, predicted_ids=predicted_ids
         ), final_state
+
+    def _sort_array_beams(self, t, parent_ids, sequence_lengths):
+        """A ``TensorArray`` of the cell state (``alignment_history``), stacked to ``[time,
+        batch * beam, ...]`` and its beams put in the order of the final beams (TF 1.x's
+        ``reorder_tensor_arrays``); anything else as it is."""
+        tf = _tf()
+        if not isinstance(t, tf.TensorArray):
+            return t
+        return gather_tree_from_array(t.stack(), parent_ids, sequence_lengths)
 
     def step(self, time, inputs, state, name=None):
         tf, nest = _tf(), _nest()
@@ -1115,7 +1157,8 @@ def exports() -> dict:
         )
     }
     values.update(dynamic_decode=dynamic_decode, tile_batch=tile_batch,
-                  gather_tree=gather_tree, hardmax=hardmax)
+                  gather_tree=gather_tree, gather_tree_from_array=gather_tree_from_array,
+                  hardmax=hardmax)
     resolvers = {name: (lambda v=v: v) for name, v in values.items()}
     resolvers["AttentionWrapper"] = _attention_wrapper_class
     return resolvers

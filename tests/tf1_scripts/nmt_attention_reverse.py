@@ -62,7 +62,7 @@ def build_model(mode, beam_width=3):
                 UNITS, memory, memory_sequence_length=memory_len)
             cell = tf.contrib.seq2seq.AttentionWrapper(
                 tf.contrib.rnn.BasicLSTMCell(UNITS), attention_mechanism,
-                attention_layer_size=UNITS, alignment_history=(mode == "greedy"),
+                attention_layer_size=UNITS, alignment_history=(mode != "train"),
                 name="attention")
             decoder_initial_state = cell.zero_state(rows, tf.float32).clone(cell_state=state)
             max_iter = tf.reduce_max(src_len) * 2
@@ -95,9 +95,12 @@ def build_model(mode, beam_width=3):
                 cell=cell, embedding=embedding_decoder, start_tokens=start_tokens,
                 end_token=EOS, initial_state=decoder_initial_state, beam_width=beam_width,
                 output_layer=output_layer, length_penalty_weight=0.0)
-            outputs, _, _ = tf.contrib.seq2seq.dynamic_decode(
+            outputs, final_state, _ = tf.contrib.seq2seq.dynamic_decode(
                 decoder, maximum_iterations=max_iter, scope=decoder_scope)
-            return feeds, (outputs.predicted_ids, outputs.beam_search_decoder_output.scores)
+            # BeamSearchDecoder returns the history stacked, in the final beams' order
+            alignments = final_state.cell_state.alignment_history
+            return feeds, (outputs.predicted_ids, outputs.beam_search_decoder_output.scores,
+                           alignments)
 
 
 def strip(ids):
@@ -177,9 +180,15 @@ def main():
             # attention of the first output step over the source: the last source token
             first = alignments[0, np.arange(len(src)), src_len - 1]
             print("first step attends to the last source token: %.3f" % first.mean())
+            on_target = [alignments[t, i, n - 1 - t] for i, n in enumerate(src_len) for t in range(n)]
+            print("greedy attends to the reversed position: %.3f" % np.mean(on_target))
         else:
-            ids, scores = got
+            ids, scores, alignments = got
             print("beam predicted_ids", list(ids.shape[::2]), "beams", ids.shape[2])
+            # the best beam's attention: output step t reads source position n - 1 - t
+            best = alignments.reshape(alignments.shape[0], len(src), -1, alignments.shape[-1])[:, :, 0]
+            on_target = [best[t, i, n - 1 - t] for i, n in enumerate(src_len) for t in range(n)]
+            print("best beam attends to the reversed position: %.3f" % np.mean(on_target))
             seq_acc, tok_acc = accuracy(ids[:, :, 0], src, src_len)
             print("beam sequence accuracy %.3f token accuracy %.3f" % (seq_acc, tok_acc))
             final = scores[:, -1, :]
