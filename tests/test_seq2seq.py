@@ -295,6 +295,26 @@ def test_attention_decoder_restores_a_tf1_named_checkpoint_and_matches_numpy(tmp
     np.testing.assert_allclose(h_final, h, rtol=1e-4, atol=1e-5)
 
 
+def test_attention_wrapper_says_when_the_memory_was_not_tiled_for_beam_search():
+    with legacy_run.tf1_compat() as tf:
+        with tf.Graph().as_default(), tf.Session() as sess:
+            s2s = tf.contrib.seq2seq
+            memory = tf.zeros([2, 4, 5])
+            cell = s2s.AttentionWrapper(
+                tf.contrib.rnn.GRUCell(3), s2s.LuongAttention(3, memory), name="attention"
+            )
+            with pytest.raises(ValueError, match="attention: Non-matching batch sizes.*tile_batch"):
+                cell.zero_state(2 * 3, tf.float32)
+            fed = tf.placeholder(tf.float32, [None, 4, 5])
+            cell = s2s.AttentionWrapper(tf.contrib.rnn.GRUCell(3), s2s.BahdanauAttention(3, fed))
+            state = cell.zero_state(tf.shape(fed)[0] * 3, tf.float32)
+            sess.run(tf.global_variables_initializer())
+            assert sess.run(cell.zero_state(tf.shape(fed)[0], tf.float32).cell_state,
+                            {fed: np.zeros((2, 4, 5))}).shape == (2, 3)
+            with pytest.raises(tf.errors.InvalidArgumentError, match="tile_batch"):
+                sess.run(state.cell_state, {fed: np.zeros((2, 4, 5))})
+
+
 # A bigram "model": the cell passes its input through, the embedding of the previous token
 # is the row of next-token logits. Tokens: 0 start, 1 end, 2 A, 3 B.
 BIGRAM = np.log(np.array([

@@ -738,9 +738,27 @@ def _attention_wrapper_class():
                     cell_state = self._initial_cell_state
                 else:
                     cell_state = self._cell.zero_state(batch_size, dtype)
-                cell_state = nest.map_structure(
-                    lambda s: tf.identity(s, name="checked_cell_state"), cell_state
+                message = (
+                    f"When calling zero_state of AttentionWrapper {self._base_name}: "
+                    "Non-matching batch sizes between the memory (encoder output) and the "
+                    "requested batch size. Are you using the BeamSearchDecoder? If so, make "
+                    "sure your encoder output has been tiled to beam_width via "
+                    "tf.contrib.seq2seq.tile_batch, and the batch_size= argument passed to "
+                    "zero_state is batch_size * beam_width."
                 )
+                static = tf.get_static_value(batch_size)
+                for m in self._mechanisms:
+                    known = tf.get_static_value(m.batch_size)
+                    if static is not None and known is not None and int(static) != int(known):
+                        raise ValueError(message)
+                checks = [
+                    tf.assert_equal(batch_size, m.batch_size, message=message)
+                    for m in self._mechanisms
+                ]
+                with tf.control_dependencies(checks):
+                    cell_state = nest.map_structure(
+                        lambda s: tf.identity(s, name="checked_cell_state"), cell_state
+                    )
                 alignments = [m.initial_alignments(batch_size, dtype) for m in self._mechanisms]
                 history = [
                     tf.TensorArray(dtype, size=0, dynamic_size=True,
