@@ -430,7 +430,9 @@ def _find(tree, lines) -> list:
             add(line, api, entry, call, leaf)
             continue
         if isinstance(node, ast.Attribute):  # methods: cell.zero_state(...), sess.run(...)
-            receiver = node.value.id if isinstance(node.value, ast.Name) else None
+            receiver = (node.value.id if isinstance(node.value, ast.Name)  # saver.save, and
+                        else node.value.attr if isinstance(node.value, ast.Attribute)  # model.saver.save
+                        else None)
             entry = table.get(("method", node.attr))
             if entry is None and receiver is not None:
                 entry = table.get(("receiver", f"{receiver}.{node.attr}"))

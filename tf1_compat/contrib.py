@@ -15,8 +15,9 @@ Provided:
   ``xavier_initializer_conv2d``, ``variance_scaling_initializer``, ``l1_regularizer``,
   ``l2_regularizer``.
 - ``tf.contrib.legacy_seq2seq``: ``rnn_decoder`` (char-rnn's decoder), ``sequence_loss_by_example``,
-  ``sequence_loss``.
-- ``tf.contrib.seq2seq``: ``sequence_loss`` (3-D logits; the PTB tutorial's loss).
+  ``sequence_loss``, and the seq2seq models of :mod:`tf1_compat.legacy_seq2seq`.
+- ``tf.contrib.seq2seq``: ``sequence_loss`` (3-D logits; the PTB tutorial's loss), and the
+  decoders, helpers, attention and beam search of :mod:`tf1_compat.seq2seq`.
 - ``tf.contrib.framework``: ``get_or_create_global_step``, ``get_global_step``, ``nest``.
 
 Everything else raises the one-line error of :mod:`tf1_compat.replacements`.
@@ -651,6 +652,11 @@ def build_modules() -> dict:
         f.__name__: _const(f) for f in (rnn_decoder, sequence_loss_by_example, sequence_loss)
     }
     seq2seq_new = {"sequence_loss": _const(seq2seq_sequence_loss)}
+    from tf1_compat import legacy_seq2seq as legacy_models
+    from tf1_compat import seq2seq as decoders
+
+    seq2seq.update(legacy_models.exports())
+    seq2seq_new.update(decoders.exports())
     framework = {
         "get_or_create_global_step": lambda: _tf().train.get_or_create_global_step,
         "get_global_step": lambda: _tf().train.get_global_step,
@@ -669,12 +675,12 @@ def build_modules() -> dict:
         ),
         "legacy_seq2seq": ShimModule(
             "tensorflow.contrib.legacy_seq2seq",
-            "rnn_decoder and the sequence losses of tf.contrib.legacy_seq2seq (parity legacy-run)",
+            "tf.contrib.legacy_seq2seq: the seq2seq models and losses (parity legacy-run)",
             seq2seq,
         ),
         "seq2seq": ShimModule(
             "tensorflow.contrib.seq2seq",
-            "the sequence_loss of tf.contrib.seq2seq (parity legacy-run)",
+            "tf.contrib.seq2seq: decoders, attention, beam search, sequence_loss (parity legacy-run)",
             seq2seq_new,
         ),
         "framework": ShimModule(

@@ -29,9 +29,10 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.contrib.cudnn_rnn": "keras.layers.LSTM / keras.layers.GRU (they use cuDNN on a GPU by themselves)",
     "tf.contrib.eager": "nothing: TF2 runs eagerly by default (tf.function for graphs)",
     "tf.contrib.seq2seq": "keras_hub / keras.layers (attention: keras.layers.Attention, "
-    "MultiHeadAttention); only sequence_loss is provided",
-    "tf.contrib.legacy_seq2seq": "keras.layers.RNN encoder-decoder models (only rnn_decoder, sequence_loss and "
-    "sequence_loss_by_example are provided)",
+    "MultiHeadAttention, keras_hub.samplers.BeamSampler); the NMT-era decoders, attention and "
+    "beam search are provided",
+    "tf.contrib.legacy_seq2seq": "keras.layers.RNN encoder-decoder models (the seq2seq models, "
+    "rnn_decoder and the sequence losses are provided)",
     "tf.contrib.distributions": "tensorflow_probability.distributions",
     "tf.contrib.bayesflow": "tensorflow_probability",
     "tf.contrib.gan": "the tensorflow-gan package",
@@ -97,7 +98,7 @@ REPLACEMENTS: dict[str, str | None] = {
     "tf.models.rnn": "tf.nn.rnn_cell (the cells) and tf.nn.static_rnn / "
     "tf.nn.static_bidirectional_rnn (TF 0.x's tensorflow.models.rnn went in TF 1.0)",
     "tf.models.rnn.rnn_cell": "tf.nn.rnn_cell (or tf.contrib.rnn)",
-    "tf.models.rnn.seq2seq": "tf.contrib.legacy_seq2seq (rnn_decoder and the sequence losses "
+    "tf.models.rnn.seq2seq": "tf.contrib.legacy_seq2seq (its models and the sequence losses "
     "are provided)",
     "tf.nn.rnn_cell.linear": "tf.layers.dense (or tf.contrib.layers.linear)",
     "tf.VARIABLES": "tf.GraphKeys.GLOBAL_VARIABLES (TF 0.x's tf.GraphKeys.VARIABLES still works)",

@@ -12,7 +12,7 @@ would run it, but with the import shims of :mod:`tf1_compat` installed first:
   ``TF_USE_LEGACY_KERAS=1``); ``import tensorflow.compat.v1 as tf`` works too;
 - ``tf.contrib.rnn`` (cells, wrappers, ``static_rnn``, ``static_bidirectional_rnn``,
   ``stack_bidirectional_dynamic_rnn``, ...), a few of ``tf.contrib.layers`` and
-  ``tf.contrib.legacy_seq2seq``'s sequence losses (see :mod:`tf1_compat.contrib`);
+  ``tf.contrib.legacy_seq2seq`` and ``tf.contrib.seq2seq`` (see :mod:`tf1_compat.contrib`);
 - ``from tensorflow.examples.tutorials.mnist import input_data``: ``read_data_sets`` reads
   full MNIST when the script's data folder or ``$PARITY_MNIST_DIR`` holds it, else the
   shipped 10,000-digit sample, and says which on stderr;
