@@ -305,7 +305,8 @@ def cmd_convert(args) -> int:
 
 
 def _convert_any(args) -> int:
-    from parity import convert, keras_rnn, tf1_rnn
+    from parity import convert
+    from tf1_migrate import keras_rnn, tf1_rnn
     from tf1_compat import quiet
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
@@ -337,7 +338,7 @@ def cmd_legacy_run(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from parity import migrate
+    from tf1_migrate import migrate
 
     try:
         report = migrate.analyse(args.script)

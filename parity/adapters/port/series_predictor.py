@@ -20,7 +20,7 @@ from eager_port.series_predictor import (  # noqa: F401  (the contract's build_m
     save_checkpoint,
 )
 from hyperparams import SeriesPredictorConfig
-from parity import keras_weights
+from tf1_migrate import keras_weights
 from parity.result import RunResult
 
 EXAMPLE = "series_predictor"

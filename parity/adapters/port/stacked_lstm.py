@@ -18,7 +18,8 @@ from eager_port.stacked_lstm import (  # noqa: F401  (the contract's build_model
     load_mnist,
 )
 from hyperparams import StackedLSTMConfig
-from parity import keras_fit, keras_weights
+from parity import keras_fit
+from tf1_migrate import keras_weights
 from parity.result import RunResult
 
 EXAMPLE = example.EXAMPLE

@@ -10,7 +10,7 @@ import numpy as np
 
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
-from parity.transplant import check_names
+from tf1_migrate.transplant import check_names
 from reference_programs import binary_addition_numpy_rnn as example
 from reference_programs.binary_addition_numpy_rnn import (  # noqa: F401  (used by the tests)
     WEIGHT_NAMES,
