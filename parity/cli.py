@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what feeds the dense head: the last step's output, the final state, every step")
     c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
     c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
+    c.add_argument("--allow-incomplete", action="store_true",
+                   help="write the model although rows of the table are not ok (it then differs "
+                        "from the TF1 graph as those rows say)")
     c.add_argument("--verbose", "--tf-warnings", action="store_true",
                    help="show TensorFlow's start-up log lines and warnings")
 
@@ -276,7 +279,7 @@ def cmd_diff(args) -> int:
 
 
 _GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "head_input", "head",
-            "activation")
+            "activation", "allow_incomplete")
 
 
 def cmd_convert(args) -> int:
@@ -285,7 +288,7 @@ def cmd_convert(args) -> int:
 
     if args.example is None:
         return _convert_any(args)
-    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) is not None]
+    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) not in (None, False)]
     if given:
         raise UsageError(f"convert: --example uses the example's own mapping: leave out {', '.join(given)}")
     if args.out is None:
@@ -317,7 +320,7 @@ def _convert_any(args) -> int:
                                    emit_model=args.emit_model, **options)
     except tf1_rnn.NeedsOption as exc:
         raise UsageError(f"convert: {exc}: pass {exc.option}") from None
-    except keras_rnn.FillError as exc:
+    except (keras_rnn.FillError, convert.Incomplete) as exc:
         print(exc.table, file=sys.stderr)
         raise UsageError(f"convert: {exc} (table above)") from None
     except (convert.ConversionError, ValueError, OSError) as exc:

@@ -61,8 +61,10 @@ class _Recorder:
         self.internal = False
         self.calls: dict = {}  # id(graph) -> (graph, [call records])
         self.sessions: list = []  # weakrefs of every session opened
-        self.done: set = set()
-        self.count = 0
+        # sessions already captured: weak, so that a later session at a reused address
+        # (Python reuses the id() of a freed object) is captured too
+        self.done = weakref.WeakSet()
+        self.count = _last_session(self.folder)  # new sessions are numbered after old ones
 
     # ------------------------------------------------------------------ hooks
     def wrap(self, name, fn):
@@ -98,9 +100,9 @@ class _Recorder:
             self.sessions.append(weakref.ref(sess))
 
     def session_closing(self, sess):
-        if self.internal or id(sess) in self.done or getattr(sess, "_closed", False):
+        if self.internal or sess in self.done or getattr(sess, "_closed", False):
             return
-        self.done.add(id(sess))
+        self.done.add(sess)
         try:
             self._capture(sess)
         except Exception as exc:  # noqa: BLE001
@@ -190,6 +192,16 @@ class _Recorder:
 
 class _NotDescribed(Exception):
     pass
+
+
+def _last_session(folder: str) -> int:
+    """The highest ``session_NNN`` number already in ``folder`` (0 when none)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    numbers = [int(n[8:]) for n in names if n.startswith("session_") and n[8:].isdigit()]
+    return max(numbers, default=0)
 
 
 # ----------------------------------------------------------------------------- cells
@@ -291,10 +303,13 @@ def _describe(record):
     shape = first.shape.as_list()
     input_size = shape[-1]
     timesteps = len(inputs) if static else shape[0 if time_major else 1]
-    if args.get("sequence_length") is not None:
+    single = call in ("dynamic_rnn", "static_rnn")
+    lengths = args.get("sequence_length") is not None
+    if lengths and not single:
         notes.append("sequence_length: TF1 stops each sequence at its length (zero outputs after "
                      "it); the Keras model runs every step (use masking)")
-    if args.get("initial_state") is not None and call != "rnn_decoder":
+    initial_state = args.get("initial_state") is not None and call != "rnn_decoder"
+    if initial_state and not single:
         notes.append("initial_state: the TF1 call starts from a given state; the Keras model from zeros")
 
     def cells_of(flat):
@@ -323,7 +338,21 @@ def _describe(record):
     model = tf1_rnn.RNNModel(prefix, blocks, head, input_size=int(input_size),
                              time_major=time_major, timesteps=timesteps,
                              dtype=getattr(dtype, "name", str(dtype)), call=call, notes=notes)
+    if single and lengths:
+        model.lengths = True  # the Keras model takes the lengths too (a mask)
     tensors = _tensors(call, result, model, inputs, time_major)
+    if single and lengths:
+        tensors["lengths"] = _fed_source(args["sequence_length"])
+    if single and initial_state:
+        state_cells = [c for c in blocks[0].fw]
+        flat = _state_leaves(args["initial_state"], state_cells)
+        if flat is None:
+            notes.append("initial_state: the TF1 call starts from a given state that is not one "
+                         "(h) or (c, h) per cell; the Keras model starts from zeros")
+        else:
+            model.state_inputs = True  # the Keras model takes and returns the states
+            tensors["state_in"] = flat
+            tensors["state_out"] = _state_leaves(result[1], state_cells)
     if call == "bidirectional_dynamic_rnn":
         blocks[0].merge = _graph_merge(*tensors["fw_bw"])
     return model, tensors
@@ -347,6 +376,38 @@ def _tensors(call, result, model, inputs, time_major):
         outputs, states_fw, states_bw = result
         t["sequence"], t["states"] = outputs, (_h(states_fw[-1]), _h(states_bw[-1]))
     return t
+
+
+def _fed_source(tensor):
+    """The tensor to feed for ``tensor``: the placeholder it is cast or copied from, when
+    there is one (so that the rest of the graph, e.g. a gather by lengths, sees it too)."""
+    op = tensor.op
+    for _ in range(8):
+        if op.type in ("Placeholder", "PlaceholderWithDefault"):
+            return op.outputs[0]
+        if op.type not in ("Identity", "Cast") or not op.inputs:
+            break
+        op = op.inputs[0].op
+    return tensor
+
+
+def _state_leaves(state, cells):
+    """The state tensors in the Keras model's order (per cell: LSTM ``h, c``; others ``h``),
+    or None for a state of another shape (``state_is_tuple=False``, projections)."""
+    parts = list(state) if len(cells) > 1 else [state]
+    if len(parts) != len(cells):
+        return None
+    leaves = []
+    for part, cell in zip(parts, cells):
+        if cell.kind == "lstm":
+            if not hasattr(part, "h") or cell.num_proj:
+                return None
+            leaves += [part.h, part.c]
+        elif hasattr(part, "shape"):
+            leaves.append(part)
+        else:
+            return None
+    return leaves
 
 
 def _h(state):
@@ -377,14 +438,30 @@ def _probe_inputs(model, tensors):
     batch = batch or 3
     steps = model.timesteps or 6
     rng = np.random.RandomState(0)
-    return rng.normal(size=(batch, steps, model.input_size)).astype(model.dtype)
+    x = rng.normal(size=(batch, steps, model.input_size)).astype(model.dtype)
+    extra = {}
+    if "lengths" in tensors:  # every length from 1 to steps, the full one first
+        lengths = steps - (np.arange(batch) % steps)
+        extra["lengths"] = lengths.astype(tensors["lengths"].dtype.as_numpy_dtype)
+    if "state_in" in tensors:
+        extra["state_in"] = [rng.normal(scale=0.5, size=(batch, int(t.shape[-1]))).astype(model.dtype)
+                             for t in tensors["state_in"]]
+    tensors["probe_extra"] = extra
+    return x
 
 
 def _feed(tensors, x):
     inputs = tensors["inputs"]
     if isinstance(inputs, (list, tuple)):
-        return {t: x[:, i, :] for i, t in enumerate(inputs)}
-    return {inputs: np.transpose(x, (1, 0, 2)) if tensors["time_major"] else x}
+        feed = {t: x[:, i, :] for i, t in enumerate(inputs)}
+    else:
+        feed = {inputs: np.transpose(x, (1, 0, 2)) if tensors["time_major"] else x}
+    extra = tensors.get("probe_extra", {})
+    if "lengths" in extra:
+        feed[tensors["lengths"]] = extra["lengths"]
+    for t, value in zip(tensors.get("state_in", []), extra.get("state_in", [])):
+        feed[t] = value
+    return feed
 
 
 def _as_batch_major(value, time_major):
@@ -402,12 +479,14 @@ def _run_rnn(sess, model, tensors, x, extra=()):
     else:
         fetch["sequence"] = tensors["sequence"]
     fetch["states"] = list(tensors["states"]) if "states" in tensors else [tensors["state"]]
+    if "state_out" in tensors:
+        fetch["state_out"] = list(tensors["state_out"])
     got = sess.run(fetch, _feed(tensors, x))
     tm = tensors["time_major"]
     units = model.blocks[-1].fw[-1].units
     lstm = model.blocks[-1].fw[-1].kind == "lstm"  # state_is_tuple=False: concat([c, h])
     states = [s[..., units:] if lstm and s.shape[-1] == 2 * units else s for s in got["states"]]
-    values = {"extra": got["extra"], "states": states}
+    values = {"extra": got["extra"], "states": states, "state_out": got.get("state_out", [])}
     if "fw_bw" in got:
         values["fw"], values["bw"] = (_as_batch_major(v, tm) for v in got["fw_bw"])
     else:
@@ -510,12 +589,13 @@ def _find_heads(sess, models, variable_names):
             model.notes.append(f"head not identified: the graph needs more than the RNN's "
                                f"inputs ({_first_line(exc)})")
             continue
-        values["extra"] = []
+        values["extra"], unreached = [], []
         for head in heads:  # one by one: another model's head may need other inputs
             try:
                 values["extra"].append(sess.run(head[0], _feed(tensors, x)))
-            except Exception:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 values["extra"].append(np.zeros(0))
+                unreached.append(f"{head[1]} ({_first_line(exc)})")
         candidates = _candidates(model, values)
         for (_fed_by, kernel, bias, out), fed in zip(heads, values["extra"]):
             fed = np.asarray(fed)
@@ -534,10 +614,18 @@ def _find_heads(sess, models, variable_names):
             if merge and model.blocks[-1].merge is None:
                 model.blocks[-1].merge = merge
             break
+        if model.head is None and unreached:  # a dense layer the probe could not reach
+            model.notes.append("head not identified: the graph needs more than the RNN's inputs "
+                               "to reach the dense layer(s) " + "; ".join(unreached))
 
 
 def _first_line(exc) -> str:
     text = str(exc).strip()
+    import re
+
+    fed = re.search(r"must feed a value for placeholder tensor '([^']+)'", text)
+    if fed:
+        return f"it reads the placeholder '{fed.group(1)}'"
     return text.splitlines()[0] if text else type(exc).__name__
 
 
@@ -563,7 +651,15 @@ def _probe(sess, model, tensors):
                 out = values["sequence"]
     except Exception as exc:  # noqa: BLE001
         return f"the graph needs more than the RNN's inputs ({_first_line(exc)})"
-    return {"inputs": x, "outputs": out}
+    probe = {"inputs": x, "outputs": out}
+    extra = tensors.get("probe_extra", {})
+    if "lengths" in extra:
+        probe["lengths"] = extra["lengths"]
+    for k, value in enumerate(extra.get("state_in", [])):
+        probe[f"state_in_{k}"] = value
+    for k, value in enumerate(values["state_out"]):
+        probe[f"state_out_{k}"] = value
+    return probe
 
 
 # ----------------------------------------------------------------------------- install
@@ -614,4 +710,7 @@ def check_folder(folder: str) -> str:
         raise ValueError(f"--capture {folder}: cannot create it ({exc.strerror})") from None
     if not os.access(folder, os.W_OK):
         raise ValueError(f"--capture {folder}: not writable")
+    if _last_session(folder):
+        raise ValueError(f"--capture {folder}: already holds the capture of an earlier run "
+                         f"(session_NNN folders); give a new folder")
     return os.path.abspath(folder)

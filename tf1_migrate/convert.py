@@ -31,6 +31,22 @@ class ConversionError(Exception):
     """A checkpoint that cannot be read or does not belong to the example."""
 
 
+class Incomplete(ConversionError):
+    """The converted model would not compute what the captured graph computes: ``table``
+    has a row, not "ok", for each reason (nothing was written)."""
+
+    def __init__(self, message: str, table: str):
+        super().__init__(message)
+        self.table = table
+
+
+# what resolves a capture's note, by the note's start (None: only --allow-incomplete)
+NOTE_FLAGS = (("head not identified", "--head KERNEL[,BIAS] --head-input last|state|sequence"),
+              ("sequence_length", None), ("initial_state", None), ("no probe", None))
+PROBE_RTOL = 1e-5  # of each element, plus PROBE_ATOL times the reference's largest magnitude (>= 1)
+PROBE_ATOL = 1e-5
+
+
 def resolve_prefix(path) -> str:
     """A checkpoint prefix (``model.ckpt``), a file of it, or a folder with a ``checkpoint`` file."""
     p = Path(path)
@@ -226,6 +242,92 @@ def _save_model(model, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _capture_probe(checkpoint, capture, model):
+    """``(probe arrays or None, capture-level notes)`` of ``model`` in its capture (``(None, None)``
+    for a bare checkpoint)."""
+    import numpy as np
+
+    data, _ = _description_for(checkpoint, capture)
+    if data is None:
+        return None, None
+    p = Path(capture if capture is not None else checkpoint)
+    folder = p if p.is_dir() else p.parent
+    names = [m.get("name") for m in data.get("models", [])]
+    index = names.index(model.name) if model.name in names else None
+    for entry in data.get("probes", []):
+        if entry.get("model") == index:
+            try:
+                with np.load(folder / entry["file"]) as f:
+                    return {k: f[k] for k in f.files}, list(data.get("notes", []))
+            except (OSError, ValueError, KeyError) as exc:
+                raise ConversionError(f"cannot read the capture's probe '{folder / entry['file']}': "
+                                      f"{exc}") from None
+    return None, list(data.get("notes", []))
+
+
+def probe_inputs(probe: dict) -> list:
+    """The Keras model's inputs on a capture probe: sequences, lengths, states (in order)."""
+    inputs = [probe["inputs"]]
+    if "lengths" in probe:
+        inputs.append(probe["lengths"])
+    k = 0
+    while f"state_in_{k}" in probe:
+        inputs.append(probe[f"state_in_{k}"])
+        k += 1
+    return inputs
+
+
+def probe_outputs(probe: dict) -> list:
+    outputs, k = [probe["outputs"]], 0
+    while f"state_out_{k}" in probe:
+        outputs.append(probe[f"state_out_{k}"])
+        k += 1
+    return outputs
+
+
+def compare_with_probe(keras_model, probe: dict):
+    """``None`` when ``keras_model`` gives the probe's outputs on its inputs (elementwise
+    within ``PROBE_RTOL`` of the value plus ``PROBE_ATOL`` times the largest reference value,
+    at least 1: float32 rounding grows with the outputs' magnitude), else why not."""
+    import keras
+    import numpy as np
+
+    inputs = probe_inputs(probe)
+    try:
+        got = keras_model(inputs[0] if len(inputs) == 1 else inputs, training=False)
+    except Exception as exc:  # noqa: BLE001  (a model that does not take these inputs)
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the model does not run on the probe's {len(inputs)} input(s): {text}"
+    got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
+    want = probe_outputs(probe)
+    if len(got) != len(want):
+        return f"the model gives {len(got)} output(s), the captured graph {len(want)}"
+    for k, (g, w) in enumerate(zip(got, want)):
+        what = "output" if k == 0 else f"final state {k - 1}"
+        if g.shape != w.shape:
+            return f"{what}: shape {list(g.shape)} != the captured graph's {list(w.shape)}"
+        scale = max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
+        err = np.abs(g.astype(np.float64) - w)
+        if not np.all(err <= PROBE_RTOL * np.abs(w) + PROBE_ATOL * scale):
+            return f"{what} differs from the captured graph's by up to {float(np.max(err)):.3g}"
+    return None
+
+
+def _blocking_rows(notes: list, model, probe, probe_problem):
+    """Table rows (not "ok") for what the model does not express, and the flags that resolve them."""
+    rows, flags = [], []
+    for note in notes:
+        flag = next((f for start, f in NOTE_FLAGS if note.startswith(start)), None)
+        rows.append(("-", f"capture note: {note}", "-", "not in the model"
+                     + (f" (pass {flag})" if flag else "")))
+        if flag and flag not in flags:
+            flags.append(flag)
+    if probe_problem:
+        rows.append(("-", "the captured graph's outputs on its probe inputs", "the model's",
+                     probe_problem))
+    return rows, flags
+
+
 def convert_any(checkpoint, *, out=None, model=None, emit_model=None, **options) -> Converted:
     """Convert any TF1 RNN checkpoint (see the module docstring).
 
@@ -242,7 +344,9 @@ def convert_any(checkpoint, *, out=None, model=None, emit_model=None, **options)
         raise ConversionError("say where to write: --out FILE.weights.h5 and/or --emit-model FILE.keras")
     out = _check_out(out, ".weights.h5", "output") if out is not None else None
     emit = _check_out(emit_model, ".keras", "--emit-model") if emit_model is not None else None
+    allow_incomplete = bool(options.pop("allow_incomplete", None))
     rnn_model, weights, notes = recognise_checkpoint(checkpoint, **options)
+    probe, capture_notes = _capture_probe(checkpoint, options.get("capture"), rnn_model)
     done = Converted(model=rnn_model, notes=notes, description=tf1_rnn.describe(rnn_model))
     if model is not None:
         if out is None:
@@ -260,7 +364,25 @@ def convert_any(checkpoint, *, out=None, model=None, emit_model=None, **options)
             notes.append("the TF1 graph was time-major: the Keras model takes [batch, time, "
                          "features] (transpose time-major inputs)")
     rows = keras_rnn.fill(keras_model, rnn_model, weights)
-    done.table = keras_rnn.format_table(rows)
+    # every note of the capture that the model does not express, and the probe check: the
+    # model is written only when it computes what the captured graph computed
+    if capture_notes is None:  # a bare checkpoint: what was assumed is printed, options asked
+        pending = []
+        notes += [n for n in rnn_model.notes if n.startswith("variable names")]
+    else:
+        pending = [n for n in rnn_model.notes + capture_notes
+                   if not (options.get("head") and n.startswith("head not identified"))]
+    problem = compare_with_probe(keras_model, probe) if probe is not None else None
+    extra, flags = _blocking_rows(pending, rnn_model, probe, problem)
+    if probe is not None and problem is None:
+        extra.append(("-", "the captured graph's outputs on its probe inputs", "the model's", "ok"))
+    done.table = keras_rnn.format_table(rows + extra)
+    bad = [r for r in extra if r[3] != "ok"]
+    if bad and not allow_incomplete:
+        how = (f"pass {' / '.join(flags)}, or " if flags else "") + \
+            "--allow-incomplete to write it as it is"
+        raise Incomplete(f"the converted model does not compute what the captured graph computes "
+                         f"({len(bad)} row(s) not ok; nothing written): {how}", done.table)
     if emit is not None:
         _save_model(keras_model, emit)
         done.written.append(emit)

@@ -6,9 +6,11 @@ in :mod:`tf1_migrate.tf1_rnn` (NumPy).
 
 - :func:`build_model`: the Keras 3 model of a :class:`~tf1_migrate.tf1_rnn.RNNModel` (``LSTM``,
   ``GRU(reset_after=False)``, ``SimpleRNN``; ``Bidirectional`` with the TF1 merge; stacks;
-  a ``Dense`` head on the last step's output, the final state or every step). It uses only
-  built-in layers and ops, so the saved ``.keras`` file loads with plain
-  ``keras.saving.load_model``.
+  a ``Dense`` head on the last step's output, the final state or every step; TF1's
+  ``sequence_length`` as a ``lengths`` input and a mask; a fed ``initial_state`` as state
+  inputs and outputs). It uses built-in layers and ops, so the saved ``.keras`` file loads
+  with plain ``keras.saving.load_model``; a model with a ``lengths`` input uses
+  :class:`tf1_migrate.keras_layers.LengthMask` (import that module first).
 - :func:`match` / :func:`fill`: pair the TF1 cells and head with the RNN cells and
   ``Dense`` layers of any Keras model, in order, check kinds and shapes, and assign.
 """
@@ -48,11 +50,11 @@ def _cell(cell: Cell, name: str):
     return keras.layers.SimpleRNNCell(cell.units, **kw)
 
 
-def _layer(cells: list, sequences: bool, name: str, go_backwards: bool = False):
+def _layer(cells: list, sequences: bool, name: str, go_backwards: bool = False, **more):
     """One Keras RNN layer running ``cells`` (a stack when there are several)."""
     import keras
 
-    kw = dict(return_sequences=sequences, go_backwards=go_backwards, name=name)
+    kw = dict(return_sequences=sequences, go_backwards=go_backwards, name=name, **more)
     if len(cells) > 1:
         return keras.layers.RNN([_cell(c, f"{name}_cell_{k}") for k, c in enumerate(cells)], **kw)
     c = cells[0]
@@ -80,6 +82,17 @@ def build_model(model: RNNModel, name: str = "converted"):
     head = model.head
     final_sequence = head is None or head.input == "sequence"
     x = inputs
+    all_inputs, state_outputs, mask = [inputs], [], None
+    if model.lengths or model.state_inputs:
+        if len(model.blocks) != 1 or model.blocks[0].bidirectional:
+            raise tf1_rnn.Unsupported("sequence lengths or a carried state: --emit-model builds "
+                                      "them for one direction of cells (dynamic_rnn, static_rnn)")
+    if model.lengths:
+        from tf1_migrate.keras_layers import LengthMask
+
+        lengths = keras.Input((), dtype="int32", name="lengths")
+        all_inputs.append(lengths)
+        mask = LengthMask(name="length_mask")([inputs, lengths])
     for b, block in enumerate(model.blocks):
         last_block = b == len(model.blocks) - 1
         tag = f"_{b}" if len(model.blocks) > 1 else ""
@@ -96,11 +109,28 @@ def build_model(model: RNNModel, name: str = "converted"):
             top = last_block and k == len(block.fw) - 1
             kind = tf1_rnn.KERAS_LAYER[cell.kind].lower()
             suffix = f"{tag}_{k}" if len(block.fw) > 1 else tag
-            x = _layer([cell], not top or final_sequence, f"{kind}{suffix}")(x)
+            more, call = {}, {}
+            sequences = not top or final_sequence
+            if mask is not None:  # TF1 outputs zeros past each length (the state stays)
+                more["zero_output_for_mask"] = sequences  # (else: the last valid output)
+                call["mask"] = mask
+            if model.state_inputs:
+                names = ("h", "c") if cell.kind == "lstm" else ("h",)
+                states = [keras.Input((cell.units,), dtype=model.dtype, name=f"state_{n}_{k}")
+                          for n in names]
+                all_inputs += states
+                more["return_state"] = True
+                call["initial_state"] = states
+            x = _layer([cell], sequences, f"{kind}{suffix}", **more)(x, **call)
+            if model.state_inputs:
+                x, *final = x
+                state_outputs += final
     if head is not None:
         x = keras.layers.Dense(head.units, use_bias=head.bias is not None,
                                activation=head.activation, name="head")(x)
-    return keras.Model(inputs, x, name=name)
+    if len(all_inputs) == 1:
+        return keras.Model(inputs, x, name=name)
+    return keras.Model(all_inputs, [x, *state_outputs] if state_outputs else x, name=name)
 
 
 # ----------------------------------------------------------------------------- match / fill

@@ -148,6 +148,12 @@ class RNNModel:
     dtype: str = "float32"
     call: str = ""  # the TF1 function that ran it (capture), e.g. "dynamic_rnn"
     notes: list = field(default_factory=list)
+    # TF1's sequence_length: the Keras model takes the lengths as a second input (a mask:
+    # outputs zero and states frozen past each length, as TF1)
+    lengths: bool = False
+    # TF1's initial_state fed (a carried state): the Keras model takes each cell's state as
+    # inputs and returns the final states after its output
+    state_inputs: bool = False
 
     def cells(self):
         """``(slot name, cell)`` in Keras order: block by block, forward cells then backward."""
@@ -454,13 +460,77 @@ def strip_slots(weights: dict) -> dict:
     return {n: v for n, v in weights.items() if not OPTIMIZER_SLOT.search(n)}
 
 
+# The variable names of earlier TF releases, each part as today's (TF 1.3+) name it.
+# TF 0.12: RNN/MultiRNNCell/Cell0/BasicLSTMCell/Linear/Matrix (+ Bias), BiRNN/FW/...,
+# GRUCell/Gates/Linear/Matrix, LSTMCell/W_0 + B (+ W_F_diag, W_P_0);
+# TF 1.0-1.2: .../basic_lstm_cell/weights + biases, fully_connected/weights + biases.
+_OLD_PARTS = {"RNN": "rnn", "BiRNN": "bidirectional_rnn", "FW": "fw", "BW": "bw",
+              "MultiRNNCell": "multi_rnn_cell", "BasicLSTMCell": "basic_lstm_cell",
+              "LSTMCell": "lstm_cell", "GRUCell": "gru_cell", "BasicRNNCell": "basic_rnn_cell",
+              "Gates": "gates", "Candidate": "candidate", "W_F_diag": "w_f_diag",
+              "W_I_diag": "w_i_diag", "W_O_diag": "w_o_diag"}
+_OLD_CELL_K = re.compile(r"^Cell(\d+)$")
+
+
+def _modern_name(name: str) -> str:
+    parts = name.split("/")
+    if parts[-2:] == ["Linear", "Matrix"]:
+        parts[-2:] = ["kernel"]
+    elif parts[-2:] == ["Linear", "Bias"]:
+        parts[-2:] = ["bias"]
+    elif parts[-1] in ("weights", "W_0"):
+        parts[-1] = "kernel"
+    elif parts[-1] in ("biases", "B"):
+        parts[-1] = "bias"
+    elif parts[-1] == "W_P_0":
+        parts[-1:] = ["projection", "kernel"]
+    out = []
+    for part in parts:
+        k = _OLD_CELL_K.match(part)
+        out.append(f"cell_{k.group(1)}" if k else _OLD_PARTS.get(part, part))
+    return "/".join(out)
+
+
+def modern_names(names) -> dict:
+    """``{today's name: the checkpoint's name}`` for names of earlier TF releases (empty when
+    every name is today's, or when two would collide)."""
+    names = list(names)
+    if not any(re.search(r"(^|/)(Linear/(Matrix|Bias)|weights|biases|W_0|B|W_P_0)$", n) for n in names):
+        return {}
+    renamed = {_modern_name(n): n for n in names}
+    return renamed if len(renamed) == len(names) else {}
+
+
+def _rename(model: RNNModel, back: dict) -> None:
+    for _, cell in model.cells():
+        cell.variables = {r: back.get(v, v) for r, v in cell.variables.items()}
+    if model.head is not None:
+        model.head.kernel = back.get(model.head.kernel, model.head.kernel)
+        if model.head.bias:
+            model.head.bias = back.get(model.head.bias, model.head.bias)
+
+
 def recognise(weights: dict) -> tuple[list, list]:
     """TF1 RNN models in a checkpoint, by variable scopes and shapes.
 
     Returns ``(models, leftovers)``: every :class:`RNNModel` found (forget bias, merge
     and head input unknown unless the shapes prove them) and the names that belong to
-    none. Raises :class:`MappingError` for cell variables whose shapes do not fit.
+    none. Raises :class:`MappingError` for cell variables whose shapes do not fit. The
+    names of TF 0.12 and TF 1.0-1.2 (``Linear/Matrix``, ``weights``/``biases``) are read
+    as today's; the models found name the checkpoint's own variables.
     """
+    back = modern_names(weights)
+    if back:
+        models, leftovers = _recognise({m: weights[o] for m, o in back.items()})
+        for model in models:
+            _rename(model, back)
+            model.notes.append("variable names of an earlier TF release (TF 0.12 / 1.0-1.2) "
+                               "read as today's")
+        return models, sorted(back.get(n, n) for n in leftovers)
+    return _recognise(weights)
+
+
+def _recognise(weights: dict) -> tuple[list, list]:
     shapes = {n: tuple(np.shape(v)) for n, v in weights.items()}
     claimed: set = set()
     cells: dict = {}  # scope -> Cell
@@ -689,4 +759,9 @@ def describe(model: RNNModel) -> str:
         h = model.head
         lines.append(f"  head: {h.kernel} [{h.in_features}, {h.units}]"
                      f"{' + ' + h.bias if h.bias else ' (no bias)'} on {h.input or '?'}")
+    if model.lengths:
+        lines.append("  inputs: the sequences and their lengths (TF1's sequence_length: a mask)")
+    if model.state_inputs:
+        lines.append("  state: each cell's initial state is an input, its final state an output "
+                     "(TF1's initial_state, carried from batch to batch)")
     return "\n".join(lines)

@@ -1,0 +1,150 @@
+"""Migration you can trust: a captured TF1 script converts completely, or says what it left out.
+
+Each script of tests/tf1_scripts/ used here is a shape of the TF1 tutorials that the
+converter used to get silently wrong (exit 0, all rows "ok", a model that differs from the
+TF1 graph). Each is captured with `parity legacy-run --capture`, converted with
+`parity convert --emit-model`, and the emitted model is compared with the TF1 graph on the
+script's own inputs (written by the script itself, from its own session: padded batches
+with their lengths, consecutive batches with the state carried). Budgets: a few training
+steps per script.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parity.legacy_run import run_script
+
+pytestmark = [pytest.mark.legacy, pytest.mark.port]
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "tests" / "tf1_scripts"
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+
+
+def capture(script, folder, *args):
+    done = run_script(str(SCRIPTS / script), [str(a) for a in args], capture_dir=str(folder),
+                      cwd=str(ROOT), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def convert(session, out, *extra):
+    return subprocess.run([sys.executable, "-m", "parity", "convert", str(session),
+                           "--emit-model", str(out), *extra], capture_output=True, text=True,
+                          cwd=ROOT, env=ENV, timeout=300)
+
+
+def load(path):
+    import keras
+
+    import tf1_migrate.keras_layers  # noqa: F401  (registers LengthMask)
+
+    return keras.saving.load_model(path)
+
+
+def numpy(value):
+    import keras
+
+    return keras.ops.convert_to_numpy(value)
+
+
+# ----------------------------------------------------------------------------- sequence_length
+@pytest.fixture(scope="module")
+def variable_length(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("variable_length")
+    capture("variable_length_lstm.py", folder / "cap", folder)
+    return folder
+
+
+def test_sequence_length_converts_to_a_lengths_input_and_matches_tf1_on_padded_batches(variable_length):
+    out = variable_length / "m.keras"
+    proc = convert(variable_length / "cap" / "session_001", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "lengths" in proc.stdout
+    own = np.load(variable_length / "own.npz")
+    assert len(set(own["lengths"].tolist())) > 1 and own["lengths"].min() < own["inputs"].shape[1]
+    model = load(out)
+    got = numpy(model([own["inputs"], own["lengths"]]))
+    np.testing.assert_allclose(got, own["outputs"], rtol=1e-5, atol=1e-5)
+    # the padding past each length does not matter (TF1 never reads it): so not to Keras either
+    noisy = own["inputs"].copy()
+    for i, n in enumerate(own["lengths"]):
+        noisy[i, n:] = 7.0
+    np.testing.assert_allclose(numpy(model([noisy, own["lengths"]])), own["outputs"], rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- carried state
+def test_a_carried_state_converts_to_state_inputs_and_outputs_and_matches_tf1_batch_after_batch(tmp_path):
+    capture("carried_state_lstm.py", tmp_path / "cap", tmp_path)
+    out = tmp_path / "m.keras"
+    proc = convert(tmp_path / "cap" / "session_001", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    own = np.load(tmp_path / "own.npz")
+    model = load(out)
+    batch = own["inputs"].shape[1]
+    h = c = np.zeros((batch, model.inputs[1].shape[-1]), np.float32)
+    for x, want in zip(own["inputs"], own["outputs"]):
+        y, h, c = (numpy(t) for t in model([x, h, c]))
+        np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- notes and probe
+def test_a_note_the_model_does_not_express_stops_convert_naming_the_flag(tmp_path):
+    capture("dropout_head_lstm.py", tmp_path / "cap")
+    session = tmp_path / "cap" / "session_001"
+    out = tmp_path / "m.keras"
+    proc = convert(session, out)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "head not identified" in proc.stderr and "--head" in proc.stderr.splitlines()[-1]
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+    proc = convert(session, out, "--allow-incomplete")
+    assert proc.returncode == 0, proc.stderr
+    assert "not in the model" in proc.stdout and out.exists()
+
+
+def test_convert_checks_the_model_against_the_captured_probe_before_writing(variable_length, tmp_path):
+    import shutil
+
+    session = tmp_path / "session_001"
+    shutil.copytree(variable_length / "cap" / "session_001", session)
+    probe = dict(np.load(session / "probe_0.npz"))
+    assert "lengths" in probe  # the probe feeds the lengths too
+    probe["outputs"] = probe["outputs"] + 0.01  # a graph that computed something else
+    np.savez(session / "probe_0.npz", **probe)
+    out = tmp_path / "m.keras"
+    proc = convert(session, out)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "differs from the captured graph" in proc.stderr
+    assert not out.exists() and not list(tmp_path.glob(".tmp-*"))
+
+
+# ----------------------------------------------------------------------------- every session
+def test_sessions_opened_in_a_function_are_each_captured(tmp_path):
+    import tensorflow as tf
+
+    capture("sessions_in_functions.py", tmp_path / "cap")
+    sessions = sorted(p.name for p in (tmp_path / "cap").iterdir())
+    assert sessions == [f"session_00{k}" for k in range(1, 5)], sessions
+    kernels = [tf.train.load_checkpoint(str(tmp_path / "cap" / s / "model.ckpt"))
+               .get_tensor("rnn/gru_cell/gates/kernel") for s in sessions]
+    assert all(not np.allclose(kernels[0], k) for k in kernels[1:])  # each its own start
+
+
+def test_an_earlier_capture_is_never_overwritten(tmp_path):
+    folder = tmp_path / "cap"
+    capture("sessions_in_functions.py", folder)
+    first = (folder / "session_001" / "structure.json").read_bytes()
+    capture("sessions_in_functions.py", folder)  # the API: numbered after the old ones
+    assert sorted(p.name for p in folder.iterdir()) == [f"session_00{k}" for k in range(1, 9)]
+    assert (folder / "session_001" / "structure.json").read_bytes() == first
+    proc = subprocess.run([sys.executable, "-m", "parity", "legacy-run", "--capture", str(folder),
+                           str(SCRIPTS / "sessions_in_functions.py")], capture_output=True,
+                          text=True, cwd=ROOT, env=ENV, timeout=300)
+    assert proc.returncode == 2 and "earlier run" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
