@@ -37,6 +37,11 @@ class Finding:
     traps: list = field(default_factory=list)
     cannot_run: str | None = None  # legacy-run stops here: the replacement it names
     code: str = ""
+    cell: int | None = None  # a notebook's cell (1-based, in notebook order); line is in it
+
+    @property
+    def where(self) -> str:
+        return f"cell {self.cell}, line {self.line}" if self.cell else f"line {self.line}"
 
 
 @dataclass
@@ -257,7 +262,11 @@ def _traps(leaf: str, api: str, call, constants: dict) -> list:
         if stddev is None and isinstance(call, ast.Call):
             index = 1 if leaf.endswith("initializer") else 2
             stddev = call.args[index] if len(call.args) > index else None
-        if stddev is None or (_const(stddev) is not None and float(_const(stddev)) >= 0.5):
+        shape = _arg(call, 0, "shape") if not leaf.endswith("initializer") else None
+        if isinstance(shape, (ast.List, ast.Tuple)) and len(shape.elts) == 1:  # a [n] bias
+            value = _src(stddev) if stddev is not None else "1.0"
+            say("random_normal_bias", name=f"tf.{leaf}", shape=_src(shape), value=value)
+        elif stddev is None or (_const(stddev) is not None and float(_const(stddev)) >= 0.5):
             say("random_normal", name=f"tf.{leaf}", stddev=_src(stddev) if stddev is not None else "1.0",
                 value=_src(stddev) if stddev is not None else "1.0 (its default)")
     elif leaf == "AdamOptimizer":
@@ -292,6 +301,18 @@ def _traps(leaf: str, api: str, call, constants: dict) -> list:
         tm = _kw(call, "time_major")
         if tm is not None and _const(tm) is not False:
             say("time_major", value=_src(tm))
+    if leaf in ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn",
+                "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn") and call is not None:
+        lengths = _kw(call, "sequence_length")
+        if lengths is not None and not (isinstance(lengths, ast.Constant) and lengths.value is None):
+            say("sequence_length", value=_src(lengths))
+        for name in ("initial_state", "initial_state_fw", "initial_states_fw"):
+            state = _kw(call, name)
+            if state is not None and not (isinstance(state, ast.Constant) and state.value is None):
+                say("initial_state", value=_src(state))
+    if leaf == "reduce_sum" and isinstance(call, ast.Call) and call.args and \
+            isinstance(call.args[0], ast.Call) and _src(call.args[0].func).endswith("square"):
+        say("reduce_sum_loss")
     if leaf == "static_bidirectional_rnn":
         say("bidirectional_last")
     return t
@@ -323,8 +344,45 @@ def read_source(path) -> str:
         raise MigrateError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def _notebook_source(path) -> tuple[str, list]:
+    """A notebook's code cells as one source (IPython magics and shell lines blanked), and
+    for each of its lines the ``(cell, line in the cell)`` it comes from."""
+    import json
+
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise MigrateError(f"{path}: cannot read as a Jupyter notebook ({exc})") from None
+    lines, origin = [], []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        for k, line in enumerate(text.splitlines(), 1):
+            magic = line.lstrip().startswith(("%", "!"))
+            lines.append("" if magic else line)
+            origin.append((number, k))
+    return "\n".join(lines) + "\n", origin
+
+
 def analyse(path) -> Report:
-    """The :class:`Report` of one script."""
+    """The :class:`Report` of one script, or of a notebook's code cells (``.ipynb``: each
+    finding says its cell and its line in that cell)."""
+    if str(path).endswith(".ipynb"):
+        if not Path(path).is_file():
+            raise MigrateError(f"no such file: {path}")
+        source, origin = _notebook_source(path)
+        try:
+            tree = ast.parse(source, filename=str(path))
+        except SyntaxError as exc:
+            cell, line = origin[exc.lineno - 1] if exc.lineno and exc.lineno <= len(origin) else (None, exc.lineno)
+            raise MigrateError(f"{path}: cell {cell}, line {line}: cannot parse ({exc.msg}); parity "
+                               f"migrate reads Python 3 source") from None
+        findings = _find(tree, source.splitlines())
+        for f in findings:
+            f.cell, f.line = origin[f.line - 1]
+        return Report(str(path), findings)
     source = read_source(path)
     try:
         tree = ast.parse(source, filename=str(path))
@@ -363,9 +421,19 @@ def _find(tree, lines) -> list:
             hit = lookup(api)
             keras = hit[1] if hit and hit[1] else "no direct replacement"
         keras = keras or "(not in the migration map; tf.compat.v1 still has it)"
+        if (leaf or api.rsplit(".", 1)[-1]) == "fully_connected" and isinstance(call, ast.Call):
+            act = _kw(call, "activation_fn")
+            if isinstance(act, ast.Constant) and act.value is None:
+                keras = "keras.layers.Dense(units) (activation_fn=None: linear, Dense's default)"
+            elif act is not None:
+                keras = f"keras.layers.Dense(units, activation={_src(act)})"
+        first, last = line, line
+        if isinstance(call, ast.Call):  # a call over several lines is shown whole
+            first, last = min(call.lineno, line), max(call.end_lineno or line, line)
+        code = " ".join(text.strip() for text in lines[first - 1:last]) if 0 < line <= len(lines) else ""
         findings[key] = Finding(
             line, api, entry.tf1 if entry else None, keras, entry.gotcha if entry else "",
-            traps, stop, lines[line - 1].strip() if 0 < line <= len(lines) else "")
+            traps, stop, code)
 
     parents = {}
     for node in ast.walk(tree):
@@ -441,9 +509,11 @@ def format_text(report: Report) -> str:
            f"{report.not_runnable} that legacy-run cannot run"]
     for f in report.findings:
         out.append("")
-        out.append(f"line {f.line}: {f.api}" + (f"  [{f.entry}]" if f.entry else ""))
+        out.append(f"{f.where}: {f.api}" + (f"  [{f.entry}]" if f.entry else ""))
         out.append(f"    {f.code}")
         out.append(f"    Keras 3: {f.keras}")
+        if f.note:
+            out.append(f"    note: {f.note}")
         for trap in f.traps:
             out.append(f"    trap: {trap}")
         if f.cannot_run:
@@ -465,7 +535,8 @@ def format_markdown(report: Report) -> str:
         traps = "<br>".join(_md(t) for t in f.traps)
         if f.cannot_run:
             traps = (traps + "<br>" if traps else "") + "**legacy-run cannot run this:** " + _md(f.cannot_run)
-        out.append(f"| {f.line} | `{_md(f.code)}`<br>{_md(f.api)} | {_md(f.keras)} | {traps} |")
+        note = f"<br>{_md(f.note)}" if f.note else ""
+        out.append(f"| {f.where} | `{_md(f.code)}`<br>{_md(f.api)} | {_md(f.keras)}{note} | {traps} |")
     return "\n".join(out) + "\n"
 
 
@@ -476,7 +547,7 @@ def format_html(report: Report) -> str:
         traps = "".join(f"<li>{e(t)}</li>" for t in f.traps)
         if f.cannot_run:
             traps += f"<li class=stop>legacy-run cannot run this: {e(f.cannot_run)}</li>"
-        rows.append(f"<tr><td>{f.line}</td><td><code>{e(f.code)}</code><br><small>{e(f.api)}</small></td>"
+        rows.append(f"<tr><td>{e(f.where)}</td><td><code>{e(f.code)}</code><br><small>{e(f.api)}</small></td>"
                     f"<td><code>{e(f.keras)}</code><br><small>{e(f.note)}</small></td>"
                     f"<td><ul>{traps}</ul></td></tr>")
     name = e(os.path.basename(report.path))
