@@ -39,6 +39,13 @@ def convert(session, out, *extra):
                           cwd=ROOT, env=ENV, timeout=300)
 
 
+def convert_here(session, out, **options):
+    """``parity convert SESSION --emit-model OUT`` in this process (the CLI is tested above)."""
+    from tf1_migrate import convert as engine
+
+    return engine.convert_any(session, emit_model=out, **options)
+
+
 def load(path):
     import keras
 
@@ -82,8 +89,8 @@ def test_sequence_length_converts_to_a_lengths_input_and_matches_tf1_on_padded_b
 def test_a_carried_state_converts_to_state_inputs_and_outputs_and_matches_tf1_batch_after_batch(tmp_path):
     capture("carried_state_lstm.py", tmp_path / "cap", tmp_path)
     out = tmp_path / "m.keras"
-    proc = convert(tmp_path / "cap" / "session_001", out)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    done = convert_here(tmp_path / "cap" / "session_001", out)
+    assert "final state" in done.description
     own = np.load(tmp_path / "own.npz")
     model = load(out)
     batch = own["inputs"].shape[1]
@@ -103,9 +110,8 @@ def test_a_note_the_model_does_not_express_stops_convert_naming_the_flag(tmp_pat
     assert "head not identified" in proc.stderr and "--head" in proc.stderr.splitlines()[-1]
     assert "Traceback" not in proc.stderr
     assert not out.exists()
-    proc = convert(session, out, "--allow-incomplete")
-    assert proc.returncode == 0, proc.stderr
-    assert "not in the model" in proc.stdout and out.exists()
+    done = convert_here(session, out, allow_incomplete=True)
+    assert "not in the model" in done.table and out.exists()
 
 
 def test_convert_checks_the_model_against_the_captured_probe_before_writing(variable_length, tmp_path):
@@ -117,34 +123,50 @@ def test_convert_checks_the_model_against_the_captured_probe_before_writing(vari
     assert "lengths" in probe  # the probe feeds the lengths too
     probe["outputs"] = probe["outputs"] + 0.01  # a graph that computed something else
     np.savez(session / "probe_0.npz", **probe)
+    from tf1_migrate import convert as engine
+
     out = tmp_path / "m.keras"
-    proc = convert(session, out)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "differs from the captured graph" in proc.stderr
+    with pytest.raises(engine.Incomplete) as caught:
+        convert_here(session, out)
+    assert "differs from the captured graph" in caught.value.table
     assert not out.exists() and not list(tmp_path.glob(".tmp-*"))
 
 
 # ----------------------------------------------------------------------------- every session
-def test_sessions_opened_in_a_function_are_each_captured(tmp_path):
+def test_every_session_is_captured_and_an_earlier_capture_is_never_overwritten(tmp_path):
+    """Sessions opened in a function (Python reuses a freed session's id()) are each
+    captured, numbered after an earlier capture in the folder, which stays as it was; the
+    command line refuses such a folder."""
     import tensorflow as tf
 
-    capture("sessions_in_functions.py", tmp_path / "cap")
-    sessions = sorted(p.name for p in (tmp_path / "cap").iterdir())
-    assert sessions == [f"session_00{k}" for k in range(1, 5)], sessions
-    kernels = [tf.train.load_checkpoint(str(tmp_path / "cap" / s / "model.ckpt"))
-               .get_tensor("rnn/gru_cell/gates/kernel") for s in sessions]
-    assert all(not np.allclose(kernels[0], k) for k in kernels[1:])  # each its own start
-
-
-def test_an_earlier_capture_is_never_overwritten(tmp_path):
     folder = tmp_path / "cap"
+    (folder / "session_001").mkdir(parents=True)
+    (folder / "session_001" / "structure.json").write_text("an earlier capture")
     capture("sessions_in_functions.py", folder)
-    first = (folder / "session_001" / "structure.json").read_bytes()
-    capture("sessions_in_functions.py", folder)  # the API: numbered after the old ones
-    assert sorted(p.name for p in folder.iterdir()) == [f"session_00{k}" for k in range(1, 9)]
-    assert (folder / "session_001" / "structure.json").read_bytes() == first
+    sessions = sorted(p.name for p in folder.iterdir())
+    assert sessions == [f"session_00{k}" for k in range(1, 6)], sessions
+    assert (folder / "session_001" / "structure.json").read_text() == "an earlier capture"
+    kernels = [tf.train.load_checkpoint(str(folder / s / "model.ckpt"))
+               .get_tensor("rnn/gru_cell/gates/kernel") for s in sessions[1:]]
+    assert all(not np.allclose(kernels[0], k) for k in kernels[1:])  # each its own start
     proc = subprocess.run([sys.executable, "-m", "parity", "legacy-run", "--capture", str(folder),
                            str(SCRIPTS / "sessions_in_functions.py")], capture_output=True,
                           text=True, cwd=ROOT, env=ENV, timeout=300)
     assert proc.returncode == 2 and "earlier run" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sessions
+
+
+# ----------------------------------------------------------------------------- dropout
+def test_dropout_wrappers_are_never_dropped_without_a_row(tmp_path):
+    """Keep probabilities fed through a placeholder: the probe feeds them 1.0 (inference),
+    the model matches it, and each wrapper has its row saying what Keras does not keep."""
+    capture("dropout_wrapper_lstm.py", tmp_path / "cap")
+    done = convert_here(tmp_path / "cap" / "session_001", tmp_path / "m.keras")
+    rows = [line for line in done.table.splitlines() if "DropoutWrapper" in line]
+    assert len(rows) == 2, done.table
+    assert "input_keep_prob" in rows[0] and "output_keep_prob" in rows[0] and "fed at run time" in rows[0]
+    assert "output_keep_prob" in rows[1]
+    probe_row = [line for line in done.table.splitlines() if "probe inputs" in line]
+    assert probe_row and probe_row[0].rstrip().endswith("ok"), done.table
+    assert "dense/kernel" in done.description  # the head behind the wrappers is found

@@ -194,6 +194,9 @@ class _NotDescribed(Exception):
     pass
 
 
+_KEEP_TENSORS: list = []  # the DropoutWrapper keep probabilities of the call being described
+
+
 def _last_session(folder: str) -> int:
     """The highest ``session_NNN`` number already in ``folder`` (0 when none)."""
     try:
@@ -211,8 +214,11 @@ def _unwrap(cell):
     while type(cell).__name__ in _WRAPPERS:
         kind = type(cell).__name__
         if kind == "DropoutWrapper":
-            details["dropout"] = {k: _plain(getattr(cell, f"_{k}", 1.0)) for k in
-                                  ("input_keep_prob", "output_keep_prob", "state_keep_prob")}
+            keep = {k: getattr(cell, f"_{k}", 1.0) for k in
+                    ("input_keep_prob", "output_keep_prob", "state_keep_prob")}
+            details["dropout"] = {k: _plain(v) for k, v in keep.items()}
+            # keep probabilities fed at run time: the probe feeds them 1.0 (inference)
+            _KEEP_TENSORS.extend(v for v in keep.values() if hasattr(v, "graph"))
         elif kind == "ResidualWrapper":
             details["residual"] = True
         cell = cell.cell
@@ -287,6 +293,7 @@ def _take(described, notes):
 def _describe(record):
     """An :class:`RNNModel` and the tensors to probe it with, from one RNN call."""
     call, args, result = record["call"], record["args"], record["result"]
+    _KEEP_TENSORS.clear()
     notes = []
     if call in ("dynamic_rnn", "static_rnn", "rnn_decoder"):
         stacks = {"fw": _flatten(args["cell"])}
@@ -341,6 +348,7 @@ def _describe(record):
     if single and lengths:
         model.lengths = True  # the Keras model takes the lengths too (a mask)
     tensors = _tensors(call, result, model, inputs, time_major)
+    tensors["keep"] = [_fed_source(t) for t in _KEEP_TENSORS]
     if single and lengths:
         tensors["lengths"] = _fed_source(args["sequence_length"])
     if single and initial_state:
@@ -456,6 +464,9 @@ def _feed(tensors, x):
         feed = {t: x[:, i, :] for i, t in enumerate(inputs)}
     else:
         feed = {inputs: np.transpose(x, (1, 0, 2)) if tensors["time_major"] else x}
+    for t in tensors.get("keep", []):  # dropout off, as at inference
+        feed[t] = np.ones(t.shape.as_list() or (), t.dtype.as_numpy_dtype) if t.shape.is_fully_defined() \
+            else np.asarray(1.0, t.dtype.as_numpy_dtype)
     extra = tensors.get("probe_extra", {})
     if "lengths" in extra:
         feed[tensors["lengths"]] = extra["lengths"]
@@ -617,6 +628,41 @@ def _find_heads(sess, models, variable_names):
         if model.head is None and unreached:  # a dense layer the probe could not reach
             model.notes.append("head not identified: the graph needs more than the RNN's inputs "
                                "to reach the dense layer(s) " + "; ".join(unreached))
+        elif model.head is None:  # a dense layer on the RNN's outputs that none of them equals
+            fed = [h[1] for h in heads if _reads(h[0], _outputs_of(tensors))]
+            if fed:
+                model.notes.append("head not identified: the dense layer(s) " + ", ".join(fed)
+                                   + " read the RNN's outputs through other operations (not the "
+                                   "last step, the final state or every step as they are)")
+
+
+def _outputs_of(tensors) -> set:
+    """The ops of the RNN's output tensors (sequences and final states)."""
+    found = []
+    for key in ("sequence", "fw_bw", "state", "states"):
+        value = tensors.get(key)
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, (list, tuple)):
+                stack.extend(v)
+            elif hasattr(v, "op"):
+                found.append(v.op)
+    return set(found)
+
+
+def _reads(tensor, ops, limit=5000) -> bool:
+    """Whether ``tensor`` is computed from one of ``ops`` (a bounded walk up the graph)."""
+    seen, stack = set(), [tensor.op]
+    while stack and len(seen) < limit:
+        op = stack.pop()
+        if op in ops:
+            return True
+        if op in seen:
+            continue
+        seen.add(op)
+        stack.extend(t.op for t in op.inputs)
+    return False
 
 
 def _first_line(exc) -> str:

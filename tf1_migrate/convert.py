@@ -376,7 +376,7 @@ def convert_any(checkpoint, *, out=None, model=None, emit_model=None, **options)
     extra, flags = _blocking_rows(pending, rnn_model, probe, problem)
     if probe is not None and problem is None:
         extra.append(("-", "the captured graph's outputs on its probe inputs", "the model's", "ok"))
-    done.table = keras_rnn.format_table(rows + extra)
+    done.table = keras_rnn.format_table(rows + keras_rnn.dropout_rows(rnn_model, model is None) + extra)
     bad = [r for r in extra if r[3] != "ok"]
     if bad and not allow_incomplete:
         how = (f"pass {' / '.join(flags)}, or " if flags else "") + \

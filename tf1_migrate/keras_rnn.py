@@ -66,6 +66,44 @@ def _layer(cells: list, sequences: bool, name: str, go_backwards: bool = False, 
     return keras.layers.SimpleRNN(c.units, **common)
 
 
+def dropout_rates(cell: Cell) -> tuple:
+    """``(input rate, output rate)`` of a cell's DropoutWrapper that a Keras ``Dropout``
+    layer reproduces: constant keep probabilities below 1 (0.0: none)."""
+    drop = cell.dropout or {}
+
+    def rate(key):
+        keep = drop.get(key, 1.0)
+        return 1.0 - keep if isinstance(keep, (int, float)) and keep < 1.0 else 0.0
+
+    return rate("input_keep_prob"), rate("output_keep_prob")
+
+
+def dropout_rows(model: RNNModel, emitted: bool) -> list:
+    """A table row for every DropoutWrapper: what the Keras model keeps of it (a Keras
+    ``Dropout`` for each constant input/output keep probability) and what it does not."""
+    rows = []
+    for slot, cell in model.cells():
+        drop = {k: v for k, v in (cell.dropout or {}).items() if v != 1.0}
+        if not drop:
+            continue
+        text = ", ".join(f"{k}={v}" for k, v in drop.items())
+        kept, said = [], []
+        for key, value in drop.items():
+            if isinstance(value, (int, float)):  # a constant: TF1 drops at inference too
+                said.append(f"{key}={value:g} is a constant: TF1 drops at inference too (its "
+                            f"outputs are random), Keras's Dropout only in training")
+            if isinstance(value, (int, float)) and key != "state_keep_prob" and emitted:
+                kept.append(f"Dropout({1.0 - value:g})")
+            elif isinstance(value, (int, float)):
+                said.append(f"{key}: {'state dropout per step has no Keras form (recurrent_dropout keeps one mask for all steps)' if key == 'state_keep_prob' else 'add a Dropout layer'}")
+            else:
+                said.append(f"{key} is fed at run time ({value}; the probe fed 1.0, as at "
+                            f"inference): add Dropout(1 - the training keep probability) to train")
+        status = "ok" if not said else "differs: " + "; ".join(said)
+        rows.append(("-", f"{slot}: DropoutWrapper({text})", ", ".join(kept) or "-", status))
+    return rows
+
+
 def build_model(model: RNNModel, name: str = "converted"):
     """The Keras 3 model of ``model`` (weights not set: see :func:`fill`).
 
@@ -121,10 +159,15 @@ def build_model(model: RNNModel, name: str = "converted"):
                 all_inputs += states
                 more["return_state"] = True
                 call["initial_state"] = states
+            rate_in, rate_out = dropout_rates(cell)
+            if rate_in:  # DropoutWrapper(input_keep_prob): per element and step, as TF1
+                x = keras.layers.Dropout(rate_in, name=f"dropout_in{suffix}")(x)
             x = _layer([cell], sequences, f"{kind}{suffix}", **more)(x, **call)
             if model.state_inputs:
                 x, *final = x
                 state_outputs += final
+            if rate_out:  # DropoutWrapper(output_keep_prob)
+                x = keras.layers.Dropout(rate_out, name=f"dropout_out{suffix}")(x)
     if head is not None:
         x = keras.layers.Dense(head.units, use_bias=head.bias is not None,
                                activation=head.activation, name="head")(x)
