@@ -39,9 +39,19 @@ def _activation(cell: Cell) -> str:
     return cell.activation or TF1_DEFAULT_ACTIVATION
 
 
+def _own_cell(cell: Cell, name: str):
+    from tf1_migrate.keras_layers import TF1LSTMCell
+
+    return TF1LSTMCell(cell.units, num_proj=cell.num_proj, use_peepholes=cell.peepholes,
+                       cell_clip=cell.cell_clip, proj_clip=cell.proj_clip,
+                       activation=_activation(cell), name=name)
+
+
 def _cell(cell: Cell, name: str):
     import keras
 
+    if tf1_rnn.needs_own_cell(cell):
+        return _own_cell(cell, name)
     kw = dict(activation=_activation(cell), use_bias=cell.use_bias, name=name)
     if cell.kind == "lstm":
         return keras.layers.LSTMCell(cell.units, **kw)
@@ -58,6 +68,8 @@ def _layer(cells: list, sequences: bool, name: str, go_backwards: bool = False, 
     if len(cells) > 1:
         return keras.layers.RNN([_cell(c, f"{name}_cell_{k}") for k, c in enumerate(cells)], **kw)
     c = cells[0]
+    if tf1_rnn.needs_own_cell(c):
+        return keras.layers.RNN(_own_cell(c, f"{name}_cell"), **kw)
     common = dict(activation=_activation(c), use_bias=c.use_bias, **kw)
     if c.kind == "lstm":
         return keras.layers.LSTM(c.units, **common)
@@ -251,7 +263,17 @@ def _keras_text(slot) -> str:
 def _check_cell(cell: Cell, kslot) -> str | None:
     kcell = kslot[1]
     want = KERAS_CELL[cell.kind]
-    if type(kcell).__name__ != want:
+    if tf1_rnn.needs_own_cell(cell):
+        from tf1_migrate.keras_layers import TF1LSTMCell
+
+        if not isinstance(kcell, TF1LSTMCell):
+            return (f"needs tf1_migrate.keras_layers.TF1LSTMCell (peepholes, num_proj, clipping), "
+                    f"got {type(kcell).__name__}")
+        mine = (cell.num_proj, cell.peepholes, cell.cell_clip, cell.proj_clip)
+        theirs = (kcell.num_proj, kcell.use_peepholes, kcell.cell_clip, kcell.proj_clip)
+        if mine != theirs:
+            return f"num_proj, use_peepholes, cell_clip, proj_clip {theirs} != TF1's {mine}"
+    elif type(kcell).__name__ != want:
         return f"needs a Keras {want}, got {type(kcell).__name__}"
     if cell.kind == "gru" and getattr(kcell, "reset_after", False):
         return ("GRU(reset_after=True) applies the reset gate after the recurrent matmul; "
@@ -260,6 +282,9 @@ def _check_cell(cell: Cell, kslot) -> str | None:
     got = {"kernel": _shape(kcell.kernel), "recurrent_kernel": _shape(kcell.recurrent_kernel)}
     if getattr(kcell, "bias", None) is not None:
         got["bias"] = _shape(kcell.bias)
+    for role in ("w_i_diag", "w_f_diag", "w_o_diag", "projection"):
+        if getattr(kcell, role, None) is not None:
+            got[role] = _shape(getattr(kcell, role))
     if got != expected:
         diff = [f"{r} {got.get(r, 'none')} != {expected.get(r, 'none')}"
                 for r in sorted(set(got) | set(expected)) if got.get(r) != expected.get(r)]
@@ -354,6 +379,9 @@ def fill(keras_model, model: RNNModel, weights: dict, **options) -> list:
             _assign(kcell.recurrent_kernel, arrays["recurrent_kernel"])
             if getattr(kcell, "bias", None) is not None:
                 _assign(kcell.bias, arrays.get("bias", np.zeros(_shape(kcell.bias))))
+            for role in ("w_i_diag", "w_f_diag", "w_o_diag", "projection"):
+                if role in arrays:
+                    _assign(getattr(kcell, role), arrays[role])
         else:
             head, layer = t[2], k[1]
             _assign(layer.kernel, weights[head.kernel])

@@ -228,7 +228,7 @@ TRAPS: dict[str, str] = {
     "lstm_layout": "weight layout: one TF1 kernel [input + units, 4 units] on concat([x, h]), gates (i, j, f, o); Keras has kernel + recurrent_kernel, gates (i, f, c, o)",
     "gru_layout": "weight layout: TF1's GRUCell is Keras's GRU(reset_after=False) (the default True is another model); gates (r, u) + candidate become (z, r, h) with z = u",
     "rnn_layout": "weight layout: TF1 kernel [input + units, units] on concat([x, h]); Keras kernel [input, units] + recurrent_kernel [units, units]",
-    "no_keras": "{feature}: Keras 3's LSTM has no {feature}; no built-in Keras 3 layer computes this cell (parity convert refuses it)",
+    "no_keras": "{feature}: Keras 3's LSTM has no {feature}; no built-in Keras 3 layer computes this cell: parity convert emits tf1_migrate.keras_layers.TF1LSTMCell in keras.layers.RNN (load the model after importing tf1_migrate.keras_layers)",
     "zero_state": "zero_state({value}) {certainty}fixes the batch size in the graph: another batch size fails; Keras RNN layers start from zeros for any batch",
     "streaming_metric": "streaming metric: its local variables accumulate over every sess.run, so the value is the running mean of all evaluations so far; Keras's evaluate() resets its metrics",
     "random_normal": "initialiser: {name} draws with stddev {value}, far larger than Keras's glorot_uniform: pass keras.initializers.RandomNormal(stddev={stddev}) to keep it",

@@ -240,11 +240,16 @@ def _gates(cell: Cell) -> int:
 
 
 def keras_cell_shapes(cell: Cell) -> dict:
-    """``{role: shape}`` of the Keras cell (``kernel``, ``recurrent_kernel``, ``bias``)."""
+    """``{role: shape}`` of the Keras cell (``kernel``, ``recurrent_kernel``, ``bias``; and
+    the peepholes and ``projection`` of :class:`tf1_migrate.keras_layers.TF1LSTMCell`)."""
     g, u = _gates(cell), cell.units
-    shapes = {"kernel": (cell.input_size, g * u), "recurrent_kernel": (u, g * u)}
+    shapes = {"kernel": (cell.input_size, g * u), "recurrent_kernel": (cell.output_size, g * u)}
     if cell.use_bias:
         shapes["bias"] = (g * u,)
+    if cell.peepholes:
+        shapes.update({r: (u,) for r in ("w_i_diag", "w_f_diag", "w_o_diag")})
+    if cell.num_proj:
+        shapes["projection"] = (u, cell.num_proj)
     return shapes
 
 
@@ -261,10 +266,21 @@ def tf1_shapes(model: RNNModel) -> dict:
 
 
 # ----------------------------------------------------------------------------- one cell
-def check_convertible(cell: Cell, where: str = "") -> None:
-    """Raise :class:`Unsupported` for a TF1 feature that Keras 3 cannot express."""
+def needs_own_cell(cell: Cell) -> bool:
+    """An LSTM with peepholes, a projection or clipping: Keras 3's ``LSTMCell`` cannot run
+    it; :class:`tf1_migrate.keras_layers.TF1LSTMCell` can."""
+    return cell.kind == "lstm" and bool(cell.peepholes or cell.num_proj or cell.cell_clip is not None
+                                        or cell.proj_clip is not None)
+
+
+def check_convertible(cell: Cell, where: str = "", own_cells: bool = True) -> None:
+    """Raise :class:`Unsupported` for a TF1 feature that Keras 3 cannot express
+    (``own_cells``: peepholes, projections and clipping are, by
+    :class:`tf1_migrate.keras_layers.TF1LSTMCell`)."""
     name = cell.tf1_class or KERAS_LAYER[cell.kind]
     at = f" ({where})" if where else ""
+    if own_cells and cell.layout == "joint":
+        return
     if cell.num_proj:
         raise Unsupported(f"{name}(num_proj={cell.num_proj}){at} projects its output with "
                           f"projection/kernel: Keras 3 has no projection LSTM")
@@ -298,8 +314,12 @@ def cell_to_keras(cell: Cell, weights: dict, *, reorder: bool = True,
                 "--forget-bias")
         k, r, b = tf1_lstm_to_keras(weights[v["kernel"]], weights[v["bias"]], n,
                                     forget_bias or 0.0, reorder=reorder,
-                                    fold_forget_bias=fold_forget_bias)
-        return {"kernel": k, "recurrent_kernel": r, "bias": b}
+                                    fold_forget_bias=fold_forget_bias, num_proj=cell.num_proj)
+        out = {"kernel": k, "recurrent_kernel": r, "bias": b}
+        for role in ("w_i_diag", "w_f_diag", "w_o_diag", "projection"):
+            if role in v:  # peepholes and projection: as they are (TF1LSTMCell)
+                out[role] = _arr(weights[v[role]])
+        return out
     if cell.kind == "gru":
         gk, gb = _arr(weights[v["gates_kernel"]]), _arr(weights[v["gates_bias"]])
         ck, cb = _arr(weights[v["candidate_kernel"]]), _arr(weights[v["candidate_bias"]])
@@ -313,7 +333,7 @@ def cell_to_keras(cell: Cell, weights: dict, *, reorder: bool = True,
 
 def keras_to_cell(cell: Cell, keras: dict) -> dict:
     """The inverse of :func:`cell_to_keras`: Keras cell weights -> ``{TF1 name: array}``."""
-    check_convertible(cell)
+    check_convertible(cell, own_cells=False)
     v = cell.variables
     k, r = _arr(keras["kernel"]), _arr(keras["recurrent_kernel"])
     b = _arr(keras["bias"]) if "bias" in keras else None

@@ -27,17 +27,19 @@ def reorder_gates(w: np.ndarray, src=TF1_GATES, dst=KERAS_GATES, axis: int = -1)
 
 
 def tf1_lstm_to_keras(kernel, bias, input_dim: int, forget_bias: float = 1.0,
-                      reorder: bool = True, fold_forget_bias: bool = True):
+                      reorder: bool = True, fold_forget_bias: bool = True, num_proj=None):
     """TF1 ``(kernel, bias)`` -> Keras ``(kernel, recurrent_kernel, bias)``.
 
-    ``reorder`` and ``fold_forget_bias`` exist so tests can show each step matters.
+    ``reorder`` and ``fold_forget_bias`` exist so tests can show each step matters;
+    ``num_proj``: an ``LSTMCell(num_proj=...)``, whose recurrent rows are the projection's.
     """
     kernel = np.asarray(kernel)
     bias = np.array(bias, copy=True)
-    if kernel.shape[1] % 4 or kernel.shape[0] - input_dim != kernel.shape[1] // 4:
+    recurrent = num_proj or kernel.shape[1] // 4
+    if kernel.shape[1] % 4 or kernel.shape[0] - input_dim != recurrent:
         raise ValueError(
             f"TF1 LSTM kernel of shape {kernel.shape} does not fit input_dim={input_dim}: "
-            f"expected [{input_dim} + units, 4 * units]"
+            f"expected [{input_dim} + {'num_proj' if num_proj else 'units'}, 4 * units]"
         )
     units = kernel.shape[1] // 4
     if fold_forget_bias:
