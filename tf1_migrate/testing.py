@@ -34,7 +34,18 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports Ten
 
 __all__ = ["assert_same_outputs", "assert_same_step", "tf1_outputs"]
 
-LOSSES = ("mse", "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_cross_entropy")
+LOSSES = ("mse", "mean_square", "sum_square", "softmax_cross_entropy",
+          "sparse_softmax_cross_entropy", "sigmoid_cross_entropy", "sequence_loss")
+# what each loss is in the TF1 tutorials' own words
+LOSS_FORMS = {
+    "mse": "tf.losses.mean_squared_error(labels, outputs)",
+    "mean_square": "tf.reduce_mean(tf.square(outputs - labels))",
+    "sum_square": "tf.reduce_sum(tf.square(outputs - labels))",
+    "softmax_cross_entropy": "tf.losses.softmax_cross_entropy / reduce_mean(tf.nn.softmax_cross_entropy_with_logits)",
+    "sparse_softmax_cross_entropy": "tf.losses.sparse_softmax_cross_entropy / reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits)",
+    "sigmoid_cross_entropy": "tf.losses.sigmoid_cross_entropy / reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits)",
+    "sequence_loss": "tf.contrib.seq2seq.sequence_loss(logits [batch, time, classes], targets [batch, time], weights): sum(xent * weights) / sum(weights)",
+}
 OPTIMIZERS = ("adam", "sgd", "momentum")
 
 
@@ -158,12 +169,20 @@ def assert_same_outputs(tf1, keras_model, inputs, rtol=1e-6, atol=1e-5, *, check
 
 
 # ----------------------------------------------------------------------------- one step
-def _tf1_loss(name, labels, outputs):
+def _tf1_loss(name, labels, outputs, weights=None):
     from tf1_migrate import tf1_graph
 
-    losses = tf1_graph.v1().losses
+    v1 = tf1_graph.v1()
+    losses = v1.losses
     if name == "mse":
         return losses.mean_squared_error(labels, outputs)
+    if name == "mean_square":
+        return v1.reduce_mean(v1.square(outputs - labels))
+    if name == "sum_square":
+        return v1.reduce_sum(v1.square(outputs - labels))
+    if name == "sequence_loss":  # tf.contrib.seq2seq.sequence_loss with its defaults
+        xent = v1.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=outputs)
+        return v1.reduce_sum(xent * weights) / v1.reduce_sum(weights)
     if name == "softmax_cross_entropy":
         return losses.softmax_cross_entropy(labels, outputs)
     if name == "sparse_softmax_cross_entropy":
@@ -171,9 +190,35 @@ def _tf1_loss(name, labels, outputs):
     return losses.sigmoid_cross_entropy(labels, outputs)
 
 
-def _keras_loss(name):
+def _keras_loss(name, weights=None):
     import keras
 
+    ops = keras.ops
+
+    class _Summed(keras.losses.Loss):  # per-example values, summed over the batch
+        def __init__(self, fn):
+            super().__init__(reduction="sum", name=name)
+            self.fn = fn
+
+        def call(self, y_true, y_pred):
+            return self.fn(y_true, y_pred)
+
+    if name in ("mean_square", "sum_square"):
+        def squares(y, p):  # per example: the sum over its elements
+            return ops.sum(ops.reshape(ops.square(p - y), (ops.shape(p)[0], -1)), axis=1)
+        if name == "sum_square":
+            return _Summed(squares)
+
+        def mean(y, p):  # per example: its share of the mean over every element
+            return squares(y, p) / ops.cast(ops.size(p), p.dtype)
+        return _Summed(mean)
+    if name == "sequence_loss":
+        w = np.asarray(weights, dtype="float32")
+
+        def weighted(y, p):  # per example: sum_t xent * w / sum(w), summed over the batch
+            xent = keras.losses.sparse_categorical_crossentropy(y, p, from_logits=True)
+            return ops.sum(xent * w, axis=1) / float(w.sum())
+        return _Summed(weighted)
     return {"mse": keras.losses.MeanSquaredError(),
             "softmax_cross_entropy": keras.losses.CategoricalCrossentropy(from_logits=True),
             "sparse_softmax_cross_entropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -231,11 +276,14 @@ def _tf1_model_for_weights(ref: _Reference, values: dict, rnn):
 def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
                      optimizer: str = "adam", learning_rate: float = 0.001, momentum: float = 0.9,
                      keras_optimizer=None, checkpoint=None, rnn=None, rtol: float = 1e-5,
-                     atol: float | None = None) -> None:
+                     atol: float | None = None, weights=None) -> None:
     """Assert that one optimizer step on ``(inputs, targets)`` moves each weight of the Keras
     model as TF1 moves the variable it was converted from.
 
-    ``loss``: one of :data:`LOSSES` (TF1 ``tf.losses.*`` / the Keras equivalent);
+    ``loss``: one of :data:`LOSSES` (the TF1 forms in :data:`LOSS_FORMS`: ``mse``,
+    ``mean_square`` and ``sum_square`` (``reduce_mean`` / ``reduce_sum`` of ``square``), the
+    softmax, sparse-softmax and sigmoid cross-entropies, ``sequence_loss`` with
+    ``weights=`` [batch, time]) and the Keras loss that takes the same gradient;
     ``optimizer``: ``"adam"`` (``AdamOptimizer``), ``"sgd"`` (``GradientDescentOptimizer``),
     ``"momentum"`` (``MomentumOptimizer``), with ``learning_rate`` (and ``momentum``);
     ``keras_optimizer``: the Keras optimizer your port trains with (default: the one that
@@ -249,7 +297,10 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
     from tf1_migrate import tf1_graph
 
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        raise ValueError(f"loss {loss!r} is not supported: one of "
+                         + "; ".join(f"{k} ({v})" for k, v in LOSS_FORMS.items()))
+    if (loss == "sequence_loss") != (weights is not None):
+        raise ValueError("sequence_loss takes weights= (its [batch, time] weights); the other losses do not")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r} (TF1's "
                          f"RMSPropOptimizer starts its mean square at 1.0, Keras's RMSprop at 0: "
@@ -266,7 +317,8 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
         graph, ph, out, variables, restore = _graph_with_reference(ref, x)
     with graph.as_default(), _quiet():
         labels = v1.placeholder(y.dtype, [None, *y.shape[1:]], name="targets")
-        loss_t = _tf1_loss(loss, labels, out)
+        w_t = v1.constant(np.asarray(weights, dtype=out.dtype.as_numpy_dtype)) if weights is not None else None
+        loss_t = _tf1_loss(loss, labels, out, w_t)
         train = _tf1_optimizer(optimizer, learning_rate, momentum).minimize(
             loss_t, var_list=list(variables))
         with v1.Session(graph=graph) as sess:
@@ -280,7 +332,8 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
 
     # Keras: a copy of the model, one step
     with _quiet():
-        k_before, k_after = _keras_step(keras_model, keras_optimizer, loss, x, y, ref, before, rnn)
+        k_before, k_after = _keras_step(keras_model, keras_optimizer, _keras_loss(loss, weights),
+                                        x, y, ref, before, rnn)
     _compare_steps(k_before, k_after, before, after, rtol, atol)
 
 
@@ -297,7 +350,7 @@ def _keras_step(keras_model, keras_optimizer, loss, x, y, ref, before, rnn):
     stepped = clone if clone is not None else keras_model
     saved = keras_model.get_weights()
     try:
-        stepped.compile(optimizer=keras_optimizer, loss=_keras_loss(loss))
+        stepped.compile(optimizer=keras_optimizer, loss=loss)
         rnn_model = _tf1_model_for_weights(ref, before, rnn)
         k_before = keras_rnn.keras_cell_weights(stepped, rnn_model)
         stepped.train_on_batch(x, y)
