@@ -309,8 +309,8 @@ def cmd_convert(args) -> int:
 
 def _convert_any(args) -> int:
     from parity import convert
-    from tf1_migrate import keras_rnn, tf1_rnn
     from tf1_compat import quiet
+    from tf1_migrate import keras_rnn, tf1_rnn
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from tf1_migrate.transplant import check_names
 from tf1_compat.runtime import tf1
+from tf1_migrate.transplant import check_names
 
 
 def variables_to_numpy(sess, variables=None) -> dict:

@@ -36,8 +36,8 @@ import weakref
 
 import numpy as np
 
-from tf1_migrate import tf1_rnn
 from tf1_compat.launch import PREFIX
+from tf1_migrate import tf1_rnn
 
 CHECKPOINT = "model.ckpt"
 _RNN_FUNCTIONS = ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn")

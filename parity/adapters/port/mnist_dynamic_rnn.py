@@ -18,8 +18,8 @@ from eager_port.mnist_dynamic_rnn import (  # noqa: F401  (the contract's build_
 )
 from hyperparams import MnistDynamicRNNConfig
 from parity import keras_fit
-from tf1_migrate import keras_weights
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 

@@ -19,8 +19,8 @@ from eager_port.stacked_lstm import (  # noqa: F401  (the contract's build_model
 )
 from hyperparams import StackedLSTMConfig
 from parity import keras_fit
-from tf1_migrate import keras_weights
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 
