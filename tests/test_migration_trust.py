@@ -170,3 +170,19 @@ def test_dropout_wrappers_are_never_dropped_without_a_row(tmp_path):
     probe_row = [line for line in done.table.splitlines() if "probe inputs" in line]
     assert probe_row and probe_row[0].rstrip().endswith("ok"), done.table
     assert "dense/kernel" in done.description  # the head behind the wrappers is found
+
+
+# ----------------------------------------------------------------------------- heads
+def test_the_heads_of_the_tutorials_are_read_from_the_graph(tmp_path):
+    """fully_connected on reshape(outputs, [-1, H]), dense on static outputs[-1], matmul on
+    gather(transpose(outputs)) and on outputs[:, -1]: each converted model gives the
+    script's own outputs on the script's own inputs."""
+    capture("head_shapes.py", tmp_path / "cap", tmp_path)
+    expected_input = {1: "sequence", 2: "last", 3: "last", 4: "last"}
+    for k, head_input in expected_input.items():
+        out = tmp_path / f"m{k}.keras"
+        done = convert_here(tmp_path / "cap" / f"session_00{k}", out)
+        assert f"on {head_input}" in done.description, (k, done.description)
+        own = np.load(tmp_path / f"own_{k}.npz")
+        got = numpy(load(out)(own["inputs"]))
+        np.testing.assert_allclose(got, own["outputs"], rtol=1e-5, atol=1e-5, err_msg=f"graph {k}")
