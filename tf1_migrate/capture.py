@@ -17,7 +17,15 @@ one never closed, when the script ends), ``DIR/session_NNN/`` gets:
   the dense head: the ``MatMul`` on a variable that one of the RNN's outputs feeds, which
   output that is, found by running the graph on random probe inputs);
 - ``probe_K.npz``: those probe inputs (batch-major) and the session's outputs on them
-  (the head's, or the RNN's), to check a conversion against.
+  (the head's, or the RNN's), to check a conversion against: also the ``lengths`` fed to a
+  ``sequence_length`` (every length from 1 to the steps), the initial states fed to a
+  ``initial_state`` (``state_in_K``, Keras order: ``h, c`` per cell) and the final states
+  (``state_out_K``); DropoutWrapper keep probabilities fed through placeholders get 1.0.
+
+What the Keras model cannot express becomes a note in ``structure.json`` (``parity convert``
+stops on it, naming the option that resolves it). Sessions are numbered after any
+``session_NNN`` already in ``DIR`` (the command line refuses such a folder), and a session
+is recognised by the object itself, not its ``id()`` (Python reuses the id of a freed one).
 
 The script itself is not changed: a capture that fails says so on stderr and the script
 goes on. Only this process is patched, only while it runs.

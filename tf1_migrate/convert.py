@@ -7,6 +7,11 @@ variable scopes and shapes), then either fill the user's own Keras model
 (``--emit-model FILE.keras``). (The built-in examples' own conversion, ``--example ID``,
 is the harness's: ``parity.convert``.)
 
+From a capture, nothing is written unless the model computes what the captured graph
+computed: every capture note the model does not express is a table row, not "ok", and
+:class:`Incomplete` (exit 2, naming the option) unless ``allow_incomplete``; the model is
+run on the capture's probe (:func:`compare_with_probe`) before anything is written.
+
 The checkpoint's model variables are used (optimizer slots such as ``.../Adam`` and
 ``beta1_power`` are left out). Every file is written to a temporary name and renamed: a
 failed conversion never leaves a half-written file, and never replaces a good one.
