@@ -316,8 +316,9 @@ def _convert_any(args) -> int:
     try:
         quiet.quiet_python_warnings(show=args.verbose)
         quiet.import_tensorflow_quietly(show=args.verbose)
-        done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
-                                   emit_model=args.emit_model, **options)
+        with quiet.tensorflow_startup(show=args.verbose):  # the first ops' C++ log lines
+            done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
+                                       emit_model=args.emit_model, **options)
     except tf1_rnn.NeedsOption as exc:
         raise UsageError(f"convert: {exc}: pass {exc.option}") from None
     except (keras_rnn.FillError, convert.Incomplete) as exc:
