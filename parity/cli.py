@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what feeds the dense head: the last step's output, the final state, every step")
     c.add_argument("--head", metavar="KERNEL[,BIAS]", help="the head's variables, when several could be")
     c.add_argument("--activation", help="the cells' activation (TF1's default: tanh)")
+    c.add_argument("--allow-incomplete", action="store_true",
+                   help="write the model although rows of the table are not ok (it then differs "
+                        "from the TF1 graph as those rows say)")
     c.add_argument("--verbose", "--tf-warnings", action="store_true",
                    help="show TensorFlow's start-up log lines and warnings")
 
@@ -285,7 +288,7 @@ def cmd_diff(args) -> int:
 
 
 _GENERIC = ("model", "emit_model", "capture", "rnn", "forget_bias", "merge", "head_input", "head",
-            "activation")
+            "activation", "allow_incomplete")
 
 
 def cmd_convert(args) -> int:
@@ -294,7 +297,7 @@ def cmd_convert(args) -> int:
 
     if args.example is None:
         return _convert_any(args)
-    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) is not None]
+    given = [f"--{o.replace('_', '-')}" for o in _GENERIC if getattr(args, o) not in (None, False)]
     if given:
         raise UsageError(f"convert: --example uses the example's own mapping: leave out {', '.join(given)}")
     if args.out is None:
@@ -314,18 +317,28 @@ def cmd_convert(args) -> int:
 
 
 def _convert_any(args) -> int:
-    from parity import convert, keras_rnn, tf1_rnn
+    from parity import convert
     from tf1_compat import quiet
+    from tf1_migrate import keras_rnn, tf1_rnn
+
+    from parity.store import output_problem
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
+    # an unwritable output is found before the work (the engine's own checks name the
+    # suffix and a missing folder)
+    for option, path in (("--out", args.out), ("--emit-model", args.emit_model)):
+        why = path and Path(path).parent.is_dir() and output_problem(path)
+        if why:
+            raise UsageError(f"convert: {option} {why}")
     try:
         quiet.quiet_python_warnings(show=args.verbose)
         quiet.import_tensorflow_quietly(show=args.verbose)
-        done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
-                                   emit_model=args.emit_model, **options)
+        with quiet.tensorflow_startup(show=args.verbose):  # the first ops' C++ log lines
+            done = convert.convert_any(args.checkpoint, out=args.out, model=args.model,
+                                       emit_model=args.emit_model, **options)
     except tf1_rnn.NeedsOption as exc:
         raise UsageError(f"convert: {exc}: pass {exc.option}") from None
-    except keras_rnn.FillError as exc:
+    except (keras_rnn.FillError, convert.Incomplete) as exc:
         print(exc.table, file=sys.stderr)
         raise UsageError(f"convert: {exc} (table above)") from None
     except (convert.ConversionError, ValueError, OSError) as exc:
@@ -346,8 +359,8 @@ def cmd_legacy_run(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from parity import migrate
     from parity.store import output_problem
+    from tf1_migrate import migrate
 
     for option, path in (("--html", args.html), ("--markdown", args.markdown)):
         why = path and output_problem(path)

@@ -3,7 +3,7 @@
 Sections are the modules' top-level blocks (docstring, imports, constants, each function
 and class), matched by name: the contract makes both sides use the same names where
 the concept is the same. Every changed legacy line that uses a TF1 API is annotated with
-its Keras 3 mapping from :mod:`parity.migration_map`.
+its Keras 3 mapping from :mod:`tf1_migrate.migration_map`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import html
 import importlib.util
 from pathlib import Path
 
-from parity import migration_map
+from tf1_migrate import migration_map
 
 
 def module_path(module_name: str) -> Path:

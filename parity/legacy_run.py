@@ -11,7 +11,7 @@ what belongs to the parity harness:
 - ``--capture DIR``: when each ``Session`` closes (or at exit), its variables go to
   ``DIR/session_NNN/`` as a TF1 checkpoint with the RNN structure its graph holds
   (``structure.json``, read from the cell objects and the graph) and probe outputs, for
-  ``parity convert`` and :mod:`parity.testing` (see :mod:`parity.capture`, which the runner
+  ``parity convert`` and :mod:`tf1_migrate.testing` (see :mod:`tf1_migrate.capture`, which the runner
   loads in the script's process as a ``TF1_COMPAT_HOOKS`` entry).
 """
 
@@ -34,7 +34,7 @@ from tf1_compat.run import (  # noqa: F401  (the runner's API, as before the run
     tf1_compat,
 )
 
-CAPTURE_HOOK = "parity.capture:install"
+CAPTURE_HOOK = "tf1_migrate.capture:install"
 USAGE = (
     f"usage: {PREFIX} [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]\n"
     f"       {PREFIX} [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb\n"
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         _, script, _ = _run.parse_args(rest)
         if _run._check_script(script) == "notebook":
             raise UsageError("--capture works on scripts (.py), not notebooks")
-        from parity.capture import check_folder
+        from tf1_migrate.capture import check_folder
 
         check_folder(capture)
     except SystemExit:  # --help

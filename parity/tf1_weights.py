@@ -1,6 +1,6 @@
 """TF1 graph variables as ``{name: ndarray}``, in and out of a ``Session``, and atomic checkpoints.
 
-The legacy side's twin of :mod:`parity.keras_weights`: what the parity checks need from a
+The legacy side's twin of :mod:`tf1_migrate.keras_weights`: what the parity checks need from a
 TF1 session (read the trained variables, load transplanted ones, save a ``tf.train.Saver``
 checkpoint under a temporary name first). Names are the variables' without ``:0``.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from parity.transplant import check_names
 from tf1_compat.runtime import tf1
+from tf1_migrate.transplant import check_names
 
 
 def variables_to_numpy(sess, variables=None) -> dict:

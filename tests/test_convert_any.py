@@ -231,20 +231,27 @@ def error_lines(proc):
     return [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
 
 
-@pytest.mark.parametrize("feature,make,words", [
-    ("projection", lambda R: R.LSTMCell(4, num_proj=2), "num_proj=2"),
-    ("peepholes", lambda R: R.LSTMCell(4, use_peepholes=True), "use_peepholes=True"),
+@pytest.mark.parametrize("feature,make", [
+    ("projection", lambda R: R.LSTMCell(4, num_proj=2)),
+    ("peepholes", lambda R: R.LSTMCell(4, use_peepholes=True)),
 ])
-def test_features_keras_lacks_exit_2_with_one_line(feature, make, words, tmp_path):
+def test_features_keras_lacks_convert_to_our_own_cell(feature, make, tmp_path):
+    """Peepholes and projections emit tf1_migrate.keras_layers.TF1LSTMCell (exactness:
+    tests/test_migration_cells.py); a user's plain Keras LSTM is refused with a row."""
     prefix = tmp_path / "model.ckpt"
     _graph_with(make, prefix)
     proc = parity_cmd("convert", str(prefix), "--emit-model", str(tmp_path / "m.keras"),
                       "--forget-bias", "1")
-    assert proc.returncode == 2, proc.stderr
-    lines = error_lines(proc)
-    assert len(lines) == 1 and words in lines[0] and "Keras 3 has no" in lines[0], proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "m.keras").exists()
+    (tmp_path / "plain.py").write_text(
+        "import keras\n\n\ndef build():\n"
+        f"    inputs = keras.Input(({T}, {F}))\n"
+        "    return keras.Model(inputs, keras.layers.LSTM(4, return_sequences=True)(inputs))\n")
+    proc = parity_cmd("convert", str(prefix), "--model", "plain:build", "--out",
+                      str(tmp_path / "w.weights.h5"), "--forget-bias", "1", cwd=tmp_path)
+    assert proc.returncode == 2 and "TF1LSTMCell" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "m.keras").exists()
 
 
 def test_cli_model_option_fills_the_users_model_and_shows_the_table(tmp_path, inputs):

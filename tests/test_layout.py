@@ -1,7 +1,7 @@
 """The layout: examples read like their articles and never reach up into the harness.
 
-Layers, lowest first: datasets, hyperparams, tf1_compat, the examples (legacy_graph,
-eager_port, reference_programs), the harness (parity). An import found by reading the
+Layers, lowest first: datasets, hyperparams, tf1_compat, the migration engine (tf1_migrate),
+the examples (legacy_graph, eager_port, reference_programs), the harness (parity). An import found by reading the
 source (every ``import`` / ``from ... import`` statement, also inside functions) may only
 go down.
 """
@@ -25,6 +25,7 @@ ALLOWED = {
     "datasets": {"datasets"},
     "hyperparams": {"hyperparams"},
     "tf1_compat": {"tf1_compat", "datasets"},
+    "tf1_migrate": {"tf1_migrate", "tf1_compat"},  # usable without the parity harness
     "legacy_graph": {"legacy_graph", "datasets", "hyperparams", "tf1_compat"},
     "eager_port": {"eager_port", "datasets", "hyperparams"},
     "reference_programs": {"reference_programs", "datasets", "hyperparams"},
@@ -103,3 +104,30 @@ def test_adapters_expose_the_harness_contract(example_id):
             assert callable(getattr(module, "train_step", None)), (example_id, impl)
         if impl == "port":
             assert callable(getattr(module, "build_model", None)), (example_id, impl)
+
+
+MOVED = ("migrate", "migration_map", "capture", "tf1_graph", "tf1_rnn", "keras_rnn",
+         "keras_weights", "testing", "transplant")
+
+
+@pytest.mark.parametrize("name", MOVED)
+def test_old_engine_import_paths_still_work_and_say_where_things_went(name):
+    """``parity.X`` of the migration engine is ``tf1_migrate.X`` itself, with a warning."""
+    import importlib
+    import warnings
+
+    sys.modules.pop(f"parity.{name}", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = importlib.import_module(f"parity.{name}")
+    assert old is importlib.import_module(f"tf1_migrate.{name}")
+    assert any(f"tf1_migrate.{name}" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_the_engine_imports_without_the_harness():
+    """tf1_migrate's modules import in a process where ``parity`` cannot be imported."""
+    code = ("import sys; sys.modules['parity'] = None\n"
+            + "".join(f"import tf1_migrate.{name}\n" for name in MOVED + ("convert", "keras_layers")))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]

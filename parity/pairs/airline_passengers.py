@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from hyperparams import AirlinePassengersConfig
-from parity import tf1_rnn
-from parity.transplant import check_names, keras_lstm_to_torch, torch_lstm_to_keras
+from tf1_migrate import tf1_rnn
+from tf1_migrate.transplant import check_names, keras_lstm_to_torch, torch_lstm_to_keras
 
 Config = AirlinePassengersConfig
 INPUT_DIM = 1  # passengers only

@@ -9,14 +9,14 @@ Legacy (``legacy_graph/binary_addition_lstm.py``)         Port (``eager_port/bin
 ``weights`` [lstm_size, 1]                            -> ``weights/kernel`` (as it is; no bias on
                                                           either side: the article never added its own)
 
-The mapping is the generic engine's (:mod:`parity.tf1_rnn`); what is special here is only
+The mapping is the generic engine's (:mod:`tf1_migrate.tf1_rnn`); what is special here is only
 the bias-free sigmoid head on every step.
 """
 
 from __future__ import annotations
 
 from hyperparams import BinaryAdditionLSTMConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 INPUT_DIM = 2  # one bit of each operand per step

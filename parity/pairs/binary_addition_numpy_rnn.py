@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from hyperparams import BinaryAdditionNumpyRNNConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 PORT_CELL = "hidden/simple_rnn_cell"
 PORT_HEAD = "output"

@@ -8,13 +8,13 @@ Legacy (``legacy_graph/mnist_dynamic_rnn.py``)   Port (``eager_port/mnist_dynami
 
 ``tf.nn.rnn_cell.LSTMCell`` without peepholes or projection stores the same two variables
 as ``BasicLSTMCell`` (under ``lstm_cell`` instead of ``basic_lstm_cell``) and also adds
-``forget_bias`` (1.0) at run time. The mapping is the generic engine's (:mod:`parity.tf1_rnn`).
+``forget_bias`` (1.0) at run time. The mapping is the generic engine's (:mod:`tf1_migrate.tf1_rnn`).
 """
 
 from __future__ import annotations
 
 from hyperparams import MnistDynamicRNNConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 FORGET_BIAS = 1.0  # LSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/lstm_cell"

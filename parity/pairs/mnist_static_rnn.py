@@ -6,14 +6,14 @@ Legacy (``legacy_graph/mnist_static_rnn.py``)      Port (``eager_port/mnist_stat
 ``rnn/basic_lstm_cell/bias`` [512]              -> ``lstm/lstm_cell/bias`` [512] (+1.0 forget bias)
 ``weights`` [128, 10], ``biases`` [10]          -> ``output/kernel``, ``output/bias`` (as they are)
 
-The mapping itself is the generic engine's (:mod:`parity.tf1_rnn`); this module only names
+The mapping itself is the generic engine's (:mod:`tf1_migrate.tf1_rnn`); this module only names
 the two sides' variables.
 """
 
 from __future__ import annotations
 
 from hyperparams import MnistStaticRNNConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/basic_lstm_cell"

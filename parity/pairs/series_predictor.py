@@ -10,13 +10,13 @@ Legacy (``legacy_graph.series_predictor``)     Port (``eager_port.series_predict
 What is special here: the article tiles ``W_out`` over the batch and multiplies every
 step's output by it (``tf.matmul`` on a batch of matrices); the stored variable is the one
 [h, 1] matrix, so it is an ordinary dense head on every step. The rest is the generic
-engine's (:mod:`parity.tf1_rnn`).
+engine's (:mod:`tf1_migrate.tf1_rnn`).
 """
 
 from __future__ import annotations
 
 from hyperparams import SeriesPredictorConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 LEGACY_CELL = "rnn/basic_lstm_cell"

@@ -8,14 +8,14 @@ Legacy (``legacy_graph/stacked_lstm.py``)                  Port (``eager_port/st
 ``rnn/multi_rnn_cell/cell_k/basic_lstm_cell/bias``    -> ``rnn/stacked_rnn_cells/cell_k/bias`` (+1.0 forget bias)
 ``dense/kernel``, ``dense/bias``                      -> ``dense/kernel``, ``dense/bias`` (as they are)
 
-The mapping is the generic engine's (:mod:`parity.tf1_rnn`): each cell's kernel is split at
+The mapping is the generic engine's (:mod:`tf1_migrate.tf1_rnn`): each cell's kernel is split at
 the cell's input size, gates (i, j, f, o) -> (i, f, c, o), ``forget_bias`` folded into the bias.
 """
 
 from __future__ import annotations
 
 from hyperparams import StackedLSTMConfig
-from parity import tf1_rnn
+from tf1_migrate import tf1_rnn
 
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
 PORT_HEAD = "dense"

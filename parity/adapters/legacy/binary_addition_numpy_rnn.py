@@ -17,8 +17,8 @@ from legacy_graph.binary_addition_numpy_rnn import (  # noqa: F401  (used by the
 )
 from parity import tf1_weights
 from parity.result import RunResult
-from parity.transplant import check_names
 from tf1_compat import runtime
+from tf1_migrate.transplant import check_names
 
 EXAMPLE = example.EXAMPLE
 WHAT = "TF1 NumPy-RNN weights"

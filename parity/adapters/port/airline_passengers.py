@@ -18,9 +18,9 @@ from eager_port.airline_passengers import (  # noqa: F401  (the contract's build
     load_data,
 )
 from hyperparams import AirlinePassengersConfig
-from parity import keras_weights
 from parity.pairs import airline_passengers as pairs
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 Config = AirlinePassengersConfig
 

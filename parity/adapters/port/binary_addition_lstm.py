@@ -14,8 +14,8 @@ from eager_port.binary_addition_lstm import (  # noqa: F401  (the contract's bui
     exact_sum_accuracy,
 )
 from hyperparams import BinaryAdditionLSTMConfig as Config
-from parity import keras_weights
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 WHAT = "Keras binary-addition LSTM weights"

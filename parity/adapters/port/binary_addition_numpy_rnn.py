@@ -16,8 +16,8 @@ from eager_port.binary_addition_numpy_rnn import (  # noqa: F401  (the contract'
     initial_weights,
 )
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
-from parity import keras_weights
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 WHAT = "Keras NumPy-RNN weights"

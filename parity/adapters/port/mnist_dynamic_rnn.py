@@ -17,8 +17,9 @@ from eager_port.mnist_dynamic_rnn import (  # noqa: F401  (the contract's build_
     load_mnist,
 )
 from hyperparams import MnistDynamicRNNConfig
-from parity import keras_fit, keras_weights
+from parity import keras_fit
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 

@@ -13,8 +13,9 @@ from datasets import mnist as mnist_data
 from eager_port import mnist_static_rnn as example
 from eager_port.mnist_static_rnn import build_model, compile_model, load_mnist  # noqa: F401  (the contract; benchmarks)
 from hyperparams import MnistStaticRNNConfig
-from parity import keras_fit, keras_weights
+from parity import keras_fit
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 

@@ -20,8 +20,8 @@ from eager_port.series_predictor import (  # noqa: F401  (the contract's build_m
     save_checkpoint,
 )
 from hyperparams import SeriesPredictorConfig
-from parity import keras_weights
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = "series_predictor"
 

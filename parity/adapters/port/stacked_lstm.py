@@ -18,8 +18,9 @@ from eager_port.stacked_lstm import (  # noqa: F401  (the contract's build_model
     load_mnist,
 )
 from hyperparams import StackedLSTMConfig
-from parity import keras_fit, keras_weights
+from parity import keras_fit
 from parity.result import RunResult
+from tf1_migrate import keras_weights
 
 EXAMPLE = example.EXAMPLE
 

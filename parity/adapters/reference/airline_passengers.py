@@ -30,7 +30,7 @@ _torch = example._torch
 
 
 def _set_weights(model, weights: dict) -> None:
-    from parity.transplant import check_names
+    from tf1_migrate.transplant import check_names
 
     torch = _torch()
     state = model.state_dict()

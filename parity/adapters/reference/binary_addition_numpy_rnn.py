@@ -10,7 +10,6 @@ import numpy as np
 
 from hyperparams import BinaryAdditionNumpyRNNConfig as Config
 from parity.result import RunResult
-from parity.transplant import check_names
 from reference_programs import binary_addition_numpy_rnn as example
 from reference_programs.binary_addition_numpy_rnn import (  # noqa: F401  (used by the tests)
     WEIGHT_NAMES,
@@ -18,6 +17,7 @@ from reference_programs.binary_addition_numpy_rnn import (  # noqa: F401  (used 
     forward,
     initial_weights,
 )
+from tf1_migrate.transplant import check_names
 
 EXAMPLE = example.EXAMPLE
 
