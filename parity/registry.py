@@ -19,7 +19,7 @@ UNITS = ("steps", "iterations", "epochs")
 @dataclasses.dataclass(frozen=True)
 class Example:
     id: str
-    article: str  # the seed article it reproduces
+    article: str  # the article it reproduces, cited (ARTICLES)
     title: str
     config_cls: type
     unit: str  # what --steps counts: steps, iterations or epochs
@@ -75,13 +75,41 @@ def _both(id_: str, *references: str) -> dict:
     return {"legacy": f"parity.adapters.legacy.{id_}", "port": f"parity.adapters.port.{id_}",
             **{impl: f"parity.adapters.reference.{id_}" for impl in references}}
 
+# The five articles the examples come from, cited by title (original, then an English gloss),
+# author or site and year where known, and what the examples take from each.
+ARTICLES = {
+    "lstm_intro": (
+        "\u201c机器学习：第一讲 LSTM神经网络简单入门\u201d (\u201cMachine learning, lecture 1: a simple "
+        "introduction to LSTM neural networks\u201d), a Chinese blog post written for TensorFlow 2.1 "
+        "(about 2020); taken: 8-bit binary addition with a two-layer LSTM, 1,000 training steps "
+        "and the claim that about 3,000 give 99%"),
+    "rnn_lstm_mnist": (
+        "a Chinese blog post on RNNs and LSTMs (sections \u201cRNN原理和使用步骤\u201d, \u201cLSTM的代码和"
+        "相关使用\u201d: \u201chow RNNs work and how to use them\u201d, \u201cLSTM code and its use\u201d) "
+        "quoting MorvanZhou's TensorFlow 1.1 tutorial (2017); taken: the MNIST-rows LSTM with "
+        "static_rnn, the dynamic_rnn program and the closing stacked-cells snippet"),
+    "numpy_rnn": (
+        "a Chinese lab write-up (微信公众号, a WeChat public account) reposting Andrew Trask's "
+        "\u201cAnyone Can Learn To Code an LSTM-RNN in Python (Part 1: RNN)\u201d (iamtrask.github.io, "
+        "2015); taken: the NumPy RNN with hand-written backpropagation that learns binary addition"),
+    "series_predictor": (
+        "\u201c送机器学习电子书——(TensorFlow)RNN入门\u201d (\u201cA free machine-learning e-book: getting "
+        "started with RNNs in TensorFlow\u201d), Alibaba Cloud Yunqi community, a translation of the "
+        "RNN chapter of Nishant Shukla's Machine Learning with TensorFlow (Manning, 2017); taken: "
+        "the SeriesPredictor class, its toy series and its tf.train.Saver"),
+    "airline": (
+        "\u201c最简单的LSTM讲解，多图展示，源码实践，建议收藏\u201d (\u201cThe simplest LSTM explanation, with "
+        "many figures and source code\u201d), a Chinese blog post on the Alibaba Cloud developer "
+        "community; taken: the PyTorch LSTM(100) forecaster of the airline-passengers series"),
+}
+
 
 EXAMPLES: dict[str, Example] = {
     e.id: e
     for e in [
         Example(
             id="binary_addition_lstm",
-            article="seeds/000_lstm_binary_addition_tf1.txt",
+            article=ARTICLES["lstm_intro"],
             title="LSTM binary addition in TF1 graph mode (MultiRNNCell of BasicLSTMCell)",
             config_cls=configs.BinaryAdditionLSTMConfig,
             unit="steps",
@@ -94,7 +122,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="binary_addition_numpy_rnn",
-            article="seeds/002_numpy_rnn_binary_addition.txt",
+            article=ARTICLES["numpy_rnn"],
             title="NumPy RNN with hand-written backpropagation, binary addition",
             config_cls=configs.BinaryAdditionNumpyRNNConfig,
             unit="iterations",
@@ -108,7 +136,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="mnist_static_rnn",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MNIST rows through BasicLSTMCell(128) + static_rnn",
             config_cls=configs.MnistStaticRNNConfig,
             unit="steps",
@@ -121,7 +149,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="mnist_dynamic_rnn",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MNIST with LSTMCell(64) + dynamic_rnn, tf.layers.dense, tf.metrics.accuracy",
             config_cls=configs.MnistDynamicRNNConfig,
             unit="steps",
@@ -134,7 +162,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="stacked_lstm",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MultiRNNCell([BasicLSTMCell(128), BasicLSTMCell(256)]) vs keras.layers.RNN([LSTMCell, LSTMCell])",
             config_cls=configs.StackedLSTMConfig,
             unit="steps",
@@ -147,7 +175,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="series_predictor",
-            article="seeds/003_series_predictor_tf1.txt",
+            article=ARTICLES["series_predictor"],
             title="SeriesPredictor: BasicLSTMCell + dynamic_rnn with a tf.train.Saver",
             config_cls=configs.SeriesPredictorConfig,
             unit="iterations",
@@ -160,7 +188,7 @@ EXAMPLES: dict[str, Example] = {
         ),
         Example(
             id="airline_passengers",
-            article="seeds/004_pytorch_airline_passengers.txt",
+            article=ARTICLES["airline"],
             title="Airline passengers: LSTM(100) forecaster (PyTorch reference, TF1, Keras)",
             config_cls=configs.AirlinePassengersConfig,
             unit="epochs",
