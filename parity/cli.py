@@ -78,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--impl", default="both",
                    choices=["legacy", "port", "both", "numpy", "torch", "all"])
     r.add_argument("--steps", type=_steps, default=None,
-                   help="budget in the example's own unit (default: the article's)")
+                   help="budget in the example's own unit (default: the example's default "
+                        "budget, as in `parity all`; `parity list` shows them)")
+    rb = r.add_mutually_exclusive_group()
+    rb.add_argument("--quick", action="store_true", help="the quick budget of `parity all --quick`")
+    rb.add_argument("--full", action="store_true", help="the full budget of `parity all --full`")
     r.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
     r.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"],
                    help="the Keras backend the port runs on (default tensorflow; the legacy "
@@ -88,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("all", help="the main job: every example, both sides, report")
     g = a.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="short budgets (about 2 minutes)")
+    g.add_argument("--quick", action="store_true",
+                   help="short budgets (about 2 minutes on a quiet 2-core machine)")
     g.add_argument("--full", action="store_true", help="the articles' budgets")
     a.add_argument("--out", default="results")
     a.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
@@ -141,7 +146,7 @@ def cmd_list(args) -> int:
     from parity import registry
 
     for e in registry.EXAMPLES.values():
-        print(f"{e.id:28s} {e.article:42s} {e.title}")
+        print(f"{e.id:28s} {e.title}; budgets {e.budget_text()}; article: {e.article}")
     return EXIT_OK
 
 
@@ -207,10 +212,11 @@ def cmd_run(args) -> int:
     why = backends_limitation(example, args.backend)
     if why and args.impl == "port":
         raise UsageError(f"{example.id} cannot run on the {args.backend} backend: {why}")
-    _preflight([{"example": example.id, "impl": i, "steps": args.steps, "seed": args.seed}
+    steps = args.steps if args.steps is not None else example.steps_for(_budget(args))
+    _preflight([{"example": example.id, "impl": i, "steps": steps, "seed": args.seed}
                 for i in impls])
     out = _writable_dir(args.out)
-    payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
+    payload = runner.run_example(example.id, impls, steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
                                  backend_names=backend_names, merge=True)
     print()
@@ -231,10 +237,15 @@ def cmd_run(args) -> int:
     return EXIT_PARITY if payload["parity"]["ok"] is False else EXIT_OK
 
 
+def _budget(args) -> str:
+    """The budget mode of ``run`` and ``all``: the same names, the same registry numbers."""
+    return "quick" if args.quick else "full" if args.full else "default"
+
+
 def cmd_all(args) -> int:
     from parity import registry, runner
 
-    budget = "quick" if args.quick else "full" if args.full else "default"
+    budget = _budget(args)
     ids = args.only or list(registry.EXAMPLES)
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
