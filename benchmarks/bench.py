@@ -31,8 +31,9 @@ Method
 - ``--full`` trains every implementation once at the article's budget (the config default)
   and records the metric reached next to the article's claim.
 
-Outputs go to ``benchmarks/results/<name>.json`` and ``<name>.md`` (written to a temporary
-name, then renamed).
+Outputs go to ``benchmarks/out/<name>.json`` and ``<name>.md``, a git-ignored working folder
+(``--out benchmarks/results`` updates the checked-in numbers; written to a temporary name,
+then renamed).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULTS = os.path.join(ROOT, "benchmarks", "results")
+RESULTS = os.path.join(ROOT, "benchmarks", "results")  # the checked-in numbers (only with --out)
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # the default output: git-ignored
 MARK = "BENCH_JSON "
 
 
@@ -542,7 +544,7 @@ def save(report: dict, out_dir: str, name: str) -> tuple:
     return json_path, md_path
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     w = sub.add_parser("worker", help="(internal) one measurement in this process")
@@ -564,11 +566,18 @@ def main(argv=None) -> int:
     parser.add_argument("--no-device-check", action="store_true",
                         help="skip the GPU detection (it imports TensorFlow and PyTorch)")
     parser.add_argument("--full", action="store_true", help="also train at the article budgets")
-    parser.add_argument("--out", default=RESULTS, help="output folder")
+    parser.add_argument("--out", default=WORK_DIR,
+                        help="output folder (default: benchmarks/out/, git-ignored; "
+                             "benchmarks/results/ holds the checked-in numbers)")
     parser.add_argument("--name", default=None, help="output file stem (default: quick or full)")
     parser.add_argument("--timeout", type=int, default=1800, help="per-process limit, seconds")
     parser.add_argument("--min-of", type=int, default=2,
                         help="time each budget this many times in the worker and keep the fastest")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "worker":

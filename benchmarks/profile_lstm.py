@@ -16,7 +16,8 @@ plain PyTorch twin on one thread, in one interleaved run:
 - PyTorch: the share of the step inside PyTorch's fused LSTM kernel (``torch.profiler``).
 
 ``step - gemm`` is what the step spends beyond its products: the per-step gate arithmetic,
-the loop, the optimizer, dispatch. Writes ``benchmarks/results/profile_<example>.json``.
+the loop, the optimizer, dispatch. Writes ``benchmarks/out/profile_<example>.json`` (a git-ignored working
+folder; ``--out benchmarks/results`` updates the checked-in numbers).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # default output: git-ignored (--out to change)
 MARK = "PROFILE_JSON "
 
 
@@ -205,16 +207,20 @@ def worker(example_id: str, side: str, epochs: int, steps: int) -> dict:
     return out
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_lstm", description=__doc__.splitlines()[0])
     p.add_argument("example")
     p.add_argument("--backends", nargs="+", default=None, help="Keras backends (default: installed)")
     p.add_argument("--epochs", type=int, default=4, help="epochs of fit per port measurement")
     p.add_argument("--steps", type=int, default=30, help="timed steps of the PyTorch twin")
     p.add_argument("--reps", type=int, default=1)
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    p.add_argument("--out", default=WORK_DIR, help="output folder (default: benchmarks/out/)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     if args.worker:
         print(MARK + json.dumps(worker(args.example, args.worker, args.epochs, args.steps)), flush=True)
         return 0
