@@ -67,8 +67,27 @@ def _output_options(parser) -> None:
                         "warnings, and a failed run's traceback")
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's when run from a checkout)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tf1-lstm-parity")
+    except metadata.PackageNotFoundError:
+        import re
+
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        found = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+        return found.group(1) if found else "(version unknown)"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="parity", description=__doc__.splitlines()[0])
+    p = _Parser(prog="parity", description=__doc__.splitlines()[0].replace("``", ""))
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     sub.add_parser("list", help="the example ids, with the article each comes from")
@@ -266,7 +285,7 @@ def cmd_all(args) -> int:
             skipped.setdefault(e.id, {}).update(why)
     _preflight(jobs)
     out = _writable_dir(args.out)
-    print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
+    print(f"parity all: {_plural(len(examples), 'example')}, {_plural(len(jobs), 'run')}, budget '{budget}', "
           f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
     results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
@@ -433,11 +452,15 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["legacy-run"]:  # everything after the script belongs to the script
         if len(argv) < 2:
-            print("parity: legacy-run: missing SCRIPT", file=sys.stderr)
+            print("parity: error: legacy-run needs a SCRIPT (a .py file or a .ipynb notebook); "
+                  "see `parity legacy-run --help`", file=sys.stderr)
             return EXIT_USAGE
         from parity import legacy_run
 
         return legacy_run.main(argv[1:])
+    if not argv:  # `parity` alone: the commands, as --help shows them
+        build_parser().print_help()
+        return EXIT_OK
     try:
         # SIGTERM/SIGHUP: workers stopped, temporary folders removed, exit 128 + N
         with procs.raise_on_signals():
