@@ -452,8 +452,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["legacy-run"]:  # everything after the script belongs to the script
         if len(argv) < 2:
-            print("parity: error: legacy-run needs a SCRIPT (a .py file or a .ipynb notebook); "
-                  "see `parity legacy-run --help`", file=sys.stderr)
+            print("parity legacy-run: error: missing SCRIPT (see parity legacy-run --help)",
+                  file=sys.stderr)
             return EXIT_USAGE
         from parity import legacy_run
 

@@ -213,8 +213,9 @@ def test_legacy_run_without_a_script_says_error():
     proc = parity_cmd("legacy-run")
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("parity: error:"), proc.stderr
-    assert "SCRIPT" in lines[0]
+    assert lines == ["parity legacy-run: error: missing SCRIPT (see parity legacy-run --help)"]
+    # the same line as with options but no script
+    assert parity_cmd("legacy-run", "--strict").stderr.strip().splitlines() == lines
 
 
 def test_legacy_run_help_is_plain_text():
@@ -290,5 +291,7 @@ def test_license_changelog_and_readme_facts():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert changelog.startswith("# Changelog") and "legacy-run" in changelog
     readme = (ROOT / "README.md").read_text()
-    assert "convert --example" in readme and "checkpoint" in readme
+    # how to get a built-in example's TF1 checkpoint for `convert --example`
+    assert "checkpoint_path='ckpt/model.ckpt'" in readme
+    assert "parity convert ckpt/model.ckpt --example series_predictor" in readme
     assert re.search(r"test suite takes about \d+ minutes on a 2-core", readme)
