@@ -156,8 +156,8 @@ def share(part_s, whole_s) -> tuple:
     busy machine the part can come out larger; that is noise, not a measurement)."""
     if part_s is None or whole_s is None:
         return None, "not measured"
-    if not (part_s > 0 and whole_s > 0):
-        return None, f"invalid: a time of {min(part_s, whole_s) * 1e3:.3g} ms (not positive)"
+    if part_s < 0 or whole_s <= 0:
+        return None, f"invalid: a time of {min(part_s, whole_s) * 1e3:.3g} ms"
     value = part_s / whole_s
     if value > 1:
         return None, (f"invalid: the part ({part_s * 1e3:.2f} ms) took longer than the whole step "

@@ -182,6 +182,8 @@ def test_a_share_above_the_whole_step_is_invalid():
     assert profile_lstm.share_text(1.84, 1.0).startswith("— (invalid")
     assert profile_lstm.share_text(0.25, 1.0) == "25%"
     assert profile_lstm.share(-0.1, 1.0)[0] is None
+    assert profile_lstm.share(0.2, 0.0)[0] is None
+    assert profile_lstm.share(0.0, 1.0) == (0.0, None)  # no fused kernel at all is a share
 
 
 def test_profile_with_one_epoch_is_a_usage_error(capsys):
