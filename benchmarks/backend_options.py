@@ -15,7 +15,8 @@ two-budget method as ``benchmarks.bench``; tracing and compilation cancel). Equa
 the largest |weight difference| after ``n1`` units against the ``port`` variant on the same
 backend (each backend draws its own initial weights from the seed).
 
-Writes ``benchmarks/results/backend_options_<example>.json`` (temporary name, then rename).
+Writes ``benchmarks/out/backend_options_<example>.json`` (a git-ignored working folder; ``--out
+benchmarks/results`` to update the checked-in numbers; temporary name, then rename).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # default output: git-ignored (--out to change)
 MARK = "OPTIONS_JSON "
 
 
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--scale", type=float, default=1.0, help="multiply the benchmark's n1/n2")
     p.add_argument("--timeout", type=int, default=1800)
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    p.add_argument("--out", default=WORK_DIR, help="output folder (default: benchmarks/out/)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--variant", default="port", help=argparse.SUPPRESS)
     p.add_argument("--n1", type=int, help=argparse.SUPPRESS)

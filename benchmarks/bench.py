@@ -31,8 +31,9 @@ Method
 - ``--full`` trains every implementation once at the article's budget (the config default)
   and records the metric reached next to the article's claim.
 
-Outputs go to ``benchmarks/results/<name>.json`` and ``<name>.md`` (written to a temporary
-name, then renamed).
+Outputs go to ``benchmarks/out/<name>.json`` and ``<name>.md``, a git-ignored working folder
+(``--out benchmarks/results`` updates the checked-in numbers; written to a temporary name,
+then renamed).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import argparse
 import dataclasses
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -50,7 +52,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULTS = os.path.join(ROOT, "benchmarks", "results")
+RESULTS = os.path.join(ROOT, "benchmarks", "results")  # the checked-in numbers (only with --out)
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # the default output: git-ignored
 MARK = "BENCH_JSON "
 
 
@@ -387,16 +390,46 @@ def summarize(step_runs: list) -> dict:
     return table
 
 
+def invalid_reason(s) -> str | None:
+    """Why a timing summary is not a measurement (None when it is one). The per-step time is
+    a difference of two budgets' times: when the difference is below the noise of a busy
+    machine it comes out zero or negative, and a summary with such a repetition is noise."""
+    if not s or s.get("median") is None:
+        return "not measured"
+    values = [s["median"], s.get("min", s["median"]), s.get("max", s["median"])]
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+        return "invalid: not a finite time"
+    if min(values) <= 0:
+        return (f"invalid: a repetition measured {min(values):.3g} ms/step, the budgets' "
+                "difference is below the timing noise (raise --scale)")
+    return None
+
+
+def step_text(ms) -> str:
+    """One repetition's ms/step for the terminal, or "—" with why it is not a measurement."""
+    why = invalid_reason({"median": ms})
+    return f"— ms/step ({why})" if why else f"{ms:.3f} ms/step"
+
+
+def valid_median(s):
+    """The median of a valid timing summary, else None (never used in a ratio then)."""
+    return None if invalid_reason(s) else s["median"]
+
+
 def _ratio(table, example, a, b, key="ms_per_step"):
     try:
-        return table[example][a][key]["median"] / table[example][b][key]["median"]
-    except (KeyError, TypeError, ZeroDivisionError):
+        num, den = (valid_median(table[example][i][key]) for i in (a, b))
+    except (KeyError, TypeError):
         return None
+    return None if num is None or den is None else num / den
 
 
 def _fmt(s, digits=2):
     if not s:
         return "—"
+    why = invalid_reason(s)
+    if why:
+        return f"— ({why})"
     return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
 
 
@@ -458,7 +491,7 @@ def markdown(report: dict) -> str:
                 lines.append(f"| {ex} | {target} | {run['impl']} | error: {run['error'][:80]} | | |")
                 continue
             last = run["rungs"][-1]
-            ms = (table.get(ex, {}).get(run["impl"], {}).get("ms_per_step") or {}).get("median")
+            ms = valid_median(table.get(ex, {}).get(run["impl"], {}).get("ms_per_step"))
             if last["met"]:
                 steps = last["budget"] * PLANS[ex].steps_per_unit
                 est = f"{steps * ms / 1e3:.1f}" if ms else "—"
@@ -495,7 +528,7 @@ def fastest_port(table: dict, example_id: str):
     """The port implementation with the lowest median wall ms/step, and that median."""
     best = None
     for impl in PORT_BACKENDS:
-        ms = ((table.get(example_id, {}).get(impl) or {}).get("ms_per_step") or {}).get("median")
+        ms = valid_median((table.get(example_id, {}).get(impl) or {}).get("ms_per_step"))
         if ms is not None and (best is None or ms < best[1]):
             best = (impl, ms)
     return best
@@ -505,7 +538,10 @@ def fastest_port_table(table: dict) -> list:
     """Per example: each side's median ms/step and the fastest port against the others."""
     def ms(example, impl):
         s = (table.get(example, {}).get(impl) or {}).get("ms_per_step")
-        return f"{s['median']:.3f}" if s else "—"
+        if not s:
+            return "—"
+        why = invalid_reason(s)
+        return f"— ({why})" if why else f"{s['median']:.3f}"
 
     lines = ["## Fastest port backend per example (median wall ms/step)", "",
              "| example | legacy (TF1) | port: TF | port: JAX | port: PyTorch | PyTorch 1 thread | "
@@ -542,7 +578,7 @@ def save(report: dict, out_dir: str, name: str) -> tuple:
     return json_path, md_path
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     w = sub.add_parser("worker", help="(internal) one measurement in this process")
@@ -564,11 +600,18 @@ def main(argv=None) -> int:
     parser.add_argument("--no-device-check", action="store_true",
                         help="skip the GPU detection (it imports TensorFlow and PyTorch)")
     parser.add_argument("--full", action="store_true", help="also train at the article budgets")
-    parser.add_argument("--out", default=RESULTS, help="output folder")
+    parser.add_argument("--out", default=WORK_DIR,
+                        help="output folder (default: benchmarks/out/, git-ignored; "
+                             "benchmarks/results/ holds the checked-in numbers)")
     parser.add_argument("--name", default=None, help="output file stem (default: quick or full)")
     parser.add_argument("--timeout", type=int, default=1800, help="per-process limit, seconds")
     parser.add_argument("--min-of", type=int, default=2,
                         help="time each budget this many times in the worker and keep the fastest")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "worker":
@@ -607,7 +650,7 @@ def main(argv=None) -> int:
                 run = run_worker(e, impl, "step", args.timeout, n1=n1, n2=n2, **{"min-of": args.min_of})
                 run["rep"] = rep
                 report["step_runs"].append(run)
-                msg = run.get("error") or f"{run['ms_per_step']:.3f} ms/step"
+                msg = run.get("error") or step_text(run["ms_per_step"])
                 print(f"[rep {rep}] {e} {impl}: {msg}", flush=True)
                 report["step_table"] = summarize(report["step_runs"])
                 save(report, args.out, name)  # after every measurement: a cut-short run keeps its data

@@ -12,7 +12,8 @@ epochs (the compiled train function is reused) -> ms per optimizer step; median 
 from the baseline's initial weights and its final weights are compared with the
 baseline's (largest absolute difference).
 
-Writes ``benchmarks/results/keras_options_<example>.json`` (temporary name, then rename).
+Writes ``benchmarks/out/keras_options_<example>.json`` (a git-ignored working folder; ``--out
+benchmarks/results`` to update the checked-in numbers; temporary name, then rename).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # default output: git-ignored (--out to change)
 
 
 def _mnist_data():
@@ -195,6 +197,7 @@ def main(argv=None):
     parser.add_argument("example", choices=[*VARIANTS, "legacy_airline"])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--out", default=WORK_DIR, help="output folder (default: benchmarks/out/)")
     args = parser.parse_args(argv)
     sys.path.insert(0, ROOT)
     import tf1_compat.runtime  # noqa: F401  (the repo's import order)
@@ -208,7 +211,8 @@ def main(argv=None):
     report = {"example": args.example, "reps": args.reps, "epochs": args.epochs,
               "tf_intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
               "load_average": os.getloadavg(), "results": results}
-    path = os.path.join(ROOT, "benchmarks", "results", f"keras_options_{args.example}.json")
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"keras_options_{args.example}.json")
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(report, f, indent=1)

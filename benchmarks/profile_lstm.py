@@ -16,7 +16,8 @@ plain PyTorch twin on one thread, in one interleaved run:
 - PyTorch: the share of the step inside PyTorch's fused LSTM kernel (``torch.profiler``).
 
 ``step - gemm`` is what the step spends beyond its products: the per-step gate arithmetic,
-the loop, the optimizer, dispatch. Writes ``benchmarks/results/profile_<example>.json``.
+the loop, the optimizer, dispatch. Writes ``benchmarks/out/profile_<example>.json`` (a git-ignored working
+folder; ``--out benchmarks/results`` updates the checked-in numbers).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIR = os.path.join(ROOT, "benchmarks", "out")  # default output: git-ignored (--out to change)
 MARK = "PROFILE_JSON "
 
 
@@ -139,7 +141,34 @@ def port_step_seconds(example_id: str, epochs: int) -> float:
             times.append(time.perf_counter() - self.t)
 
     model.fit(x, y, batch_size=config.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
+    if len(times) < 2:
+        raise ValueError(f"--epochs must be at least {MIN_EPOCHS}: the first epoch (tracing, "
+                         "compilation) is left out of the timing")
     return statistics.median(times[1:]) / per_epoch
+
+
+MIN_EPOCHS = 2  # the first epoch is left out of the timing, so at least one more
+
+
+def share(part_s, whole_s) -> tuple:
+    """``(share, None)`` for a valid share of a step, or ``(None, reason)``: a time that is not
+    positive, or a part that took longer than the whole (the two are timed apart, so on a
+    busy machine the part can come out larger; that is noise, not a measurement)."""
+    if part_s is None or whole_s is None:
+        return None, "not measured"
+    if part_s < 0 or whole_s <= 0:
+        return None, f"invalid: a time of {min(part_s, whole_s) * 1e3:.3g} ms"
+    value = part_s / whole_s
+    if value > 1:
+        return None, (f"invalid: the part ({part_s * 1e3:.2f} ms) took longer than the whole step "
+                      f"({whole_s * 1e3:.2f} ms), timed apart on a busy machine")
+    return value, None
+
+
+def share_text(part_s, whole_s) -> str:
+    """A share as a percentage, or "—" with the reason it is not valid."""
+    value, why = share(part_s, whole_s)
+    return f"{value:.0%}" if why is None else f"— ({why})"
 
 
 def torch_twin_profile(example_id: str, steps: int) -> dict:
@@ -178,7 +207,7 @@ def torch_twin_profile(example_id: str, steps: int) -> dict:
     total = sum(e.self_cpu_time_total for e in events)
     lstm = sum(e.self_cpu_time_total for e in events if "rnn" in e.key.lower() or "lstm" in e.key.lower())
     top = sorted(events, key=lambda e: -e.self_cpu_time_total)[:6]
-    return {"step_s": seconds, "fused_lstm_share": lstm / total if total else None,
+    return {"step_s": seconds, "fused_lstm_share": share(lstm, total)[0] if total else None,
             "top_ops": [(e.key, e.self_cpu_time_total / 10 / 1e3) for e in top]}
 
 
@@ -200,21 +229,33 @@ def worker(example_id: str, side: str, epochs: int, steps: int) -> dict:
 
         out["step_s"] = port_step_seconds(example_id, epochs)
         out["gemm_s"] = gemm_seconds(keras.backend.backend(), batch, t, layers)
-    out["gemm_share"] = out["gemm_s"] / out["step_s"]
-    out["gemm_gflops_per_s"] = out["gemm_gflop"] / out["gemm_s"]
+    out["gemm_share"], why = share(out["gemm_s"], out["step_s"])
+    if why:
+        out["gemm_share_invalid"] = why
+    out["gemm_gflops_per_s"] = out["gemm_gflop"] / out["gemm_s"] if out["gemm_s"] > 0 else None
     return out
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_lstm", description=__doc__.splitlines()[0])
     p.add_argument("example")
     p.add_argument("--backends", nargs="+", default=None, help="Keras backends (default: installed)")
     p.add_argument("--epochs", type=int, default=4, help="epochs of fit per port measurement")
     p.add_argument("--steps", type=int, default=30, help="timed steps of the PyTorch twin")
     p.add_argument("--reps", type=int, default=1)
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    p.add_argument("--out", default=WORK_DIR, help="output folder (default: benchmarks/out/)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.epochs < MIN_EPOCHS:
+        parser.error(f"--epochs must be at least {MIN_EPOCHS} (the first epoch, tracing and "
+                     f"compilation, is left out of the timing), got {args.epochs}")
+    if args.steps < 1 or args.reps < 1:
+        parser.error("--steps and --reps must be at least 1")
     if args.worker:
         print(MARK + json.dumps(worker(args.example, args.worker, args.epochs, args.steps)), flush=True)
         return 0
@@ -240,8 +281,10 @@ def main(argv=None) -> int:
             if "error" in run:
                 print(f"{side}: error {run['error']}", flush=True)
             else:
+                gflops = run.get("gemm_gflops_per_s")
                 print(f"{side:16s} step {1e3 * run['step_s']:8.2f} ms   products alone {1e3 * run['gemm_s']:8.2f} ms "
-                      f"({run['gemm_share']:.0%} of the step, {run['gemm_gflops_per_s']:.0f} GFLOP/s)"
+                      f"({share_text(run['gemm_s'], run['step_s'])} of the step"
+                      + (f", {gflops:.0f} GFLOP/s)" if gflops else ")")
                       + (f"   fused LSTM kernel {run['fused_lstm_share']:.0%} of the step"
                          if run.get("fused_lstm_share") is not None else ""), flush=True)
     report = {"example": args.example, "load_average": os.getloadavg(), "cores": os.cpu_count(),

@@ -4,7 +4,8 @@
 (``Jan``) or numbers (1-12). Facts: the 144 values sum to 40,363; the first 132 (the
 training part) to 34,649; the last 12 (1960, the test part) to 5,714.
 
-The airline example (SPEC.md section 7) holds the last 12 months out, scales the first
+The airline example (the PyTorch forecaster of "最简单的LSTM讲解", "The simplest LSTM
+explanation") holds the last 12 months out, scales the first
 132 to (-1, 1) with a min-max scaler fitted on them only, and trains on every window
 of 12 scaled values with the value after it as target (120 pairs).
 """

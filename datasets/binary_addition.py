@@ -1,6 +1,7 @@
 """Binary addition data: two 8-bit numbers and their sum, fed bit by bit, lowest bit first.
 
-Facts from the articles (SPEC.md sections 1 and 2): ``binary_dim = 8``,
+Facts from the articles (Andrew Trask's "Anyone Can Learn To Code an LSTM-RNN in Python"
+program, which both binary-addition articles use): ``binary_dim = 8``,
 ``largest_number = 2**8``, a lookup table from int to its bits built with
 ``np.unpackbits`` (most significant bit first), and two ints drawn each with
 ``randint(largest_number / 2)``, i.e. in ``[0, 128)``, so their sum fits in 8 bits.

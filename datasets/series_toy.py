@@ -1,4 +1,5 @@
-"""The toy sequence data of the series-predictor example (SPEC.md section 6).
+"""The toy sequence data of the series-predictor example (the ``SeriesPredictor`` of Nishant
+Shukla's Machine Learning with TensorFlow RNN chapter).
 
 Each target is the running sum of two neighbours, ``y_t = x_t + x_{t-1}`` (with
 ``x_{-1} = 0``); the test sequences' expected outputs are ``TEST_Y``.

@@ -1,6 +1,6 @@
 """Airline passengers: an LSTM(100) forecaster, ported to Keras 3.
 
-Source: seeds/004 (a PyTorch tutorial); the TF1 graph version is
+Source: "最简单的LSTM讲解" ("The simplest LSTM explanation"), a PyTorch tutorial; the TF1 graph version is
 ``legacy_graph/airline_passengers.py``. Monthly airline passengers 1949-1960: the first
 132 months, min-max scaled to (-1, 1), give 120 windows of 12 months and the month after
 each; ``LSTM(100)`` + ``Dense(1)`` learn the next month, one window per step (batch 1;

@@ -1,6 +1,7 @@
-"""An LSTM learns 8-bit binary addition: the Keras 3 port of seeds/000.
+"""An LSTM learns 8-bit binary addition: the Keras 3 port.
 
-Source: seeds/000 (its TF1 program is ``legacy_graph.binary_addition_lstm``). The
+Source: "LSTM神经网络简单入门" ("A simple introduction to LSTM neural networks")
+(its TF1 program is ``legacy_graph.binary_addition_lstm``). The
 ``MultiRNNCell`` of ``BasicLSTMCell`` run by ``dynamic_rnn`` becomes ``lstm_layers``
 stacked ``LSTM(lstm_size, return_sequences=True)`` layers; the per-step weight and sigmoid
 become ``Dense(1, activation="sigmoid", use_bias=False)`` (the article's bias was never

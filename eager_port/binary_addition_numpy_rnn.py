@@ -1,6 +1,6 @@
-"""The NumPy RNN of seeds/002 as a Keras 3 model: SimpleRNN without bias, SGD(0.1).
+"""The article's NumPy RNN as a Keras 3 model: SimpleRNN without bias, SGD(0.1).
 
-Source: seeds/002 (the "Anyone Can Learn To Code an LSTM-RNN" NumPy program; its TF1
+Source: Andrew Trask's "Anyone Can Learn To Code an LSTM-RNN" (2015; the NumPy program; its TF1
 twin is ``legacy_graph.binary_addition_numpy_rnn``). ``SimpleRNN(16, activation="sigmoid",
 use_bias=False)`` is the article's ``synapse_0``/``synapse_h`` layer, a bias-free sigmoid
 ``Dense(1)`` applied at every step is ``synapse_1``; the loss is ``0.5 * sum((y - out)**2)``

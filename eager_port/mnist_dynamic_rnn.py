@@ -1,6 +1,6 @@
 """MNIST rows through ``keras.layers.LSTM(64)`` and ``Dense(10)``: the Keras 3 port.
 
-Port of ``legacy_graph/mnist_dynamic_rnn.py`` (seeds/001, second program): each image
+Port of ``legacy_graph/mnist_dynamic_rnn.py`` (the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial, second program): each image
 is 28 steps of 28 pixels, an ``LSTM(64)`` returns the last step's output, ``Dense(10)``
 gives the logits; softmax cross-entropy from logits, Adam(0.01), batch 64, the same
 number of gradient steps (1,200), accuracy on the whole test split.

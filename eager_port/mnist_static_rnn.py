@@ -1,6 +1,6 @@
 """MNIST read row by row: ``keras.layers.LSTM(128, unroll=True)``, the Keras 3 port.
 
-Port of ``legacy_graph/mnist_static_rnn.py`` (seeds/001, first program). Each image is
+Port of ``legacy_graph/mnist_static_rnn.py`` (the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial, first program). Each image is
 28 time steps of 28 pixels; one LSTM of 128 units, its last output through a dense
 layer with ``random_normal`` weights and biases (as the article's ``tf.random_normal``
 variables) to 10 logits; softmax cross-entropy, Adam(0.001), batch 128, the same number

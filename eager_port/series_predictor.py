@@ -1,7 +1,7 @@
 """SeriesPredictor in Keras 3: LSTM(10) + a per-step Dense(1), saved and restored as weights.
 
 Port of :mod:`legacy_graph.series_predictor` (Nishant Shukla, *Machine Learning with
-TensorFlow*, seeds/003). The article's ``W_out`` tiled over the batch and ``matmul``ed with
+TensorFlow*). The article's ``W_out`` tiled over the batch and ``matmul``ed with
 every step's output, plus ``b_out``, is a ``Dense(1)`` applied to each time step of
 ``LSTM(return_sequences=True)``; ``tf.squeeze`` becomes a ``Reshape``. ``Saver.save`` /
 ``Saver.restore`` become ``model.save_weights`` / ``load_weights`` on a freshly built model.

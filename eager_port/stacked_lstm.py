@@ -1,6 +1,6 @@
 """Stacked LSTM, the Keras 3 way: ``keras.layers.RNN([LSTMCell(128), LSTMCell(256)])``.
 
-Port of ``legacy_graph/stacked_lstm.py`` and the article's own "new way" (seeds/001,
+Port of ``legacy_graph/stacked_lstm.py`` and the article's own "new way" (the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial,
 closing snippet): an ``RNN`` layer given a list of cells stacks them (``StackedRNNCells``), and with
 ``return_sequences=True, return_state=True`` it returns the whole output sequence and
 the final ``[h, c]`` states of both cells, as ``dynamic_rnn`` over a ``MultiRNNCell``

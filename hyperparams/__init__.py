@@ -1,6 +1,7 @@
 """Hyperparameters of the seven examples: one definition, shared by both sides.
 
-Defaults are the articles' (SPEC.md); tests and the quick budgets override them with
+Defaults are the articles' (each config names its article; ``parity.registry.ARTICLES``
+cites them); tests and the harness budgets (``parity.registry``) override them with
 ``dataclasses.replace(config, steps=...)``. ``steps`` is in each example's own unit.
 """
 

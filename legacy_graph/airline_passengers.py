@@ -1,6 +1,6 @@
 """Airline passengers: an LSTM(100) forecaster, as a TF1 graph (``tf.compat.v1``).
 
-Source: seeds/004 (a PyTorch tutorial; its program is reproduced as the reference in
+Source: "最简单的LSTM讲解" ("The simplest LSTM explanation") (a PyTorch tutorial; its program is reproduced as the reference in
 :mod:`reference_programs.airline_passengers`). Monthly airline passengers 1949-1960: the
 first 132 months, min-max scaled to (-1, 1), give 120 windows of 12 months and the month
 after each; one LSTM of 100 units and a dense layer on its last output learn the next

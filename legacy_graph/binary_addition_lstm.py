@@ -1,7 +1,8 @@
-"""An LSTM learns 8-bit binary addition: the TF1 graph-mode program of seeds/000.
+"""An LSTM learns 8-bit binary addition: the TF1 graph-mode program of the article.
 
-Source: seeds/000 ("LSTM neural networks, a simple introduction"), whose code blocks were
-lost; the program it descends from (and SPEC.md section 1) gives the rest. Two numbers in
+Source: "LSTM神经网络简单入门" ("A simple introduction to LSTM neural networks"),
+whose code blocks were lost; the program it descends from (Andrew Trask's "Anyone Can
+Learn To Code an LSTM-RNN in Python") gives the rest. Two numbers in
 [0, 128) are fed bit by bit, lowest bit first ([batch, 8, 2]); a ``MultiRNNCell`` of
 ``lstm_layers`` x ``BasicLSTMCell(lstm_size)`` run by ``tf.nn.dynamic_rnn`` from
 ``cell.zero_state``; every step's output goes through one weight [lstm_size, 1] and a

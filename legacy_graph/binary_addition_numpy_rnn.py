@@ -1,6 +1,6 @@
-"""The NumPy RNN of seeds/002 as a TF1 graph: placeholders, a bias-free sigmoid RNN, plain SGD.
+"""The article's NumPy RNN as a TF1 graph: placeholders, a bias-free sigmoid RNN, plain SGD.
 
-Source: seeds/002 (the "Anyone Can Learn To Code an LSTM-RNN" NumPy program, kept as it is
+Source: Andrew Trask's "Anyone Can Learn To Code an LSTM-RNN" (2015; the NumPy program, kept as it is
 in ``reference_programs.binary_addition_numpy_rnn``). This is how that program reads in TF1 graph
 mode: the same three weight matrices (``synapse_0`` [2, 16], ``synapse_h`` [16, 16],
 ``synapse_1`` [16, 1], no biases), sigmoid hidden and output units unrolled over the 8

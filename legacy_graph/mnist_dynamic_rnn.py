@@ -1,6 +1,6 @@
 """MNIST rows through ``LSTMCell(64)`` + ``tf.nn.dynamic_rnn``, scored with ``tf.metrics.accuracy``.
 
-Source: seeds/001, the second program (MorvanZhou's TensorFlow tutorial, TF 1.1):
+Source: the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial, the second program (MorvanZhou's TensorFlow tutorial, TF 1.1):
 ``tf.set_random_seed(1)`` / ``np.random.seed(1)``; batch 64; each image fed as 28 steps
 of 28 pixels from a ``[None, 784]`` placeholder; ``tf.nn.rnn_cell.LSTMCell(num_units=64)``
 run by ``tf.nn.dynamic_rnn(initial_state=None, dtype=tf.float32, time_major=False)``;

@@ -1,6 +1,6 @@
 """MNIST read row by row: ``BasicLSTMCell(128)`` + ``static_rnn``, in TF1 graph mode.
 
-Source: seeds/001 (the first program), the classic TF1 MNIST-LSTM tutorial: each
+Source: the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial (the first program), the classic TF1 MNIST-LSTM tutorial: each
 28x28 image is 28 time steps of 28 pixels, a ``BasicLSTMCell`` is unrolled with
 ``static_rnn``, and the last output goes through ``random_normal`` output weights to
 10 logits; ``softmax_cross_entropy_with_logits``, ``AdamOptimizer(0.001)``, batch 128,

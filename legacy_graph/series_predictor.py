@@ -1,7 +1,7 @@
 """SeriesPredictor: a BasicLSTMCell + dynamic_rnn regressor saved and restored with a Saver.
 
 Source: Nishant Shukla, *Machine Learning with TensorFlow*, the "Recurrent Neural
-Networks" chapter (seeds/003). A ``SeriesPredictor`` class learns ``y_t = x_t + x_{t-1}``
+Networks" chapter (in Chinese translation on the Alibaba Cloud Yunqi community). A ``SeriesPredictor`` class learns ``y_t = x_t + x_{t-1}``
 on three toy sequences: ``BasicLSTMCell(10)`` + ``tf.nn.dynamic_rnn``, an output weight
 ``W_out`` tiled over the batch and ``matmul``ed with every step's output, plus ``b_out``,
 squeezed; mean squared error; ``AdamOptimizer()``; 1,000 iterations on the whole training

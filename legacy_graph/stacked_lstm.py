@@ -1,6 +1,6 @@
 """Stacked LSTM, the TF1 way: ``MultiRNNCell([BasicLSTMCell(128), BasicLSTMCell(256)])`` + ``dynamic_rnn``.
 
-Source: seeds/001, the closing "new way" snippet. The article shows the Keras
+Source: the Chinese RNN/LSTM blog post quoting MorvanZhou's TensorFlow 1.1 tutorial, the closing "new way" snippet. The article shows the Keras
 replacement, ``keras.layers.RNN([LSTMCell(128), LSTMCell(256)], return_sequences=True,
 return_state=True)``, which returns the whole output sequence and the states of both
 cells; this module is its TF1 twin: the two cells stacked with ``MultiRNNCell`` and run
@@ -8,7 +8,7 @@ with ``tf.nn.dynamic_rnn``, which likewise returns all outputs and a tuple of bo
 cells' final ``(c, h)`` states.
 
 The snippet trains nothing, so both sides are trained as an MNIST row classifier with
-the settings of the article's second program (seeds/001, example ``mnist_dynamic_rnn``):
+the settings of the article's second program (example ``mnist_dynamic_rnn``):
 ``tf.set_random_seed(1)`` / ``np.random.seed(1)``, batch 64, 28 steps of 28 pixels from a
 ``[None, 784]`` placeholder, ``tf.layers.dense(outputs[:, -1, :], 10)``,
 ``tf.losses.softmax_cross_entropy``, ``AdamOptimizer(0.01)``, 1,200 steps, a
@@ -23,7 +23,7 @@ Defects of the article's code
 Deviations
 ----------
 - The training program around the stacked cells is ours (the settings of example 4,
-  as SPEC.md section 5 asks); its accuracy is a plain accuracy of the current model,
+  as the article's program does); its accuracy is a plain accuracy of the current model,
   not example 4's streaming ``tf.metrics.accuracy`` (that trap is shown in
   ``mnist_dynamic_rnn``).
 - Data: ``datasets.mnist.read_data_sets`` reads the shipped 10,000-digit sample (train

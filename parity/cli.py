@@ -67,8 +67,27 @@ def _output_options(parser) -> None:
                         "warnings, and a failed run's traceback")
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's when run from a checkout)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tf1-lstm-parity")
+    except metadata.PackageNotFoundError:
+        import re
+
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        found = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+        return found.group(1) if found else "(version unknown)"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="parity", description=__doc__.splitlines()[0])
+    p = _Parser(prog="parity", description=__doc__.splitlines()[0].replace("``", ""))
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     sub.add_parser("list", help="the example ids, with the article each comes from")
@@ -78,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--impl", default="both",
                    choices=["legacy", "port", "both", "numpy", "torch", "all"])
     r.add_argument("--steps", type=_steps, default=None,
-                   help="budget in the example's own unit (default: the article's)")
+                   help="budget in the example's own unit (default: the example's default "
+                        "budget, as in `parity all`; `parity list` shows them)")
+    rb = r.add_mutually_exclusive_group()
+    rb.add_argument("--quick", action="store_true", help="the quick budget of `parity all --quick`")
+    rb.add_argument("--full", action="store_true", help="the full budget of `parity all --full`")
     r.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
     r.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"],
                    help="the Keras backend the port runs on (default tensorflow; the legacy "
@@ -88,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("all", help="the main job: every example, both sides, report")
     g = a.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="short budgets (about 2 minutes)")
+    g.add_argument("--quick", action="store_true",
+                   help="short budgets (about 2 minutes on a quiet 2-core machine)")
     g.add_argument("--full", action="store_true", help="the articles' budgets")
     a.add_argument("--out", default="results")
     a.add_argument("--seed", type=_seed, default=None, help=f"0 to {MAX_SEED}")
@@ -144,7 +168,7 @@ def cmd_list(args) -> int:
     from parity import registry
 
     for e in registry.EXAMPLES.values():
-        print(f"{e.id:28s} {e.article:42s} {e.title}")
+        print(f"{e.id:28s} {e.title}; budgets {e.budget_text()}; article: {e.article}")
     return EXIT_OK
 
 
@@ -210,10 +234,11 @@ def cmd_run(args) -> int:
     why = backends_limitation(example, args.backend)
     if why and args.impl == "port":
         raise UsageError(f"{example.id} cannot run on the {args.backend} backend: {why}")
-    _preflight([{"example": example.id, "impl": i, "steps": args.steps, "seed": args.seed}
+    steps = args.steps if args.steps is not None else example.steps_for(_budget(args))
+    _preflight([{"example": example.id, "impl": i, "steps": steps, "seed": args.seed}
                 for i in impls])
     out = _writable_dir(args.out)
-    payload = runner.run_example(example.id, impls, args.steps, args.seed, out,
+    payload = runner.run_example(example.id, impls, steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
                                  backend_names=backend_names, merge=True)
     print()
@@ -234,10 +259,15 @@ def cmd_run(args) -> int:
     return EXIT_PARITY if payload["parity"]["ok"] is False else EXIT_OK
 
 
+def _budget(args) -> str:
+    """The budget mode of ``run`` and ``all``: the same names, the same registry numbers."""
+    return "quick" if args.quick else "full" if args.full else "default"
+
+
 def cmd_all(args) -> int:
     from parity import registry, runner
 
-    budget = "quick" if args.quick else "full" if args.full else "default"
+    budget = _budget(args)
     ids = args.only or list(registry.EXAMPLES)
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
@@ -258,7 +288,7 @@ def cmd_all(args) -> int:
             skipped.setdefault(e.id, {}).update(why)
     _preflight(jobs)
     out = _writable_dir(args.out)
-    print(f"parity all: {len(examples)} examples, {len(jobs)} runs, budget '{budget}', "
+    print(f"parity all: {_plural(len(examples), 'example')}, {_plural(len(jobs), 'run')}, budget '{budget}', "
           f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
     results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
@@ -435,11 +465,15 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["legacy-run"]:  # everything after the script belongs to the script
         if len(argv) < 2:
-            print("parity: legacy-run: missing SCRIPT", file=sys.stderr)
+            print("parity legacy-run: error: missing SCRIPT (see parity legacy-run --help)",
+                  file=sys.stderr)
             return EXIT_USAGE
         from parity import legacy_run
 
         return legacy_run.main(argv[1:])
+    if not argv:  # `parity` alone: the commands, as --help shows them
+        build_parser().print_help()
+        return EXIT_OK
     try:
         # SIGTERM/SIGHUP: workers stopped, temporary folders removed, exit 128 + N
         with procs.raise_on_signals():

@@ -22,6 +22,16 @@ def _tag(run: dict) -> str:
     return {"port[jax]": "PJ", "port[torch]": "PT"}.get(label, label[0].upper())
 
 
+TAG_NAMES = {"L": "legacy", "P": "port", "N": "NumPy", "T": "PyTorch",
+             "PJ": "port on JAX", "PT": "port on PyTorch"}
+
+
+def grid_legend(runs: list) -> str:
+    """What the tags of the digit grid mean, for the runs it shows only (in their order)."""
+    tags = list(dict.fromkeys(_tag(r) for r in runs))
+    return ", ".join(f"{t} = {TAG_NAMES.get(t, t)}" for t in tags)
+
+
 def _save(fig, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,8 +83,7 @@ def mnist_grid(payload: dict, path, n: int = 16) -> Path | None:
         text = " ".join(f"{tag}:{p}" for tag, p in preds)
         wrong = any(p != int(y_test[i]) for _, p in preds)
         ax.set_title(f"{int(y_test[i])} | {text}", fontsize=7, color="red" if wrong else "black")
-    fig.suptitle(f"{payload['example']}: true | predicted (L = legacy, P = port; PJ, PT = port "
-                 "on JAX, PyTorch)", fontsize=9)
+    fig.suptitle(f"{payload['example']}: true | predicted ({grid_legend(runs)})", fontsize=9)
     return _save(fig, path)
 
 

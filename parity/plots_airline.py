@@ -7,7 +7,8 @@
 Every implementation's forecast (legacy, port, torch where present) goes on the same axes.
 Files are written under a temporary name, then renamed.
 
-``python -m parity.plots_airline --epochs 300 --out docs/airline_forecast.png`` trains the
+``python -m parity.plots_airline --epochs 300`` (figure in ``results/airline_forecast.png``;
+``--out docs/airline_forecast.png`` replaces the README's) trains the
 implementations available here at that budget, prints RMSE and MAPE of each, and writes
 the figure (``--json`` also writes the numbers); ``--init torch`` starts every
 implementation from the same weights (PyTorch's default init drawn with the seed, see
@@ -20,6 +21,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+DEFAULT_OUT = os.path.join("results", "airline_forecast.png")
 
 STYLES = {  # impl -> (label, colour, line style)
     "legacy": ("TF1 graph (legacy)", "tab:blue", "-"),
@@ -115,8 +118,25 @@ def plot_forecast_panels(series, forecasts: dict, path, title: str | None = None
         plt.close(fig)
 
 
-def main(argv=None) -> int:
+def build_parser():
     import argparse
+
+    from hyperparams import AirlinePassengersConfig
+
+    parser = argparse.ArgumentParser(prog="python -m parity.plots_airline", description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=AirlinePassengersConfig().steps)
+    parser.add_argument("--seed", type=int, default=AirlinePassengersConfig().seed)
+    parser.add_argument("--impls", default="legacy,port,torch")
+    parser.add_argument("--init", default=AirlinePassengersConfig().init, choices=("framework", "torch"),
+                        help="framework: each side's own initialisers; torch: one shared draw")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help="the figure (default: results/airline_forecast.png, a git-ignored "
+                             "working folder; docs/airline_forecast.png is the README's)")
+    parser.add_argument("--json", default=None, help="also write the numbers here")
+    return parser
+
+
+def main(argv=None) -> int:
     import dataclasses
     import importlib
     import json
@@ -125,14 +145,7 @@ def main(argv=None) -> int:
     from hyperparams import AirlinePassengersConfig
     from reference_programs import airline_passengers as airline_passengers_torch
 
-    parser = argparse.ArgumentParser(prog="python -m parity.plots_airline", description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=AirlinePassengersConfig().steps)
-    parser.add_argument("--seed", type=int, default=AirlinePassengersConfig().seed)
-    parser.add_argument("--impls", default="legacy,port,torch")
-    parser.add_argument("--init", default=AirlinePassengersConfig().init, choices=("framework", "torch"),
-                        help="framework: each side's own initialisers; torch: one shared draw")
-    parser.add_argument("--out", default="docs/airline_forecast.png")
-    parser.add_argument("--json", default=None, help="also write the numbers here")
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error("--epochs must be >= 1")

@@ -19,7 +19,7 @@ UNITS = ("steps", "iterations", "epochs")
 @dataclasses.dataclass(frozen=True)
 class Example:
     id: str
-    article: str  # the seed article it reproduces
+    article: str  # the article it reproduces, cited (ARTICLES)
     title: str
     config_cls: type
     unit: str  # what --steps counts: steps, iterations or epochs
@@ -28,9 +28,13 @@ class Example:
     tolerance: float  # outcome parity: largest allowed |legacy - port| of the metric
     tolerance_note: str  # where the tolerance comes from
     modules: dict  # impl -> the harness adapter's module name (parity.adapters.<side>.<id>)
-    # "quick" / "default" -> steps; "full" is the config's default (the article's). The
-    # default budget is the article's except the airline example (100 of 300 epochs), so
-    # that `parity all` takes about 7 minutes on 2 cores; --quick about 2.
+    # The one source of the harness's budgets, in the example's unit: "quick" <= "default"
+    # <= "full" (checked by `budget_problems`); `parity run` and `parity all` take the same
+    # numbers for the same mode. "full" is what the article says the model needs; the default
+    # is it except the airline example (100 of 300 epochs), so that `parity all` takes about
+    # 8 minutes on 2 cores; --quick about 2. Where quick equals default (series_predictor,
+    # binary_addition_numpy_rnn), a shorter budget breaks the tolerance measured for it.
+    # A config's own `steps` is the article's program as written (the module run alone).
     budgets: dict
     saves_checkpoint: bool = True
     float64: bool = False  # the port computes in float64 (JAX needs JAX_ENABLE_X64=1 for it)
@@ -61,9 +65,28 @@ class Example:
         return dataclasses.replace(cfg, **overrides) if overrides else cfg
 
     def steps_for(self, budget: str) -> int:
-        if budget == "full":
-            return self.config_cls().steps
+        """The steps of budget ``quick``, ``default`` or ``full`` (in :attr:`unit`)."""
+        if budget not in BUDGETS:
+            raise ValueError(f"unknown budget '{budget}' (one of: {', '.join(BUDGETS)})")
         return self.budgets[budget]
+
+    def budget_text(self) -> str:
+        """The three budgets as one phrase, e.g. ``quick 1,500 / default 3,000 / full 3,000 steps``."""
+        return " / ".join(f"{b} {self.budgets[b]:,}" for b in BUDGETS) + f" {self.unit}"
+
+
+BUDGETS = ("quick", "default", "full")
+
+
+def budget_problems(example: Example) -> list[str]:
+    """What is wrong with an example's budgets (empty when quick <= default <= full)."""
+    missing = [b for b in BUDGETS if not isinstance(example.budgets.get(b), int)
+               or example.budgets[b] < 1]
+    if missing:
+        return [f"{example.id}: budget(s) {', '.join(missing)} missing or not a positive whole number"]
+    q, d, f = (example.budgets[b] for b in BUDGETS)
+    return ([f"{example.id}: quick {q} > default {d}"] if q > d else []) + (
+        [f"{example.id}: default {d} > full {f}"] if d > f else [])
 
 
 SOURCE_PACKAGES = {"legacy": "legacy_graph", "port": "eager_port", "reference": "reference_programs"}
@@ -75,13 +98,41 @@ def _both(id_: str, *references: str) -> dict:
     return {"legacy": f"parity.adapters.legacy.{id_}", "port": f"parity.adapters.port.{id_}",
             **{impl: f"parity.adapters.reference.{id_}" for impl in references}}
 
+# The five articles the examples come from, cited by title (original, then an English gloss),
+# author or site and year where known, and what the examples take from each.
+ARTICLES = {
+    "lstm_intro": (
+        "\u201c机器学习：第一讲 LSTM神经网络简单入门\u201d (\u201cMachine learning, lecture 1: a simple "
+        "introduction to LSTM neural networks\u201d), a Chinese blog post written for TensorFlow 2.1 "
+        "(about 2020); taken: 8-bit binary addition with a two-layer LSTM, 1,000 training steps "
+        "and the claim that about 3,000 give 99%"),
+    "rnn_lstm_mnist": (
+        "a Chinese blog post on RNNs and LSTMs (sections \u201cRNN原理和使用步骤\u201d, \u201cLSTM的代码和"
+        "相关使用\u201d: \u201chow RNNs work and how to use them\u201d, \u201cLSTM code and its use\u201d) "
+        "quoting MorvanZhou's TensorFlow 1.1 tutorial (2017); taken: the MNIST-rows LSTM with "
+        "static_rnn, the dynamic_rnn program and the closing stacked-cells snippet"),
+    "numpy_rnn": (
+        "a Chinese lab write-up (微信公众号, a WeChat public account) reposting Andrew Trask's "
+        "\u201cAnyone Can Learn To Code an LSTM-RNN in Python (Part 1: RNN)\u201d (iamtrask.github.io, "
+        "2015); taken: the NumPy RNN with hand-written backpropagation that learns binary addition"),
+    "series_predictor": (
+        "\u201c送机器学习电子书——(TensorFlow)RNN入门\u201d (\u201cA free machine-learning e-book: getting "
+        "started with RNNs in TensorFlow\u201d), Alibaba Cloud Yunqi community, a translation of the "
+        "RNN chapter of Nishant Shukla's Machine Learning with TensorFlow (Manning, 2017); taken: "
+        "the SeriesPredictor class, its toy series and its tf.train.Saver"),
+    "airline": (
+        "\u201c最简单的LSTM讲解，多图展示，源码实践，建议收藏\u201d (\u201cThe simplest LSTM explanation, with "
+        "many figures and source code\u201d), a Chinese blog post on the Alibaba Cloud developer "
+        "community; taken: the PyTorch LSTM(100) forecaster of the airline-passengers series"),
+}
+
 
 EXAMPLES: dict[str, Example] = {
     e.id: e
     for e in [
         Example(
             id="binary_addition_lstm",
-            article="seeds/000_lstm_binary_addition_tf1.txt",
+            article=ARTICLES["lstm_intro"],
             title="LSTM binary addition in TF1 graph mode (MultiRNNCell of BasicLSTMCell)",
             config_cls=configs.BinaryAdditionLSTMConfig,
             unit="steps",
@@ -90,11 +141,11 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="the same model from different initial weights and batches: both sides within 3 points of exact-sum accuracy at 1,500 steps of batch 64",
             modules=_both("binary_addition_lstm"),
-            budgets={"quick": 1500, "default": 3000},
+            budgets={"quick": 1500, "default": 3000, "full": 3000},
         ),
         Example(
             id="binary_addition_numpy_rnn",
-            article="seeds/002_numpy_rnn_binary_addition.txt",
+            article=ARTICLES["numpy_rnn"],
             title="NumPy RNN with hand-written backpropagation, binary addition",
             config_cls=configs.BinaryAdditionNumpyRNNConfig,
             unit="iterations",
@@ -103,12 +154,12 @@ EXAMPLES: dict[str, Example] = {
             tolerance=1e-9,
             tolerance_note="float64 trajectory equivalence: the three runs reach the same accuracy",
             modules=_both("binary_addition_numpy_rnn", "numpy"),
-            budgets={"quick": 10000, "default": 10000},
+            budgets={"quick": 10000, "default": 10000, "full": 10000},
             float64=True,
         ),
         Example(
             id="mnist_static_rnn",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MNIST rows through BasicLSTMCell(128) + static_rnn",
             config_cls=configs.MnistStaticRNNConfig,
             unit="steps",
@@ -117,11 +168,11 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="the same model from different initial weights and batches: legacy and port within 3 points of test accuracy on the sample's 2,000-image test split",
             modules=_both("mnist_static_rnn"),
-            budgets={"quick": 300, "default": 10000},
+            budgets={"quick": 300, "default": 10000, "full": 10000},
         ),
         Example(
             id="mnist_dynamic_rnn",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MNIST with LSTMCell(64) + dynamic_rnn, tf.layers.dense, tf.metrics.accuracy",
             config_cls=configs.MnistDynamicRNNConfig,
             unit="steps",
@@ -130,11 +181,11 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="the same model from different initial weights and batches: legacy and port within 3 points of test accuracy on the sample's 2,000-image test split",
             modules=_both("mnist_dynamic_rnn"),
-            budgets={"quick": 300, "default": 1200},
+            budgets={"quick": 300, "default": 1200, "full": 1200},
         ),
         Example(
             id="stacked_lstm",
-            article="seeds/001_lstm_mnist_static_dynamic_rnn.txt",
+            article=ARTICLES["rnn_lstm_mnist"],
             title="MultiRNNCell([BasicLSTMCell(128), BasicLSTMCell(256)]) vs keras.layers.RNN([LSTMCell, LSTMCell])",
             config_cls=configs.StackedLSTMConfig,
             unit="steps",
@@ -143,11 +194,11 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.03,
             tolerance_note="the same model from different initial weights and batches: legacy and port within 3 points of test accuracy on the sample's 2,000-image test split",
             modules=_both("stacked_lstm"),
-            budgets={"quick": 300, "default": 1200},
+            budgets={"quick": 300, "default": 1200, "full": 1200},
         ),
         Example(
             id="series_predictor",
-            article="seeds/003_series_predictor_tf1.txt",
+            article=ARTICLES["series_predictor"],
             title="SeriesPredictor: BasicLSTMCell + dynamic_rnn with a tf.train.Saver",
             config_cls=configs.SeriesPredictorConfig,
             unit="iterations",
@@ -156,11 +207,11 @@ EXAMPLES: dict[str, Example] = {
             tolerance=0.5,
             tolerance_note="both sides must predict within 1.0 of the targets; MSEs within 0.5",
             modules=_both("series_predictor"),
-            budgets={"quick": 1000, "default": 1000},
+            budgets={"quick": 1000, "default": 1000, "full": 1000},
         ),
         Example(
             id="airline_passengers",
-            article="seeds/004_pytorch_airline_passengers.txt",
+            article=ARTICLES["airline"],
             title="Airline passengers: LSTM(100) forecaster (PyTorch reference, TF1, Keras)",
             config_cls=configs.AirlinePassengersConfig,
             unit="epochs",
@@ -169,7 +220,7 @@ EXAMPLES: dict[str, Example] = {
             tolerance=80.0,
             tolerance_note="2.5 x the seed-to-seed spread of the legacy-port RMSE difference at 20 epochs (5 seeds: std 26 and 18 passengers)",
             modules=_both("airline_passengers", "torch"),
-            budgets={"quick": 20, "default": 100},
+            budgets={"quick": 20, "default": 100, "full": 300},
         ),
     ]
 }

@@ -54,6 +54,13 @@ def _table_html(payloads: list[dict], later_failures: dict | None = None) -> str
     return f"<table class='parity'><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _article(payload: dict) -> str:
+    """The article's citation from the registry (a result written by an older version may
+    name a file of the authors' working notes instead)."""
+    example = registry.EXAMPLES.get(payload.get("example"))
+    return example.article if example else str(payload.get("article", ""))
+
+
 def build(out_dir, payloads: list[dict], budget: str | None = None,
           later_failures: dict | None = None) -> Path:
     """Write plots and ``index.html`` for ``payloads`` into ``out_dir``; return the index path.
@@ -82,8 +89,9 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
     for p in payloads:
         parts.append(f"<h2 id='{p['example']}'>{html.escape(p['example'])}</h2>")
         data_file = store.result_path("", p["example"], failed=store.is_failed(p)).name
+        article = _article(p)
         parts.append(f"<p>{html.escape(str(p.get('title', '')))} &middot; article: "
-                     f"<code>{html.escape(str(p.get('article', '')))}</code> &middot; "
+                     f"{html.escape(article)} &middot; "
                      f"<a href='{html.escape(data_file)}'>{html.escape(data_file)}</a>"
                      f" &middot; <a href='#diff-{html.escape(p['example'])}'>migration diff</a></p>")
         par = p["parity"]

@@ -298,8 +298,11 @@ def run_example(example_id: str, impls: list[str], steps: int | None, seed: int 
     when a run failed, see :mod:`parity.store`); return the payload.
 
     ``backend_names``: the Keras backends the port runs on (default: TensorFlow only).
+    ``steps=None``: the example's default budget (``parity run`` and ``parity all`` use it too).
     """
     example = registry.get(example_id)
+    if steps is None:
+        steps = example.steps_for("default")
     jobs, skipped = [], {}
     for impl in impls:
         ok, why = impl_available(impl)

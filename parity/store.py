@@ -27,7 +27,7 @@ from pathlib import Path
 
 FAILED_SUFFIX = ".failed.json"
 PREVIOUS_SUFFIX = ".previous.json"
-LOCK_NAME = ".parity.lock"
+LOCK_NAME = ".parity.lock"  # older versions locked this file; now the folder itself is locked
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -266,14 +266,14 @@ def load(out_dir) -> tuple[dict, dict, list]:
 
 @contextlib.contextmanager
 def locked(out_dir):
-    """An exclusive lock on ``out_dir`` (a lock file in it) for the block; waits for it."""
+    """An exclusive lock on ``out_dir`` for the block; waits for it. The folder itself is
+    locked (``flock`` on its descriptor), so nothing is left behind in it."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock
         yield
         return
-    path = Path(out_dir, LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -1,6 +1,6 @@
 """Airline passengers: the article's own PyTorch program, the reference (impl ``torch``).
 
-Source: seeds/004. The article's ``LSTM`` module (``nn.LSTM(1, 100)`` + ``nn.Linear(100, 1)``,
+Source: "最简单的LSTM讲解" ("The simplest LSTM explanation"). The article's ``LSTM`` module (``nn.LSTM(1, 100)`` + ``nn.Linear(100, 1)``,
 prediction = the last step's output, ``hidden_cell`` reset to zeros before every window),
 ``nn.MSELoss``, ``torch.optim.Adam(lr=0.001)``, 300 epochs over the 120 windows in order,
 batch of one window; then the recursive 12-month forecast, scaled back to passengers.

@@ -1,6 +1,6 @@
 """The article's NumPy RNN for binary addition, with hand-written backpropagation (impl "numpy").
 
-Source: seeds/002 (a reposting of the well-known "Anyone Can Learn To Code an LSTM-RNN in
+Source: a Chinese lab write-up (a reposting of the well-known "Anyone Can Learn To Code an LSTM-RNN in
 Python, Part 1: RNN" program). A plain RNN with no biases, sigmoid hidden and output
 units, 16 hidden units, trained one example per iteration with backpropagation through
 time written out by hand; weights drawn as ``2 * random - 1`` from ``np.random.seed(0)``;

@@ -50,7 +50,6 @@ def test_list_names_every_example_with_its_article():
     (["run", "series_predictor", "--backend", "mxnet"], "invalid choice: 'mxnet'"),
     (["run", "series_predictor", "--impl", "legacy", "--backend", "jax"], "applies to the port"),
     (["all", "--backends", "tensorflow,mxnet"], "unknown Keras backend 'mxnet'"),
-    ([], "required"),
 ])
 def test_bad_usage_exits_2_with_one_clear_line(args, fragment):
     proc = parity_cmd(*args)

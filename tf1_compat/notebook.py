@@ -41,7 +41,7 @@ ONE_LINE_ERRORS = {
     "LegacyCallError",
     "DataError",
 }
-NEEDS = "pip install 'tf1-lstm-parity[notebook]' (nbclient, ipykernel)"
+NEEDS = "pip install -e '.[notebook]' in the tf1-lstm-parity clone (nbclient, ipykernel)"
 
 
 def default_output(path) -> Path:

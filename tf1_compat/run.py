@@ -78,6 +78,14 @@ USAGE = (
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
+def plain_text(rest: str) -> str:
+    """A docstring for the terminal: ``code`` and :role:`target` markup as plain text."""
+    import re
+
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", rest)
+    return re.sub(r"``([^`]+)``", r"\1", text)
+
+
 def tf1_compat(figures_dir: str | None = None, quiet: bool = True, strict: bool = False):
     """``with tf1_compat() as tf: ...``: the TF1 shims in this process (see :mod:`tf1_compat`)."""
     from tf1_compat import tf1_compat as _tf1_compat
@@ -342,7 +350,7 @@ def main(argv: list[str] | None = None, *, hooks=(), usage: str = USAGE) -> int:
             _check_figures_dir(options["figures_dir"])
     except SystemExit:
         print(usage)
-        print(__doc__.split("\n\n", 2)[2])
+        print(plain_text(__doc__.split("\n\n", 2)[2]))
         return 0
     except ScriptError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
