@@ -75,13 +75,18 @@ def batches(jobs: list[dict], n: int) -> list[tuple[tuple, list[dict]]]:
     backend, x64), each group split round-robin into at most ``n`` batches."""
     groups: dict[tuple, list[dict]] = {}
     for job in jobs:
-        groups.setdefault(_key(job), []).append(job)
+        groups.setdefault(_group(job), []).append(job)
     out = []
-    for key, group in groups.items():
+    for (key, _), group in groups.items():
         k = min(n, len(group))
         for i in range(k):
             out.append((key, group[i::k]))
     return out
+
+
+def _group(job: dict) -> tuple:
+    """What must share a process: backend, x64, and (``parity power``) mutant and config."""
+    return _key(job), json.dumps([job.get("mutant"), job.get("config")], sort_keys=True)
 
 
 def worker_env(key: tuple, threads: int, base: dict | None = None, tmp: str | None = None) -> dict:
@@ -137,7 +142,8 @@ def _run_batch(key, batch, threads, tmp, index, progress, lock, module) -> list[
                 print(_line(outcome), flush=True)
         shown = len(done)
 
-    with procs.supervised([sys.executable, "-m", module, str(jobs_path), str(out_path)], env=env,
+    with procs.supervised([sys.executable, "-m", *module.split(), str(jobs_path), str(out_path)],
+                          env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
         reader = threading.Thread(target=quiet.forward_stderr, args=(proc.stderr,),
                                   kwargs={"out": None, "drop_noise": True, "tail": tail},
@@ -219,7 +225,7 @@ def _ray_task(batch: list[dict], module: str) -> list[dict]:
         jobs_path, out_path = Path(tmp, "jobs.json"), Path(tmp, "out.json")
         jobs_path.write_text(json.dumps([dict(j, verbose=False) for j in batch]))
         env = dict(os.environ, TMPDIR=tmp)
-        proc = subprocess.run([sys.executable, "-m", module, str(jobs_path), str(out_path)],
+        proc = subprocess.run([sys.executable, "-m", *module.split(), str(jobs_path), str(out_path)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         done = json.loads(out_path.read_text()) if out_path.exists() else []
         tail = proc.stderr.decode("utf-8", "replace").splitlines()[-50:]
@@ -269,8 +275,8 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
         refs = []
         groups: dict[tuple, list[dict]] = {}
         for job in jobs:
-            groups.setdefault(_key(job), []).append(job)
-        for key, group in groups.items():
+            groups.setdefault(_group(job), []).append(job)
+        for (key, _), group in groups.items():
             for i in range(0, len(group), max(1, batch_size)):
                 batch = group[i:i + max(1, batch_size)]
                 refs.append(task.options(num_cpus=threads,
