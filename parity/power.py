@@ -216,10 +216,11 @@ def _rnn_mutant(base, name):
                 kw["return_sequences"] = True
             super().__init__(*a, **kw)
 
-        def call(self, sequences, *a, **kw):
+        def call(self, sequences, initial_state=None, mask=None, training=False):
             if name == "time_major":
                 sequences = keras.ops.transpose(sequences, (0, 2, 1))
-            out = super().call(sequences, *a, **kw)
+            out = super().call(sequences, initial_state=initial_state, mask=mask,
+                               training=training)
             return out[:, 0] if self._take_first else out
 
         def compute_output_shape(self, shape):
