@@ -72,13 +72,15 @@ def _key(job: dict) -> tuple[str, str, bool]:
 
 def batches(jobs: list[dict], n: int) -> list[tuple[tuple, list[dict]]]:
     """The jobs grouped as :func:`parity.runner.run_isolated` groups them (implementation,
-    backend, x64), each group split round-robin into at most ``n`` batches."""
+    backend, x64), each group split round-robin into its share of ``n`` batches."""
     groups: dict[tuple, list[dict]] = {}
     for job in jobs:
         groups.setdefault(_group(job), []).append(job)
     out = []
     for (key, _), group in groups.items():
-        k = min(n, len(group))
+        # each group gets its share of the n processes (at least one): every process start
+        # imports TensorFlow again (seconds), so runs share a process where they can
+        k = min(len(group), max(1, -(-n * len(group) // len(jobs))))
         for i in range(k):
             out.append((key, group[i::k]))
     return out
