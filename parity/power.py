@@ -381,6 +381,14 @@ def run(the_plan, seed_list: list[int], seed_sets: int, levels_: tuple, n_jobs: 
     errors = [f"{r['job']['example']} {r['job']['impl']} {r['job'].get('mutant') or ''} seed "
               f"{r['job']['seed']}: {r['error']}" for r in results if not r["ok"]]
     threads = max(1, pool.cores() // max(1, n_jobs))
+    checks = {}  # levels 2 and 3: one process per (example, mutant), n_jobs at a time
+    if {2, 3} & set(levels_):
+        from concurrent.futures import ThreadPoolExecutor
+
+        wanted = [(e, None) for e, _ in the_plan] + [(e, m.name) for e, ms in the_plan for m in ms]
+        with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as ex:
+            futures = {w: ex.submit(_levels_subprocess, w[0], w[1], threads) for w in wanted}
+            checks = {w: f.result() for w, f in futures.items()}
     for example_id, mutants in the_plan:
         margin = margins.margin(example_id).value
         legacy_sets = [values(example_id, "legacy", k) for k in range(seed_sets)]
@@ -390,7 +398,7 @@ def run(the_plan, seed_list: list[int], seed_sets: int, levels_: tuple, n_jobs: 
                 fa = _level1(legacy_sets[k], port_values, margin)
                 false_alarms.append({"example": example_id, "level": 1, "seeds": sets[k], **fa})
         if {2, 3} & set(levels_):
-            lv = _levels_subprocess(example_id, None, threads)
+            lv = checks[(example_id, None)]
             for level in (2, 3):
                 if level in levels_ and lv.get(str(level)) is not None:
                     false_alarms.append({"example": example_id, "level": level,
@@ -408,7 +416,7 @@ def run(the_plan, seed_list: list[int], seed_sets: int, levels_: tuple, n_jobs: 
                 else:
                     row["levels"]["1"] = {"detected": None, "why": "training unchanged"}
             if {2, 3} & set(levels_):
-                lv = _levels_subprocess(example_id, m.name, threads)
+                lv = checks[(example_id, m.name)]
                 for level in (2, 3):
                     if level in levels_:
                         row["levels"][str(level)] = lv.get(str(level)) or {
