@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from parity import jobs as pool
-from parity import margins, registry, seeds, stats, store
+from parity import margins, registry, stats, store
 
 # the examples `parity power` runs by default: the three whose quick budget takes seconds
 DEFAULT_EXAMPLES = ("series_predictor", "binary_addition_lstm", "mnist_dynamic_rnn")
@@ -322,7 +322,6 @@ def levels(example_id: str, mutant: str | None) -> dict:
 
 def _levels_main(argv) -> int:
     import parity  # noqa: F401
-
     from tf1_compat import quiet
 
     quiet.quiet_python_warnings(show=False)
