@@ -52,13 +52,13 @@ def test_power_rejects_unknown_mutants_and_levels():
 @pytest.fixture(scope="module")
 def two_seeds(tmp_path_factory):
     out = tmp_path_factory.mktemp("seeds")
-    proc = parity_cmd("run", "series_predictor", "--steps", STEPS, "--seeds", "2", "--seed", "3",
-                      "--jobs", "2", "--out", str(out))
-    return proc, json.loads((out / "series_predictor.json").read_text())
+    proc = parity_cmd("all", "--only", "series_predictor", "--steps", STEPS, "--seeds", "2",
+                      "--seed", "3", "--jobs", "2", "--out", str(out))
+    return proc, json.loads((out / "series_predictor.json").read_text()), out
 
 
 def test_seeds_json_keeps_every_seed_and_the_verdict(two_seeds):
-    proc, data = two_seeds
+    proc, data, out = two_seeds
     assert data["seeds"] == [3, 4]
     runs = {r["label"]: r for r in data["runs"]}
     assert set(runs) == {"legacy", "port"}
@@ -80,10 +80,12 @@ def test_seeds_json_keeps_every_seed_and_the_verdict(two_seeds):
     port_line = next(ln for ln in lines if " port " in ln)
     assert f"{runs['port']['summary']['std']:.4f}" in port_line
     assert ("equivalent" in port_line) or ("NOT SHOWN" in port_line)
+    page = (out / "index.html").read_text()
+    assert "two one-sided Welch t-tests" in page and f"{runs['port']['summary']['std']:.4f}" in page
 
 
 def test_a_seed_from_the_pool_equals_the_same_seed_run_alone(two_seeds, tmp_path):
-    _, data = two_seeds
+    _, data, _ = two_seeds
     proc = parity_cmd("run", "series_predictor", "--steps", STEPS, "--seed", "4",
                       "--out", str(tmp_path), "--quiet")
     assert proc.returncode in (0, 1), proc.stderr
