@@ -16,7 +16,7 @@ import re
 from hyperparams import MAX_SEED
 from parity import backends, margins, registry, runner, stats, store
 
-SINGLE_SEED_TEST = "single seed: |legacy - port| <= tolerance"
+SINGLE_SEED_TEST = "single seed: |legacy - port| <= tolerance"  # as parity.runner.parity_check
 EQUIVALENCE_TEST = "equivalence: two one-sided Welch t-tests (TOST)"
 
 

@@ -76,8 +76,8 @@ def test_seeds_json_keeps_every_seed_and_the_verdict(two_seeds):
     assert par["ci"] == pytest.approx(eq["ci"]) and par["ok"] is eq["equivalent"]
     assert proc.returncode == (0 if par["ok"] else 1)
     # the table: per side the mean, std and min-max, and the interval on the port's row
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("series_predictor")]
-    port_line = next(ln for ln in lines if " port " in ln)
+    port_line = next(ln for ln in proc.stdout.splitlines()
+                     if ln.split()[:3] == ["series_predictor", "port", "test_mse"])
     assert f"{runs['port']['summary']['std']:.4f}" in port_line
     assert ("equivalent" in port_line) or ("NOT SHOWN" in port_line)
     page = (out / "index.html").read_text()
