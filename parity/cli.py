@@ -1,4 +1,4 @@
-"""``python -m parity`` / ``parity``: list, run, all, diff, convert, legacy-run, migrate.
+"""``python -m parity`` / ``parity``: list, run, all, calibrate, power, diff, convert, legacy-run, migrate.
 
 Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
 always with one clear line on stderr; 128 + N when stopped by signal N (SIGTERM, SIGHUP),
@@ -85,6 +85,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _many_options(parser) -> None:
+    """--seeds, --jobs, --ray: many seeds, in parallel, on a cluster."""
+    parser.add_argument("--seeds", default=None, metavar="N|A-B|A,B,..",
+                        help="train each implementation once per seed (N seeds from --seed, "
+                             "default 0) and test equivalence over them")
+    parser.add_argument("--jobs", default="1", metavar="N|auto",
+                        help="independent runs in N processes at once, each with its share of "
+                             "the cores (auto: the cores; default 1)")
+    parser.add_argument("--ray", default=None, metavar="ADDRESS",
+                        help="run the runs as Ray tasks on the cluster at ADDRESS ('local': a "
+                             "Ray instance started here); needs the [cluster] extra")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="parity", description=__doc__.splitlines()[0].replace("``", ""))
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -108,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "side always runs on TensorFlow)")
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     _output_options(r)
+    _many_options(r)
 
     a = sub.add_parser("all", help="the main job: every example, both sides, report")
     g = a.add_mutually_exclusive_group()
@@ -123,6 +137,32 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--backends", default="tensorflow", metavar="B[,B...]",
                    help="Keras backends to run each port on, comma-separated, from "
                         "tensorflow,jax,torch (default tensorflow); one row per backend")
+    _many_options(a)
+
+    cal = sub.add_parser("calibrate", help="measure each side's seed-to-seed spread and "
+                                           "propose the example's equivalence margin")
+    cal.add_argument("example")
+    cal.add_argument("--seeds", default="20", metavar="N|A-B|A,B,..")
+    gc = cal.add_mutually_exclusive_group()
+    gc.add_argument("--quick", action="store_true", help="the quick budget (the gate's)")
+    gc.add_argument("--full", action="store_true", help="the article's budget")
+    cal.add_argument("--steps", type=_steps, default=None, help="this budget instead")
+    cal.add_argument("--jobs", default="1", metavar="N|auto")
+    cal.add_argument("--out", default="results", help="writes calibration-ID.json here")
+    cal.add_argument("--quiet", action="store_true")
+
+    pw = sub.add_parser("power", help="run the gate against ports with known migration bugs")
+    pw.add_argument("--only", nargs="+", metavar="ID", help="examples (default: the quick ones)")
+    pw.add_argument("--mutants", nargs="+", metavar="NAME", help="a subset of the catalogue")
+    pw.add_argument("--seeds", default="3", metavar="N|A-B|A,B,..",
+                    help="seeds per side for level 1 (default 3)")
+    pw.add_argument("--seed-sets", type=_steps, default=1, metavar="K",
+                    help="K disjoint seed sets for the false-alarm rate of the correct ports")
+    pw.add_argument("--levels", default="1,2,3", help="which levels to run (default 1,2,3)")
+    pw.add_argument("--jobs", default="1", metavar="N|auto")
+    pw.add_argument("--out", default="results", help="writes power.json and power.md here")
+    pw.add_argument("--quiet", action="store_true")
+    pw.add_argument("--list", action="store_true", help="print the catalogue and exit")
 
     d = sub.add_parser("diff", help="the migration diff of an example's legacy module against its port")
     d.add_argument("example")
@@ -237,6 +277,21 @@ def cmd_run(args) -> int:
     steps = args.steps if args.steps is not None else example.steps_for(_budget(args))
     _preflight([{"example": example.id, "impl": i, "steps": steps, "seed": args.seed}
                 for i in impls])
+    many = _many(args)
+    if many is not None:
+        jobs, skipped = [], {}
+        for impl in impls:
+            ok, why = runner.impl_available(impl)
+            if not ok:
+                skipped[impl] = why
+                continue
+            new, why = runner.make_jobs(example.id, impl, backend_names, steps=steps,
+                                        seed=args.seed, verbose=False)
+            jobs += new
+            skipped.update(why)
+        out = _writable_dir(args.out)
+        payloads = _execute_many(many, jobs, [example], {example.id: skipped}, out, args)
+        return _finish_many(payloads, out, report=False)
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
@@ -288,6 +343,14 @@ def cmd_all(args) -> int:
             skipped.setdefault(e.id, {}).update(why)
     _preflight(jobs)
     out = _writable_dir(args.out)
+    many = _many(args)
+    if many is not None:
+        n_runs = len(jobs) * len(many["seeds"])
+        print(f"parity all: {_plural(len(examples), 'example')}, {_plural(n_runs, 'run')} ({len(many['seeds'])} "
+              f"seed(s) each), budget '{budget}', port on {', '.join(backend_names)}, "
+              f"{many['where']}, output in {out}/", flush=True)
+        payloads = _execute_many(many, jobs, examples, skipped, out, args)
+        return _finish_many(payloads, out, budget=budget)
     print(f"parity all: {_plural(len(examples), 'example')}, {_plural(len(jobs), 'run')}, budget '{budget}', "
           f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
     results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
@@ -300,6 +363,119 @@ def cmd_all(args) -> int:
     _report_failures(payloads)
     ok = runner.overall_ok(payloads)
     return EXIT_OK if ok else EXIT_PARITY
+
+
+def _many(args) -> dict | None:
+    """The --seeds/--jobs/--ray settings, checked; None for the plain sequential single run."""
+    from parity import jobs as pool
+    from parity import seeds
+
+    try:
+        n_jobs = pool.parse_jobs(args.jobs)
+        seed_list = seeds.parse(args.seeds, base=args.seed) if args.seeds is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if seed_list is None and n_jobs == 1 and args.ray is None:
+        return None
+    if args.verbose:
+        raise UsageError("--verbose shows each run's own output, one run at a time: leave out "
+                         "--seeds/--jobs/--ray, or --verbose")
+    if args.ray is not None:
+        where = f"on Ray at {args.ray}"
+    else:
+        where = f"{n_jobs} process(es) x {max(1, pool.cores() // n_jobs)} thread(s)"
+    return {"seeds": seed_list or [args.seed], "many_seeds": seed_list is not None,
+            "jobs": n_jobs, "ray": args.ray, "where": where}
+
+
+def _execute_many(many, jobs, examples, skipped, out, args) -> list[dict]:
+    from parity import jobs as pool
+    from parity import runner, seeds
+
+    if many["many_seeds"]:
+        jobs = seeds.expand(jobs, many["seeds"])
+    if many["ray"] is not None:
+        try:
+            results = pool.run_ray(jobs, many["ray"], progress=not args.quiet,
+                                   threads=max(1, pool.cores() // many["jobs"])
+                                   if many["ray"] == "local" else 1)
+        except pool.ClusterUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        results = pool.run_parallel(jobs, many["jobs"], progress=not args.quiet)
+    if many["many_seeds"]:
+        return [seeds.assemble(e, results, skipped.get(e.id, {}), out, many["seeds"])
+                for e in examples]
+    return [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
+
+
+def _finish_many(payloads, out, budget=None, report=True) -> int:
+    from parity import runner, seeds
+
+    print()
+    if any("seeds" in p for p in payloads):
+        print(seeds.format_table(seeds.rows(payloads)))
+        lines = seeds.failure_lines(payloads)
+    else:
+        print(_payload_rows(payloads))
+        lines = runner.failure_lines(payloads)
+    if report:
+        print(f"\nreport: {_build_report(out, budget=budget)}")
+    else:
+        print(f"\nwrote {out}/")
+    for line in lines:
+        print(line, file=sys.stderr)
+    return EXIT_OK if runner.overall_ok(payloads) else EXIT_PARITY
+
+
+def cmd_calibrate(args) -> int:
+    from parity import calibrate, registry, seeds
+    from parity import jobs as pool
+
+    example = registry.get(args.example)
+    budget = "quick" if args.quick else "full" if args.full else "default"
+    steps = args.steps if args.steps is not None else example.steps_for(budget)
+    try:
+        seed_list = seeds.parse(args.seeds)
+        n_jobs = pool.parse_jobs(args.jobs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if len(seed_list) < 2:
+        raise UsageError("calibrate: a spread needs at least 2 seeds")
+    _preflight([{"example": example.id, "impl": i, "steps": steps, "seed": 0}
+                for i in ("legacy", "port")])
+    out = _writable_dir(args.out)
+    result = calibrate.run(example, steps, seed_list, n_jobs, progress=not args.quiet,
+                           budget=budget if args.steps is None else f"{steps} {example.unit}")
+    path = calibrate.save(out, result)
+    print()
+    print(calibrate.format_result(result))
+    print(f"\nwrote {path}")
+    return EXIT_OK if not result["errors"] else EXIT_PARITY
+
+
+def cmd_power(args) -> int:
+    from parity import jobs as pool
+    from parity import power, seeds
+
+    if args.list:
+        print(power.format_catalogue())
+        return EXIT_OK
+    try:
+        seed_list = seeds.parse(args.seeds)
+        n_jobs = pool.parse_jobs(args.jobs)
+        levels = power.parse_levels(args.levels)
+        plan = power.plan(args.only, args.mutants)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = _writable_dir(args.out)
+    result = power.run(plan, seed_list, args.seed_sets, levels, n_jobs, progress=not args.quiet)
+    paths = power.save(out, result)
+    print()
+    print(power.format_table(result))
+    for p in paths:
+        print(f"wrote {p}")
+    return EXIT_OK
 
 
 def cmd_diff(args) -> int:
@@ -454,7 +630,7 @@ def _writable_dir(path: str) -> str:
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
             "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report,
-            "migrate": cmd_migrate}
+            "migrate": cmd_migrate, "calibrate": cmd_calibrate, "power": cmd_power}
 
 
 def main(argv=None) -> int:

@@ -52,6 +52,10 @@ def loss_curves(payload: dict, path) -> Path | None:
         hist = np.asarray(r["loss_history"], dtype=float)
         ax.plot(hist[:, 0], hist[:, 1], label=r.get("label", r["impl"]), color=COLORS.get(r.get("label", r["impl"])),
                 lw=1.4, alpha=0.85)
+        if r.get("loss_band"):  # many seeds: the mean curve and the min-max band over seeds
+            band = np.asarray(r["loss_band"], dtype=float)
+            ax.fill_between(band[:, 0], band[:, 1], band[:, 2], alpha=0.2,
+                            color=COLORS.get(r.get("label", r["impl"])))
     ax.set_xlabel(payload.get("unit", "step"))
     ax.set_ylabel("training loss")
     if all(np.all(np.asarray(r["loss_history"], dtype=float)[:, 1] > 0) for r in runs):

@@ -95,7 +95,14 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
                      f"<a href='{html.escape(data_file)}'>{html.escape(data_file)}</a>"
                      f" &middot; <a href='#diff-{html.escape(p['example'])}'>migration diff</a></p>")
         par = p["parity"]
-        if par.get("ports"):  # the port on several Keras backends, each against the legacy side
+        if "seeds" in p:  # many seeds: per side mean, std, min-max; the equivalence verdict
+            from parity import seeds
+
+            parts.append("<pre>" + html.escape(seeds.format_table(seeds.rows([p]))) + "</pre>")
+            parts.append(f"<p class='small'>{html.escape(str(par.get('test', '')))}, margin "
+                         f"{par['tolerance']:g}: {html.escape(str(par.get('tolerance_note', '')))}"
+                         f" ({html.escape(str(par.get('margin_source', '')))})</p>")
+        elif par.get("ports"):  # the port on several Keras backends, each against the legacy side
             each = "; ".join(f"{html.escape(label)}: {c['delta']:.4g} ({'ok' if c['ok'] else 'FAIL'})"
                              for label, c in par["ports"].items())
             parts.append(f"<p>|legacy &minus; port| per Keras backend: {each} (tolerance "

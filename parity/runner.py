@@ -250,7 +250,8 @@ def parity_check(example: registry.Example, runs: dict[str, dict]) -> dict:
     port's and ``ok`` is true only when every port is within the tolerance.
     """
     out: dict = {"metric": example.metric, "tolerance": example.tolerance,
-                 "tolerance_note": example.tolerance_note}
+                 "tolerance_note": example.tolerance_note,
+                 "test": "single seed: |legacy - port| <= tolerance"}  # --seeds N: parity.seeds
     legacy = runs.get("legacy")
     ports = {label: r for label, r in runs.items() if r.get("impl", label) == "port"}
     if legacy and ports:
