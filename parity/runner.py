@@ -437,14 +437,19 @@ def parity_rows(payloads: list[dict]) -> list[list[str]]:
 HEADER = ["example", "impl", "metric", "value", "budget", "seconds", "|delta|", "tol", "parity"]
 
 
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell, two spaces apart."""
+    table = [header, *rows]
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)
+
+
 def format_table(rows: list[list[str]], markdown: bool = False) -> str:
-    table = [HEADER, *rows]
     if markdown:
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
-    widths = [max(len(str(r[i])) for r in table) for i in range(len(HEADER))]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)
+    return text_table(HEADER, rows)
 
 
 def failure_lines(payloads: list[dict]) -> list[str]:

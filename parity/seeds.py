@@ -190,9 +190,7 @@ def rows(payloads: list[dict]) -> list[list[str]]:
 
 
 def format_table(table_rows: list[list[str]]) -> str:
-    table = [HEADER, *table_rows]
-    widths = [max(len(str(r[i])) for r in table) for i in range(len(HEADER))]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)
+    return runner.text_table(HEADER, table_rows)
 
 
 def failure_lines(payloads: list[dict]) -> list[str]:
