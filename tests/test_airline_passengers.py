@@ -46,7 +46,11 @@ RMSE_TOLERANCE = 80.0
 RTOL, ATOL = 1e-6, 1e-5  # outputs of the same weights, legacy vs port (DESIGN.md, level 2)
 TORCH_RTOL, TORCH_ATOL = 1e-5, 1e-5  # torch sums two biases and orders ops differently
 FORECAST_ATOL = 0.01  # passengers: 12 recursive float32 steps, x ~259 by the inverse scaling
-STEP_ATOL = 1e-6  # one Adam step: updates are ~1e-3 (lr); float32 rounding of m/sqrt(v)
+# One Adam step: updates are ~1e-3 (lr); where a gradient is ~eps, float32 rounding of
+# m / (sqrt(v) + eps) shows. Measured largest difference 1.02e-6 (1 of 40,000 weights, the
+# PyTorch backend with its kernels limited to SSE4.2; below 1e-6 on the others), so 5e-6:
+# still 200 times below one step, which a mapping error moves a weight by.
+STEP_ATOL = 5e-6
 # torch vs Keras, one step: the eps placement is made equal only up to float32 rounding;
 # where a gradient is ~1e-7 the step depends on eps (2 of 40,000 weights differed by 1.2e-6)
 TORCH_STEP_ATOL = 5e-6
