@@ -524,10 +524,9 @@ def cmd_convert(args) -> int:
 
 def _convert_any(args) -> int:
     from parity import convert
+    from parity.store import output_problem
     from tf1_compat import quiet
     from tf1_migrate import keras_rnn, tf1_rnn
-
-    from parity.store import output_problem
 
     options = {o: getattr(args, o) for o in _GENERIC if o not in ("model", "emit_model")}
     # an unwritable output is found before the work (the engine's own checks name the

@@ -32,7 +32,7 @@ EXAMPLE_FILES = ["test_binary_addition_lstm.py", "test_binary_addition_numpy_rnn
 # TensorFlow runs. The same holds for the main job, the fault cases and the capture and
 # README walk-throughs (each starts `parity` or `legacy-run` processes of its own).
 IGNORED = ["test_keras_backends.py", "test_cli.py", "test_main_job.py", "test_robustness.py",
-           "test_capture.py", "test_readme_example.py"]
+           "test_inputs_more.py", "test_capture.py", "test_readme_example.py"]
 
 # (backend, extra environment, test files): JAX runs the float64 example a second time
 # with JAX_ENABLE_X64=1, the one setting under which JAX computes in float64.

@@ -13,6 +13,7 @@ import pytest
 
 from datasets import mnist as mnist_data
 from hyperparams import MnistDynamicRNNConfig
+from tf1_migrate.testing import step_mismatch
 
 # 300 steps of batch 64 (a quarter of the article's 1,200), evaluation every 50 steps.
 # Measured on the shipped sample at 300 steps: seed 1 legacy 94.4%, port 93.85%;
@@ -237,8 +238,10 @@ def test_one_adam_step_gives_the_same_weights(legacy_run):
     # so float32 rounding in a near-zero gradient can move a weight by a sizeable part of
     # lr (1.2e-5 measured on TF 2.16); a mapping error moves it by the whole step or more.
     for name, value in after_legacy.items():
-        np.testing.assert_allclose(after_port[name], value, rtol=1e-5,
-                                   atol=0.02 * CONFIG.learning_rate, err_msg=name)
+        # ... and a stray few (1 in 10,000) further, each below half a step (step_mismatch)
+        why = step_mismatch(after_port[name], value, rtol=1e-5, atol=0.02 * CONFIG.learning_rate,
+                            step=CONFIG.learning_rate)
+        assert why is None, f"{name}: {why}"
         # Adam's first step moves every weight with a gradient by about lr = 0.01
         assert np.max(np.abs(value - before[name])) > 0.5 * CONFIG.learning_rate, name
 
