@@ -217,7 +217,8 @@ def _keras_loss(name, weights=None):
 
         def weighted(y, p):  # per example: sum_t xent * w / sum(w), summed over the batch
             xent = keras.losses.sparse_categorical_crossentropy(y, p, from_logits=True)
-            return ops.sum(xent * w, axis=1) / float(w.sum())
+            # a backend tensor, not the NumPy array: PyTorch would call numpy() on xent
+            return ops.sum(xent * ops.convert_to_tensor(w, dtype=xent.dtype), axis=1) / float(w.sum())
         return _Summed(weighted)
     return {"mse": keras.losses.MeanSquaredError(),
             "softmax_cross_entropy": keras.losses.CategoricalCrossentropy(from_logits=True),
