@@ -52,10 +52,17 @@ def summarise(example, results, steps, seeds, budget="", n_jobs=1) -> dict:
         sl, sp = sides["legacy"]["std"], sides["port"]["std"]
         out["sigma_d"] = (sl ** 2 + sp ** 2) ** 0.5
         out["mean_diff"] = sides["port"]["mean"] - sides["legacy"]["mean"]
-        out["proposed_margin"] = margins.propose(sl, sp)
+        # no spread at all (an accuracy of 1.0 on every seed) supports no margin: the
+        # example's hand-chosen tolerance stays, and the result says so
+        out["proposed_margin"] = margins.propose(sl, sp, floor=example.tolerance
+                                                 if out["sigma_d"] == 0.0 else 0.0)
+        out["margin_floor"] = out["sigma_d"] == 0.0
         eq = stats.equivalence(list(values["port"].values()), list(values["legacy"].values()),
                                out["proposed_margin"]) if out["proposed_margin"] > 0 else None
         out["equivalent_at_proposed"] = None if eq is None else eq["equivalent"]
+        if out["proposed_margin"] > 0:
+            out["recommended_seeds"] = margins.recommended_seeds(
+                out["mean_diff"], sl, sp, out["proposed_margin"])
     return out
 
 
@@ -72,8 +79,16 @@ def format_result(r: dict) -> str:
     if "proposed_margin" in r:
         lines.append(f"  port - legacy: {r['mean_diff']:+.4g}; sigma_d = sqrt(s_l^2 + s_p^2) = "
                      f"{r['sigma_d']:.4g}")
-        lines.append(f"  proposed margin: {r['k_sigma']:g} x sigma_d = {r['proposed_margin']:.4g} "
-                     f"(current: {r['current_margin']:g})")
+        if r.get("margin_floor"):
+            lines.append(f"  no seed-to-seed spread at this budget: the margin stays the "
+                         f"example's tolerance {r['proposed_margin']:.4g}")
+        else:
+            lines.append(f"  proposed margin: {r['k_sigma']:g} x sigma_d = "
+                         f"{r['proposed_margin']:.4g} (current: {r['current_margin']:g})")
+        if "recommended_seeds" in r:
+            n = r["recommended_seeds"]
+            lines.append("  seeds per side for the gate to show these sides equivalent 95% of "
+                         "the time: " + (str(n) if n else "more than 30"))
         if abs(r["mean_diff"]) > r["proposed_margin"] / 2:
             lines.append("  note: the sides' means differ by more than half the proposed margin: "
                          "look at the difference before adopting it")

@@ -26,6 +26,9 @@ class Margin:
     value: float
     reason: str
     source: str  # "calibrated: ..." (budget, seeds, machine) or "hand-chosen tolerance"
+    # seeds per side the many-seed gate needs to show two equal sides equivalent at least
+    # 95% of the time (recommended_seeds); None where not calibrated
+    seeds: int | None = None
 
 
 # Measured with `nice -n 10 python -m parity calibrate ID --quick --seeds N --jobs 2` on the
@@ -38,13 +41,56 @@ CALIBRATED: dict[str, Margin] = {
         "(10 seeds per side: test MSE std 0.088 legacy, 0.219 port; sqrt(0.088^2 + 0.219^2) = "
         "0.237); the port's mean MSE is 0.15 above the legacy side's (0.33 vs 0.18)",
         "calibrated: parity calibrate series_predictor --quick --seeds 10 (seeds 0-9, 1,000 "
-        "iterations, 2-core x86_64 CPU, TensorFlow 2.21)"),
+        "iterations, 2-core x86_64 CPU, TensorFlow 2.21)", seeds=5),
 }
 
 
-def propose(legacy_std: float, port_std: float, k: float = K_SIGMA) -> float:
-    """``k * sqrt(s_legacy^2 + s_port^2)``."""
-    return k * math.sqrt(legacy_std ** 2 + port_std ** 2)
+def propose(legacy_std: float, port_std: float, k: float = K_SIGMA, *,
+            floor: float = 0.0) -> float:
+    """``k * sqrt(s_legacy^2 + s_port^2)``, and at least ``floor``.
+
+    ``floor`` is for a metric that does not move between seeds at the budget (binary
+    addition's accuracy is 1.0 on every seed): a zero spread supports no margin at all, so
+    the example's hand-chosen tolerance stays (the caller passes it)."""
+    return max(k * math.sqrt(legacy_std ** 2 + port_std ** 2), floor)
+
+
+def false_alarm_rate(mean_diff: float, legacy_std: float, port_std: float, margin_: float,
+                     n: int, *, sims: int = 4000, alpha: float = 0.05, seed: int = 0) -> float:
+    """How often the many-seed gate with ``n`` seeds per side says "not equivalent" when the
+    sides really differ by ``mean_diff`` with these seed-to-seed spreads (normal model,
+    simulated ``sims`` times with a fixed seed: the same arguments give the same rate)."""
+    import numpy as np
+
+    from parity import stats
+
+    if n < 2:
+        raise ValueError("the many-seed gate needs at least 2 seeds per side")
+    if legacy_std == 0.0 and port_std == 0.0:
+        return 0.0 if abs(mean_diff) < margin_ else 1.0
+    rng = np.random.default_rng(seed)
+    a = rng.normal(mean_diff, port_std, (sims, n))
+    b = rng.normal(0.0, legacy_std, (sims, n))
+    va, vb = a.var(axis=1, ddof=1) / n, b.var(axis=1, ddof=1) / n
+    se = np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (n - 1) + vb ** 2 / (n - 1))
+    # Welch's df is continuous: its quantiles on a grid of 0.25 (rounded down: conservative)
+    grid = np.floor(np.maximum(df, 1.0) * 4.0) / 4.0
+    quantile = {g: stats.t_ppf(1.0 - alpha, g) for g in np.unique(grid)}
+    half = np.array([quantile[g] for g in grid]) * se
+    diff = a.mean(axis=1) - b.mean(axis=1)
+    equivalent = (diff - half > -margin_) & (diff + half < margin_)
+    return float(1.0 - equivalent.mean())
+
+
+def recommended_seeds(mean_diff: float, legacy_std: float, port_std: float, margin_: float, *,
+                      target: float = 0.05, most: int = 30) -> int | None:
+    """The fewest seeds per side (2..``most``) at which two sides like these are shown
+    equivalent at least ``1 - target`` of the time; None when even ``most`` do not."""
+    for n in range(2, most + 1):
+        if false_alarm_rate(mean_diff, legacy_std, port_std, margin_, n) <= target:
+            return n
+    return None
 
 
 def margin(example_id: str) -> Margin:
@@ -54,3 +100,14 @@ def margin(example_id: str) -> Margin:
     e = registry.get(example_id)
     return Margin(e.tolerance, e.tolerance_note,
                   "hand-chosen single-seed tolerance (not calibrated with parity calibrate)")
+
+
+def seeds_note(example_id: str, n_seeds: int) -> str:
+    """A line for a many-seed verdict run with fewer seeds than the example's calibration
+    recommends ("" when enough, or not calibrated)."""
+    need = margin(example_id).seeds
+    if need is None or n_seeds >= need:
+        return ""
+    return (f"{n_seeds} seeds per side: fewer than the {need} this example's calibration needs "
+            f"to show two equal sides equivalent 95% of the time; 'not equivalent' here may be "
+            f"the seeds, not the port (run with --seeds {need})")

@@ -66,6 +66,10 @@ CATALOGUE = [
            (2, 3)),
     Mutant("time_major", "time and feature axes swapped (the image read by columns)",
            (1, 2, 3), ("mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm")),
+    Mutant("head_activation", "a linear head given ReLU (tf.contrib.layers.fully_connected's "
+           "default activation_fn kept, or Dense(activation='relu') copied from an example)",
+           (1, 2, 3), ("mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm",
+                       "airline_passengers", "series_predictor")),
 ]
 BY_NAME = {m.name: m for m in CATALOGUE}
 
@@ -197,6 +201,15 @@ def apply(name: str | None, example_id: str | None = None) -> None:
                 super().__init__(0.0, *a, **kw)
 
         keras.layers.Dropout = Dropout
+    elif name == "head_activation":
+        base = keras.layers.Dense
+
+        class Dense(base):
+            def __init__(self, *a, activation=None, **kw):
+                linear = activation is None or activation in ("linear", keras.activations.linear)
+                super().__init__(*a, activation="relu" if linear else activation, **kw)
+
+        keras.layers.Dense = Dense
     elif name in ("wrong_step", "time_major"):
         for attr in ("LSTM", "RNN"):
             base = getattr(keras.layers, attr)

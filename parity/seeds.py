@@ -127,6 +127,9 @@ def equivalence_check(example: registry.Example, runs: dict[str, dict],
     first = next(iter(checks.values()))
     out.update(delta=first["delta"], diff=first["diff"], ci=first["ci"], p_tost=first["p_tost"],
                n=first["n"], ok=all(c["ok"] for c in checks.values()))
+    note = margins.seeds_note(example.id, n_min)
+    if note:
+        out["seeds_note"] = note
     if len(checks) > 1 or first["backend"] != backends.DEFAULT:
         out["ports"] = checks
     return out
@@ -208,6 +211,8 @@ def failure_lines(payloads: list[dict]) -> list[str]:
                         f"{p['metric']}, {par['confidence']:.0%} CI [{c['ci'][0]:+.4g}, "
                         f"{c['ci'][1]:+.4g}] not inside +/-{par['tolerance']:g} "
                         f"(not shown equivalent over {c['n'][0]}+{c['n'][1]} seeds)")
+                if par.get("seeds_note"):
+                    lines.append(f"parity: {p['example']}: {par['seeds_note']}")
             else:
                 lines.extend(runner.failure_lines([dict(p, errors={})]))
         for impl, err in p.get("errors", {}).items():

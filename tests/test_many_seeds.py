@@ -139,6 +139,8 @@ def test_calibrate_measures_each_side_and_proposes_a_margin(tmp_path):
     sl, sp = data["sides"]["legacy"]["std"], data["sides"]["port"]["std"]
     assert data["proposed_margin"] == pytest.approx(2.5 * (sl ** 2 + sp ** 2) ** 0.5)
     assert "proposed margin" in proc.stdout
+    n = data["recommended_seeds"]  # None: more than 30 would be needed
+    assert n is None or n >= 2 and f"equivalent 95% of the time: {n}" in proc.stdout
 
 
 def test_power_levels_catch_conversion_bugs_and_pass_the_correct_port():

@@ -156,3 +156,38 @@ def test_one_seed_keeps_the_single_seed_check_and_says_so():
 
 def test_proposed_margin():
     assert margins.propose(3.0, 4.0) == pytest.approx(margins.K_SIGMA * 5.0)
+
+
+def test_zero_spread_keeps_the_floor():
+    assert margins.propose(0.0, 0.0, floor=0.03) == 0.03
+    assert margins.propose(3.0, 4.0, floor=0.03) == pytest.approx(margins.K_SIGMA * 5.0)
+
+
+def test_false_alarm_rate_falls_with_seeds_and_rises_with_a_real_difference():
+    """The simulated gate: two equal sides with the series example's spreads are shown
+    equivalent more often with more seeds; sides a whole margin apart almost never."""
+    few = margins.false_alarm_rate(0.0, 0.09, 0.22, 0.59, 3)
+    many = margins.false_alarm_rate(0.0, 0.09, 0.22, 0.59, 10)
+    assert 0.0 <= many < few <= 1.0
+    assert margins.false_alarm_rate(0.59, 0.09, 0.22, 0.59, 10) > 0.9
+    # the same arguments give the same rate (fixed simulation seed)
+    assert margins.false_alarm_rate(0.1, 0.09, 0.22, 0.59, 4) == \
+        margins.false_alarm_rate(0.1, 0.09, 0.22, 0.59, 4)
+    n = margins.recommended_seeds(0.15, 0.088, 0.219, 0.59)
+    assert n is not None and margins.false_alarm_rate(0.15, 0.088, 0.219, 0.59, n) <= 0.05
+    assert margins.false_alarm_rate(0.15, 0.088, 0.219, 0.59, n - 1) > 0.05
+    assert margins.recommended_seeds(0.5, 0.3, 0.3, 0.59) is None  # 30 seeds are not enough
+
+
+def test_too_few_seeds_for_the_calibration_says_so():
+    example = registry.get("series_predictor")
+    need = margins.margin(example.id).seeds
+    assert need and need > 2
+    runs, _ = seeds.aggregate(_results(example.id, "legacy", [0.2, 0.7])
+                              + _results(example.id, "port", [0.25, 0.8]), example)
+    check = seeds.equivalence_check(example, runs)
+    assert f"--seeds {need}" in check["seeds_note"]
+    enough = [0.2 + 0.01 * i for i in range(need)]
+    runs, _ = seeds.aggregate(_results(example.id, "legacy", enough)
+                              + _results(example.id, "port", enough), example)
+    assert "seeds_note" not in seeds.equivalence_check(example, runs)
