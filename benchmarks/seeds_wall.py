@@ -5,7 +5,7 @@
 
 Runs ``parity all --quick [--only ...]`` (one seed, one run at a time) and ``parity all
 --quick --seeds N --jobs J`` back to back, in fresh processes, into temporary folders, and
-writes ``benchmarks/results/seeds_wall.json`` / ``.md``: both wall times, their ratio, the
+writes ``benchmarks/out/seeds_wall.json`` / ``.md`` (``--out benchmarks/results`` for the checked-in copy): both wall times, their ratio, the
 machine and its load average before and after (a loaded machine makes both slower, not
 necessarily alike: read the ratio with the load).
 """
@@ -40,7 +40,9 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--jobs", default="2")
     p.add_argument("--only", nargs="+", default=None)
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "out"),
+                   help="where seeds_wall.json/.md go (default: the git-ignored benchmarks/out; "
+                        "benchmarks/results holds the checked-in runs)")
     p.add_argument("--name", default="seeds_wall")
     a = p.parse_args(argv)
     only = ["--only", *a.only] if a.only else []
