@@ -5,8 +5,8 @@
 
 Runs ``parity all --quick [--only ...]`` (one seed, one run at a time) and ``parity all
 --quick --seeds N --jobs J`` back to back, in fresh processes, into temporary folders, and
-writes ``benchmarks/out/seeds_wall.json`` / ``.md`` (``--out benchmarks/results`` for the checked-in copy): both wall times, their ratio, the
-machine and its load average before and after (a loaded machine makes both slower, not
+writes ``benchmarks/out/seeds_wall.json`` / ``.md`` (``--out benchmarks/results`` for the
+checked-in copy): both wall times, their ratio, the machine and its load average before and after (a loaded machine makes both slower, not
 necessarily alike: read the ratio with the load).
 """
 
