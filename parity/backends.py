@@ -19,8 +19,8 @@ DEFAULT = "tensorflow"
 # The package whose version is recorded for each backend.
 DISTRIBUTION = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 INSTALL_HINT = {
-    "jax": "JAX is not installed: pip install 'tf1-lstm-parity[jax]' (CPU jax, pinned to work with Keras 3.15)",
-    "torch": "PyTorch is not installed: pip install 'tf1-lstm-parity[torch]' (torch==2.13.0, CPU build)",
+    "jax": "JAX is not installed: pip install -e '.[jax]' in the clone (CPU jax, pinned to work with Keras 3.15)",
+    "torch": "PyTorch is not installed: pip install -e '.[torch]' in the clone (torch==2.13.0, CPU build)",
 }
 
 # What a backend cannot do here, one line each (the tests skip with these reasons).

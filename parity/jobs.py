@@ -10,7 +10,7 @@ that N processes do not oversubscribe the machine.
 On Ray, each batch becomes a Ray task whose runtime environment (``env_vars``) carries the
 same settings (Keras backend, threads); the task runs the same worker process on the node
 that took it and returns its results, gathered into the same JSON and report. Every
-node needs this package installed (``pip install 'tf1-lstm-parity[cluster]'``).
+node needs this package installed (``pip install -e '.[cluster]'`` in a clone).
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
         import ray
     except ImportError:
         raise ClusterUnavailable(
-            "--ray needs Ray: pip install 'tf1-lstm-parity[cluster]'") from None
+            "--ray needs Ray: pip install -e '.[cluster]' in the clone") from None
     started_here = False
     if not ray.is_initialized():
         try:

@@ -17,7 +17,7 @@ from hyperparams import MAX_SEED, MAX_STEPS, MAX_STEPS_NOTE
 from parity import backends, registry, store
 from parity.result import library_versions
 
-TORCH_HINT = "PyTorch is not installed: pip install 'tf1-lstm-parity[torch]' (torch==2.13.0, CPU build)"
+TORCH_HINT = "PyTorch is not installed: pip install -e '.[torch]' in the clone (torch==2.13.0, CPU build)"
 
 
 def impl_available(impl: str) -> tuple[bool, str]:

@@ -297,3 +297,13 @@ def test_license_changelog_and_readme_facts():
     assert "checkpoint_path='ckpt/model.ckpt'" in readme
     assert "parity convert ckpt/model.ckpt --example series_predictor" in readme
     assert re.search(r"test suite takes about \d+ minutes on a 2-core", readme)
+
+
+def test_install_hints_name_a_command_that_works_from_a_clone():
+    """The package is not published: `pip install 'tf1-lstm-parity[x]'` cannot work."""
+    offenders = []
+    for path in [*ROOT.glob("parity/*.py"), *ROOT.glob("tf1_compat/*.py"),
+                 *ROOT.glob("tf1_migrate/*.py"), *ROOT.glob("eager_port/*.py")]:
+        if "pip install 'tf1-lstm-parity" in path.read_text():
+            offenders.append(path.name)
+    assert not offenders

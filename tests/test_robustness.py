@@ -440,7 +440,7 @@ def test_convert_to_pt_without_pytorch_says_how_to_install_it(tmp_path):
                       PYTHONPATH=os.pathsep.join([str(stub), str(ROOT)]))
     assert proc.returncode == 2
     line = one_error_line(proc.stderr)
-    assert "PyTorch is not installed" in line and "pip install 'tf1-lstm-parity[torch]'" in line
+    assert "PyTorch is not installed" in line and "pip install -e '.[torch]'" in line
 
 
 # ------------------------------------------------------------- one TensorFlow install
