@@ -199,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
     m.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
 
+    b = sub.add_parser("bench", help="time your own Keras model on each backend and setting, "
+                                     "against PyTorch's fused LSTM")
+    from parity import bench_port
+
+    bench_port.add_arguments(b)
+
     rep = sub.add_parser("report", help="rebuild plots and index.html from an output folder")
     rep.add_argument("out", nargs="?", default="results")
     return p
@@ -627,9 +633,41 @@ def _writable_dir(path: str) -> str:
     return str(p)
 
 
+def cmd_bench(args) -> int:
+    from parity import bench_port
+
+    for name, value, least in (("--batch", args.batch, 1), ("--steps", args.steps, 1),
+                               ("--warmup", args.warmup, 0)):
+        if value < least:
+            raise UsageError(f"bench: {name} must be at least {least}, got {value}")
+    if args.input_shape and min(args.input_shape) < 1:
+        raise UsageError(f"bench: --input-shape sizes must be positive, got {args.input_shape}")
+    module, _, func = args.port.partition(":")
+    if not module or not func:
+        raise UsageError(f"bench: --port takes MODULE:FUNCTION (e.g. model:build_model), "
+                         f"got '{args.port}'")
+    out = _writable_dir(args.out) if args.out else None
+    print(f"timing {args.port} on {', '.join(args.backends)} "
+          f"(each configuration in a fresh process)")
+    try:
+        result = bench_port.run(args.port, batch=args.batch, steps=args.steps,
+                                warmup=args.warmup, input_shape=args.input_shape,
+                                backend_names=args.backends)
+    except bench_port.BenchError as exc:
+        raise UsageError(f"bench: {exc}") from None
+    print()
+    print(bench_port.format_table(result))
+    if out:
+        from parity import store
+
+        print(f"\nwrote {store.write_json(f'{out}/bench-port.json', result)}")
+    return EXIT_OK if result["fastest"] else EXIT_PARITY
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
             "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report,
-            "migrate": cmd_migrate, "calibrate": cmd_calibrate, "power": cmd_power}
+            "migrate": cmd_migrate, "calibrate": cmd_calibrate, "power": cmd_power,
+            "bench": cmd_bench}
 
 
 def main(argv=None) -> int:
