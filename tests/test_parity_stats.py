@@ -1,8 +1,10 @@
 """The many-seed gate's statistics (pure Python, no training): Student's t, Welch's test,
 the equivalence test (TOST), the seed lists and the verdict built from per-seed results."""
 
+import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +193,17 @@ def test_too_few_seeds_for_the_calibration_says_so():
     runs, _ = seeds.aggregate(_results(example.id, "legacy", enough)
                               + _results(example.id, "port", enough), example)
     assert "seeds_note" not in seeds.equivalence_check(example, runs)
+
+
+def test_calibrated_margins_are_the_stored_calibration_runs():
+    """Each calibrated margin and seed count is what its checked-in `parity calibrate` run
+    (benchmarks/results/calibration-ID.json) proposes, and it names that run's budget."""
+    root = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    assert set(margins.CALIBRATED) >= {"series_predictor", "mnist_dynamic_rnn", "mnist_static_rnn",
+                                        "airline_passengers", "binary_addition_lstm"}
+    for example_id, m in margins.CALIBRATED.items():
+        run = json.loads((root / f"calibration-{example_id}.json").read_text())
+        assert m.value == pytest.approx(run["proposed_margin"], rel=0.01), example_id
+        assert m.seeds == run["recommended_seeds"], example_id
+        assert f"{len(run['seeds'])} seeds per side" in m.reason, example_id
+        assert f"{run['steps']:,}" in m.reason or f"{run['steps']:,}" in m.source, example_id
