@@ -33,7 +33,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--hide-scrollbars", "--no-first-run", "--mute-audio"]
 MARK = "parity-render-check"
 
-_PROBE = """<script>/* %s */
+_PROBE = """<script>/* @MARK@ */
 (function () {
   var problems = [];
   window.addEventListener('error', function (e) {
@@ -54,12 +54,12 @@ _PROBE = """<script>/* %s */
       return {src: img.getAttribute('src'), complete: img.complete, width: img.naturalWidth};
     });
     var out = document.createElement('pre');
-    out.id = '%s';
+    out.id = '@MARK@';
     out.textContent = JSON.stringify({problems: problems, images: images});
     document.body.appendChild(out);
   });
 })();
-</script>""" % (MARK, MARK)
+</script>""".replace("@MARK@", MARK)
 
 
 def chromium() -> str | None:

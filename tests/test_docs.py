@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "MIGRATION.md",
+         *sorted((ROOT / "docs").glob("*.md"))]
 SHELL = ("bash", "sh", "shell", "console")
 BLOCK = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*(runnable|not runnable:\s*(.*?))\s*-->\s*$")
@@ -160,6 +161,26 @@ def _scratch(tmp_path: Path) -> tuple[Path, dict]:
     return work, env
 
 
+def _run_block(code: str, work: Path, env: dict) -> subprocess.CompletedProcess:
+    """One block as one bash script: the first command that fails ends it, named on stderr."""
+    script = "set -eo pipefail\ntrap 'echo \"failed: $BASH_COMMAND\" >&2' ERR\n" + code
+    return subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_a_failing_command_fails_its_block(tmp_path):
+    work, env = _scratch(tmp_path)
+    proc = _run_block("parity list > /dev/null\npython -m parity run no_such_example\necho after\n",
+                      work, env)
+    assert proc.returncode == 2
+    assert "failed: python -m parity run no_such_example" in proc.stderr
+    assert "after" not in proc.stdout
+    assert _run_block("ls tests/tf1_scripts/static_rnn_mnist.py\n", work, env).returncode == 0
+    assert not (ROOT / "no_such_output").exists()
+    assert _run_block("mkdir no_such_output\n", work, env).returncode == 0
+    assert (work / "no_such_output").is_dir() and not (ROOT / "no_such_output").exists()
+
+
 @pytest.mark.legacy
 @pytest.mark.port
 @pytest.mark.parametrize("page", sorted({b["page"] for b in ALL_BLOCKS if b["runnable"]}))
@@ -168,10 +189,7 @@ def test_runnable_commands_exit_0(page, tmp_path):
         pytest.fail("the runnable blocks need bash")
     work, env = _scratch(tmp_path)
     for b in (b for b in ALL_BLOCKS if b["page"] == page and b["runnable"]):
-        script = ("set -eo pipefail\ntrap 'echo \"failed: $BASH_COMMAND\" >&2' ERR\n"
-                  + b["code"])
-        proc = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True,
-                              text=True, timeout=600)
+        proc = _run_block(b["code"], work, env)
         assert proc.returncode == 0, (f"{page}:{b['line']} exited {proc.returncode}:\n"
                                       f"{proc.stderr[-3000:]}")
         assert "Traceback" not in proc.stderr, f"{page}:{b['line']}:\n{proc.stderr[-3000:]}"

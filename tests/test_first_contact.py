@@ -273,12 +273,13 @@ def test_install_hints_and_download_sentence_match_the_code():
     from tf1_compat import notebook
 
     assert "pip install -e '.[notebook]'" in notebook.NEEDS
-    readme = (ROOT / "README.md").read_text()
-    assert "tf1-lstm-parity[notebook]" not in readme
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        assert "tf1-lstm-parity[notebook]" not in page.read_text(), page.name
     from datasets import mnist
 
     assert hasattr(mnist, "IDX_SHA256")  # what download checks
-    sentence = readme[readme.index("`datasets.mnist.download(DIR)`"):][:300]
+    page = (ROOT / "docs" / "getting-started.md").read_text()  # its "Full MNIST" section
+    sentence = page[page.index("`datasets.mnist.download(DIR)`"):][:300]
     assert "SHA-256" in sentence and "IDX headers" not in sentence
 
 
@@ -293,7 +294,10 @@ def test_license_changelog_and_readme_facts():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert changelog.startswith("# Changelog") and "legacy-run" in changelog
     readme = (ROOT / "README.md").read_text()
-    # how to get a built-in example's TF1 checkpoint for `convert --example`
-    assert "checkpoint_path='ckpt/model.ckpt'" in readme
-    assert "parity convert ckpt/model.ckpt --example series_predictor" in readme
+    # how to get a built-in example's TF1 checkpoint for `convert --example` (the migrating
+    # page; tests/test_docs.py runs the two commands)
+    migrating = (ROOT / "docs" / "migrating.md").read_text()
+    assert "checkpoint_path='ckpt/model.ckpt'" in migrating
+    assert "parity convert ckpt/model.ckpt --example series_predictor" in migrating
+    assert "docs/migrating.md" in readme
     assert re.search(r"test suite takes about \d+ minutes on a 2-core", readme)
