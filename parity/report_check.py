@@ -1,17 +1,17 @@
 """Look at an HTML report as a reader does: its links, and in a real browser.
 
-- :func:`anchor_problems` parses the page: every internal link (``href="#x"``) must have an
+- ``anchor_problems`` parses the page: every internal link (``href="#x"``) must have an
   element with ``id="x"``, and no id may be used twice.
-- :func:`render_problems` opens a copy of the page in headless Chromium (Debian's
+- ``render_problems`` opens a copy of the page in headless Chromium (Debian's
   ``chromium``) with a small script injected that records, into the page itself, every
   resource that failed to load, every uncaught error and ``console.error`` call, and each
   image's ``naturalWidth`` once the page has loaded; ``--dump-dom`` hands the page back.
   A message the page logged to the console is a problem too (Chromium writes those to its
   log as ``CONSOLE`` lines).
-- :func:`screenshot` writes a PNG of the page's first screen (the README's picture:
-  ``python -m parity.report_check --screenshot docs/img/report.png results/index.html``).
+- ``screenshot`` writes a PNG of the page's first screen (the README's picture:
+  ``python -m parity.report_check results/index.html --screenshot docs/img/report.png``).
 
-Needs ``chromium`` (``apt-get install -y chromium``); :data:`INSTALL` says so.
+Needs ``chromium`` (``apt-get install -y chromium``; ``INSTALL`` says so).
 """
 
 from __future__ import annotations
