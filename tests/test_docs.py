@@ -181,8 +181,6 @@ def test_a_failing_command_fails_its_block(tmp_path):
     assert (work / "no_such_output").is_dir() and not (ROOT / "no_such_output").exists()
 
 
-@pytest.mark.legacy
-@pytest.mark.port
 @pytest.mark.parametrize("page", sorted({b["page"] for b in ALL_BLOCKS if b["runnable"]}))
 def test_runnable_commands_exit_0(page, tmp_path):
     if shutil.which("bash") is None:

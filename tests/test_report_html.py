@@ -15,8 +15,8 @@ import pytest
 
 from parity import registry, report, report_check, runner
 
-pytestmark = [pytest.mark.legacy, pytest.mark.port]
-
+# no side marker: the report is neither side's (and under `-m port` the backend runs would
+# train this fixture again on JAX and PyTorch for nothing)
 STEPS = {"series_predictor": 20, "mnist_dynamic_rnn": 10}
 
 
@@ -172,3 +172,17 @@ def test_screenshot_is_a_png_of_the_first_screen(report_dir, tmp_path):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (640, 400)
     assert [p.name for p in png.parent.iterdir()] == ["report.png"]  # no temporary left
+
+
+def test_report_check_command(report_dir, tmp_path, capsys):
+    assert report_check.main([str(tmp_path / "missing.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("report_check: error: ") and "no such file" in err[0]
+    _need_chromium()
+    assert report_check.main([str(report_dir / "index.html"), "--window-size", "wide"]) == 2
+    assert "--window-size" in capsys.readouterr().err
+    png = tmp_path / "shot.png"
+    assert report_check.main([str(report_dir / "index.html"), "--screenshot", str(png),
+                              "--window-size", "800,600"]) == 0
+    out = capsys.readouterr().out
+    assert "no problem found" in out and png.is_file()
