@@ -67,6 +67,7 @@ def test_readme_is_short_and_links_resolve():
     for page in ("getting-started", "backends", "results", "cli", "legacy-run", "migrating",
                  "parity-gate", "speed", "api"):
         assert f"docs/{page}.md" in local, page
+    assert re.search(r"test suite takes about \d+ minutes on a 2-core", text)
 
 
 def test_readme_setup_lines_are_what_ci_runs():
