@@ -68,6 +68,13 @@ def test_readme_is_short_and_links_resolve():
                  "parity-gate", "speed", "api"):
         assert f"docs/{page}.md" in local, page
     assert re.search(r"test suite takes about \d+ minutes on a 2-core", text)
+    # the three quick starts and the examples table, one row per example
+    for title in ("Quick start (a)", "Quick start (b)", "Quick start (c)", "The examples"):
+        assert f"## {title}" in text, title
+    from parity import registry
+
+    for example_id in registry.EXAMPLES:
+        assert f"| `{example_id}` |" in text, example_id
 
 
 def test_readme_setup_lines_are_what_ci_runs():
