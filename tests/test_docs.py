@@ -163,9 +163,11 @@ def _scratch(tmp_path: Path) -> tuple[Path, dict]:
     for f in bin_dir.iterdir():
         f.chmod(0o755)
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-               MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
+               PYTHONPATH=os.pathsep.join(
                    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    env.pop("KERAS_BACKEND", None)
+    # as a fresh shell has it (tests/conftest.py sets these for the test process)
+    for name in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND"):
+        env.pop(name, None)
     return work, env
 
 
