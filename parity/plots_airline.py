@@ -2,13 +2,13 @@
 
 - :func:`plot_forecasts` writes the article's two figures: the whole series with the
   forecast(s), and the last 12 months against the forecast(s);
-- :func:`plot_forecast_panels` writes both as two panels of one figure (the README's).
+- :func:`plot_forecast_panels` writes both as two panels of one figure (the one on the docs' results page).
 
 Every implementation's forecast (legacy, port, torch where present) goes on the same axes.
 Files are written under a temporary name, then renamed.
 
 ``python -m parity.plots_airline --epochs 300`` (figure in ``results/airline_forecast.png``;
-``--out docs/airline_forecast.png`` replaces the README's) trains the
+``--out docs/airline_forecast.png`` replaces the docs' figure) trains the
 implementations available here at that budget, prints RMSE and MAPE of each, and writes
 the figure (``--json`` also writes the numbers); ``--init torch`` starts every
 implementation from the same weights (PyTorch's default init drawn with the seed, see
@@ -131,7 +131,7 @@ def build_parser():
                         help="framework: each side's own initialisers; torch: one shared draw")
     parser.add_argument("--out", default=DEFAULT_OUT,
                         help="the figure (default: results/airline_forecast.png, a git-ignored "
-                             "working folder; docs/airline_forecast.png is the README's)")
+                             "working folder; docs/airline_forecast.png is the docs' figure)")
     parser.add_argument("--json", default=None, help="also write the numbers here")
     return parser
 

@@ -61,6 +61,19 @@ def _article(payload: dict) -> str:
     return example.article if example else str(payload.get("article", ""))
 
 
+def _contents(payloads: list[dict], diffs: dict) -> str:
+    """The table of contents: the verdict, each example, each migration diff."""
+    items = ["<li><a href='#verdict'>Verdict</a>: the parity table</li>"]
+    if payloads:
+        examples = ", ".join(f"<a href='#{html.escape(p['example'])}'>{html.escape(p['example'])}</a>"
+                             for p in payloads)
+        items.append(f"<li><a href='#examples'>The examples</a>: {examples}</li>")
+        shown = [p["example"] for p in payloads if diffs[p["example"]][0] is not None]
+        links = ", ".join(f"<a href='#diff-{html.escape(e)}'>{html.escape(e)}</a>" for e in shown)
+        items.append(f"<li><a href='#diffs'>Migration diffs</a>{': ' + links if links else ''}</li>")
+    return f"<nav id='contents'><b>Contents</b><ul>{''.join(items)}</ul></nav>"
+
+
 def build(out_dir, payloads: list[dict], budget: str | None = None,
           later_failures: dict | None = None) -> Path:
     """Write plots and ``index.html`` for ``payloads`` into ``out_dir``; return the index path.
@@ -70,11 +83,21 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ok = runner.overall_ok(payloads) and not later_failures
+    diffs = {}  # example id -> its migration diff (HTML), or why there is none
+    for p in payloads:
+        try:
+            diffs[p["example"]] = (html_fragment(registry.get(p["example"])), None)
+        except (FileNotFoundError, KeyError, SyntaxError) as exc:
+            diffs[p["example"]] = (None, str(exc))
+    verdict = "all parity checks pass" if ok else "PARITY FAILED"
     parts = [
         "<h1>TF1 &rarr; Keras 3 parity report</h1>",
-        f"<p>{datetime.datetime.now().isoformat(timespec='seconds')}"
+        _contents(payloads, diffs),
+        "<h2 id='verdict'>Verdict</h2>",
+        f"<p>overall: <b class='{'ok' if ok else 'fail'}'>{verdict}</b> &middot; "
+        f"{datetime.datetime.now().isoformat(timespec='seconds')}"
         + (f" &middot; latest run's budget: <b>{html.escape(budget)}</b>" if budget else "")
-        + f" &middot; overall: <b class='{'ok' if ok else 'fail'}'>{'all parity checks pass' if ok else 'PARITY FAILED'}</b></p>",
+        + "</p>",
         _table_html(payloads, later_failures),
     ]
     versions = payloads[0].get("versions", {}) if payloads else {}
@@ -86,14 +109,19 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
     if versions:
         parts.append("<p class='small'>" + ", ".join(
             f"{html.escape(k)} {html.escape(str(v))}" for k, v in versions.items()) + "</p>")
+    if payloads:
+        parts.append("<h2 id='examples'>The examples</h2>")
     for p in payloads:
-        parts.append(f"<h2 id='{p['example']}'>{html.escape(p['example'])}</h2>")
+        eid = html.escape(p["example"])
+        parts.append(f"<h2 id='{eid}'>{eid}</h2>")
         data_file = store.result_path("", p["example"], failed=store.is_failed(p)).name
         article = _article(p)
+        diff_link = (f" &middot; <a href='#diff-{eid}'>migration diff</a>"
+                     if diffs[p["example"]][0] is not None else "")
         parts.append(f"<p>{html.escape(str(p.get('title', '')))} &middot; article: "
                      f"{html.escape(article)} &middot; "
                      f"<a href='{html.escape(data_file)}'>{html.escape(data_file)}</a>"
-                     f" &middot; <a href='#diff-{html.escape(p['example'])}'>migration diff</a></p>")
+                     f"{diff_link}</p>")
         par = p["parity"]
         if "seeds" in p:  # many seeds: per side mean, std, min-max; the equivalence verdict
             from parity import seeds
@@ -118,17 +146,22 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
                          f"{html.escape(str(exc))}</p>")
         for fig in figures:
             parts.append(f"<img src='{html.escape(fig.name)}' alt='{html.escape(fig.stem)}'>")
-    parts.append("<h1>Migration diffs</h1>")
-    for p in payloads:
-        try:
+    if payloads:
+        parts.append("<h2 id='diffs'>Migration diffs</h2>"
+                     "<p class='small'>legacy_graph vs eager_port, section by section, with the "
+                     "notes of the migration table; click one to open it.</p>")
+    for p in payloads:  # closed by default: they are most of the page
+        fragment, why = diffs[p["example"]]
+        if fragment is None:
+            parts.append(f"<p>{html.escape(p['example'])}: diff unavailable: {html.escape(why)}</p>")
+        else:
             parts.append(f"<details><summary>{html.escape(p['example'])}</summary>"
-                         f"{html_fragment(registry.get(p['example']))}</details>")
-        except (FileNotFoundError, KeyError, SyntaxError) as exc:
-            parts.append(f"<p>diff unavailable: {html.escape(str(exc))}</p>")
+                         f"{fragment}</details>")
     style = CSS + """
 table.parity{border-collapse:collapse;font-size:13px} table.parity td,table.parity th{border:1px solid #ccc;padding:2px 6px}
 tr.fail td{background:#fbdada} b.ok{color:#1a7f37} b.fail{color:#c62828} img{max-width:48%;margin:.3em;vertical-align:top}
 .small{font-size:12px;color:#666} details{margin:.5em 0} summary{cursor:pointer;font-weight:bold}
+nav#contents{background:#f6f8fa;border:1px solid #ddd;padding:.4em 1em;font-size:14px} nav#contents ul{margin:.3em 0}
 """
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>parity report</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

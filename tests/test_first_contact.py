@@ -273,12 +273,13 @@ def test_install_hints_and_download_sentence_match_the_code():
     from tf1_compat import notebook
 
     assert "pip install -e '.[notebook]'" in notebook.NEEDS
-    readme = (ROOT / "README.md").read_text()
-    assert "tf1-lstm-parity[notebook]" not in readme
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        assert "tf1-lstm-parity[notebook]" not in page.read_text(), page.name
     from datasets import mnist
 
     assert hasattr(mnist, "IDX_SHA256")  # what download checks
-    sentence = readme[readme.index("`datasets.mnist.download(DIR)`"):][:300]
+    page = (ROOT / "docs" / "getting-started.md").read_text()  # its "Full MNIST" section
+    sentence = page[page.index("`datasets.mnist.download(DIR)`"):][:300]
     assert "SHA-256" in sentence and "IDX headers" not in sentence
 
 
@@ -292,7 +293,9 @@ def test_license_changelog_and_readme_facts():
     assert "Permission is hereby granted, free of charge" in text
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert changelog.startswith("# Changelog") and "legacy-run" in changelog
-    readme = (ROOT / "README.md").read_text()
+    # the README and its migrating page (the checkpoint recipe lives there now: tests/test_docs.py
+    # runs it and checks the README's own facts)
+    readme = "\n".join((ROOT / p).read_text() for p in ("README.md", "docs/migrating.md"))
     # how to get a built-in example's TF1 checkpoint for `convert --example`
     assert "checkpoint_path='ckpt/model.ckpt'" in readme
     assert "parity convert ckpt/model.ckpt --example series_predictor" in readme

@@ -3,7 +3,7 @@
 train.py is a TF1 tutorial script (tests/tf1_scripts/dynamic_rnn_mnist.py: LSTMCell(32),
 dynamic_rnn, tf.layers.dense, AdamOptimizer(0.01)), model.py its Keras 3 port. The steps are
 the README's: legacy-run --capture, convert --model, then the README's tests/test_parity.py
-and tox.ini, taken from the README as they are, run with the tox env's command and
+and the migrating page's tox.ini, taken from the docs as they are, run with the tox env's command and
 environment. With the converted weights the user's tests pass; with a fresh, unconverted
 port they fail.
 """
@@ -33,16 +33,30 @@ def build_model():
 '''
 
 
+PAGES = ("README.md", "docs/migrating.md")  # the quick start and the migrating page
+
+
+def page_files(page) -> dict:
+    """``{path: text}`` of one page's ``<!-- user-example: PATH -->`` code blocks."""
+    text = (ROOT / page).read_text()
+    return dict(re.findall(r"<!-- user-example: (\S+) -->\n```\w*\n(.*?)```", text, re.S))
+
+
 def readme_files() -> dict:
-    """``{path: text}`` of the README's ``<!-- user-example: PATH -->`` code blocks."""
-    text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"<!-- user-example: (\S+) -->\n```\w*\n(.*?)```", text, re.S)
-    return dict(blocks)
+    """``{path: text}`` of the user-example blocks of the README and the migrating page."""
+    files = {}
+    for page in PAGES:
+        files.update(page_files(page))
+    return files
 
 
 def test_readme_example_is_about_twenty_lines():
     files = readme_files()
     assert set(files) == {"tests/test_parity.py", "tox.ini"}
+    assert "tests/test_parity.py" in page_files("README.md")
+    for page in PAGES:  # a file shown on both pages is the same file
+        for path, text in page_files(page).items():
+            assert text == files[path], (page, path)
     assert len(files["tests/test_parity.py"].splitlines()) <= 25
 
 
