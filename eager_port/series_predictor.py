@@ -145,7 +145,10 @@ def train(config=SeriesPredictorConfig(), *, verbose=True) -> keras.Model:
     model = build_model(config)
     train_loop(model, config, verbose=verbose)
     with checkpoint_path_for(config) as where:
-        path = save_checkpoint(model, where, verbose=verbose)
+        path = save_checkpoint(model, where, verbose=verbose and bool(config.checkpoint_dir))
+        if verbose and not config.checkpoint_dir:
+            print("Model saved to a temporary folder, removed at the end "
+                  "(set checkpoint_dir to keep it)")
         restored = restore_checkpoint(path, config)
     evaluate(restored.predict(TEST_X, verbose=0), verbose=verbose)
     return restored

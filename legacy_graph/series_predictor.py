@@ -84,7 +84,7 @@ class SeriesPredictor:
         return out
 
     def train(self, train_x, train_y, steps=1000, checkpoint_path=None, log_every=100,
-              verbose=True):
+              verbose=True, announce_path=True):
         """Train on the whole set ``steps`` times; save the checkpoint; return the loss history."""
         history = []
         bar = progress_bar(steps, verbose)
@@ -103,7 +103,9 @@ class SeriesPredictor:
             if checkpoint_path is not None:
                 save_path = save_checkpoint(self.saver, sess, checkpoint_path)
                 if verbose:
-                    print(f"Model saved to {save_path}")
+                    print(f"Model saved to {save_path}" if announce_path else
+                          "Model saved to a temporary folder, removed at the end "
+                          "(set checkpoint_dir to keep it)")
         return history
 
     def test(self, test_x, checkpoint_path):
@@ -174,7 +176,8 @@ def train(config=SeriesPredictorConfig(), *, verbose=True) -> float:
     sequences; returns their mean squared error."""
     predictor = SeriesPredictor(config.input_dim, config.seq_size, config.hidden_dim, config.seed)
     with checkpoint_path_for(config) as path:
-        predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every, verbose)
+        predictor.train(TRAIN_X, TRAIN_Y, config.steps, path, config.log_every,
+                        verbose, announce_path=bool(config.checkpoint_dir))
         predictions = predictor.test(TEST_X, path).reshape(TEST_Y.shape)
     return evaluate(predictions, verbose=verbose)
 

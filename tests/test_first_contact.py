@@ -310,3 +310,30 @@ def test_install_hints_name_a_command_that_works_from_a_clone():
         if "pip install 'tf1-lstm-parity" in path.read_text():
             offenders.append(path.name)
     assert not offenders
+
+
+def test_a_port_on_pytorch_sets_its_threads_itself():
+    """The docs' PyTorch one-liner ran with every OpenMP thread beside TensorFlow's pools,
+    ten times slower than the harness (which sets OMP_NUM_THREADS=1): the port sets it."""
+    pytest.importorskip("torch", reason="PyTorch is not installed: pip install -e '.[torch]'")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env.update(KERAS_BACKEND="torch", PYTHONPATH=str(ROOT))
+    code = ("from eager_port import series_predictor; import os, torch; "
+            "print(os.environ['OMP_NUM_THREADS'], torch.get_num_threads())")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.split()[-2:] == ["1", "1"]
+    env["OMP_NUM_THREADS"] = "2"  # the user's own setting wins
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert proc.stdout.split()[-2:] == ["2", "2"], proc.stderr[-1500:]
+
+
+def test_a_temporary_checkpoint_is_not_announced_as_a_place(capsys):
+    from eager_port import series_predictor
+    from hyperparams import SeriesPredictorConfig
+
+    series_predictor.train(SeriesPredictorConfig(steps=3, log_every=1))
+    out = capsys.readouterr().out
+    assert "Model saved to a temporary folder" in out and "Model saved to /" not in out
