@@ -386,7 +386,8 @@ def assert_same_outputs(tf1, keras_model, inputs, rtol=1e-6, atol=1e-5, *, check
     got, got_states = _keras_outputs(keras_model, feeds)
     problems = _compare(got, got_states, expected, expected_states, rtol, atol)
     if problems:
-        where = _diagnose(ref, keras_model, feeds, rtol, atol) if problems[0][0] == "output" else ""
+        where = _diagnose(ref, keras_model, feeds, rtol, atol, problems[0][1]) \
+            if problems[0][0] == "output" else ""
         raise AssertionError(
             "the Keras model does not compute what the TF1 graph computes: "
             + "; ".join(f"{what}: {why}" for what, why in problems) + (f"\n{where}" if where else ""))
@@ -479,15 +480,15 @@ def _keras_layers(keras_model):
     return found
 
 
-def _diagnose(ref: _Reference, keras_model, feeds, rtol, atol) -> str:
+def _diagnose(ref: _Reference, keras_model, feeds, rtol, atol, output_why="") -> str:
     """Where the Keras model first departs from TF1: layer by layer, then the head."""
     try:
-        return _diagnose_layers(ref, keras_model, feeds, rtol, atol)
+        return _diagnose_layers(ref, keras_model, feeds, rtol, atol, output_why)
     except Exception as exc:  # noqa: BLE001  (the diagnosis never hides the verdict)
         return f"(layer by layer: not available: {_first_line(exc)})"
 
 
-def _diagnose_layers(ref, keras_model, feeds, rtol, atol) -> str:
+def _diagnose_layers(ref, keras_model, feeds, rtol, atol, output_why) -> str:
     import keras
 
     model = ref.model
@@ -503,7 +504,8 @@ def _diagnose_layers(ref, keras_model, feeds, rtol, atol) -> str:
         out = layer.output
         outputs.append(out[0] if isinstance(out, (list, tuple)) else out)
     with _quiet():
-        sub = keras.Model(keras_model.inputs, outputs)
+        declared = keras_model.inputs
+        sub = keras.Model(declared[0] if len(declared) == 1 else declared, outputs)
         got = sub(feeds[0] if len(feeds) == 1 else feeds, training=False)
     got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
     x = feeds[0]
@@ -532,7 +534,7 @@ def _diagnose_layers(ref, keras_model, feeds, rtol, atol) -> str:
                     + ("; the layers before it match" if used > count else ""))
     if model.head is not None:
         return (f"every RNN layer matches; the head (TF1 {model.head.kernel}, on the RNN's "
-                f"{model.head.input} output) differs")
+                f"{model.head.input} output) differs: {output_why}")
     return "every RNN layer matches; the outputs differ after them (the merge, or which output is taken)"
 
 
