@@ -223,3 +223,30 @@ def test_bidirectional_with_lengths_converts_with_a_mask_and_matches_tf1_on_padd
         np.asarray(model.get_layer("bidirectional").backward_layer.cell.bias.value) + 0.1)
     message = failure(session, model, x, lengths=lengths)
     assert "first difference at layer 1 of 1" in message and "bw/basic_lstm_cell" in message, message
+
+
+def test_bidirectional_initial_states_become_state_inputs_and_outputs(bidirectional):
+    """The script's second session feeds initial_state_fw / initial_state_bw: the emitted model
+    takes them (forward h, c then backward h, c) and returns both final states."""
+    import keras
+
+    from tf1_migrate import convert
+    from tf1_migrate.testing import assert_same_outputs
+
+    session = bidirectional[0].parent / "session_002"
+    out = session.parent.parent / "m_state.keras"
+    done = convert.convert_any(session, emit_model=out)
+    assert done.table.splitlines()[-1].rstrip().endswith("ok"), done.table
+    own = dict(np.load(session.parent.parent / "own_state.npz"))
+    model = load(out)
+    assert [i.name for i in model.inputs][2:] == ["state_h_0_fw", "state_c_0_fw",
+                                                  "state_h_0_bw", "state_c_0_bw"]
+    got = [keras.ops.convert_to_numpy(t) for t in model([own["inputs"], own["lengths"], *own["states"]])]
+    np.testing.assert_allclose(got[0], own["outputs"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.stack(got[1:]), own["finals"], rtol=1e-5, atol=1e-5)
+    states = list(own["states"])
+    assert_same_outputs(str(session), model, own["inputs"], lengths=own["lengths"], states=states)
+    x, n, h_fw, c_fw, h_bw, c_bw = model.inputs  # a port whose backward direction starts at zero
+    zero_bw = keras.Model(model.inputs, model([x, n, h_fw, c_fw, h_bw * 0.0, c_bw * 0.0]))
+    message = failure(session, zero_bw, own["inputs"], lengths=own["lengths"], states=states)
+    assert "final state 2" in message and "final state 0" not in message, message

@@ -16,6 +16,11 @@ one never closed, when the script ends), ``DIR/session_NNN/`` gets:
   steps) and the graph (how a ``bidirectional_dynamic_rnn``'s two outputs are merged, and
   the dense head: the ``MatMul`` on a variable that one of the RNN's outputs feeds, which
   output that is, found by running the graph on random probe inputs);
+- ``graph.meta``: the session's graph itself (``tf.train.export_meta_graph``), and in
+  ``structure.json``'s ``tensors``, per RNN, the names of what to feed and fetch to run it:
+  the inputs (time-major or not), the lengths, the initial-state placeholders (Keras
+  order), the keep probabilities, the output (the head's, or the RNN's) and the final
+  states. :mod:`tf1_migrate.testing` runs this graph as the TF1 reference;
 - ``probe_K.npz``: those probe inputs (batch-major) and the session's outputs on them
   (the head's, or the RNN's), to check a conversion against: also the ``lengths`` fed to a
   ``sequence_length`` (every length from 1 to the steps), the initial states fed to a
@@ -342,9 +347,8 @@ def _describe(record):
     initial_state = args.get("initial_state") is not None and call != "rnn_decoder"
     both = [k for k in ("initial_state_fw", "initial_state_bw", "initial_states_fw", "initial_states_bw")
             if args.get(k) is not None]
-    if both:
-        notes.append(f"initial_state: the bidirectional TF1 call starts from given states "
-                     f"({', '.join(both)}); the Keras model from zeros")
+    # both directions' states of one bidirectional_dynamic_rnn: Keras's Bidirectional takes them
+    both_states = call == "bidirectional_dynamic_rnn" and both == ["initial_state_fw", "initial_state_bw"]
 
     def cells_of(flat):
         stack, projection = flat
@@ -388,6 +392,19 @@ def _describe(record):
             model.state_inputs = True  # the Keras model takes and returns the states
             tensors["state_in"] = flat
             tensors["state_out"] = _state_leaves(result[1], state_cells)
+    flat = None
+    if both_states:
+        fw_in = _state_leaves(args["initial_state_fw"], blocks[0].fw)
+        bw_in = _state_leaves(args["initial_state_bw"], blocks[0].bw)
+        if fw_in is not None and bw_in is not None:
+            flat = fw_in + bw_in
+            model.state_inputs = True  # forward states, then backward states
+            tensors["state_in"] = flat
+            tensors["state_out"] = (_state_leaves(result[1][0], blocks[0].fw)
+                                    + _state_leaves(result[1][1], blocks[0].bw))
+    if both and flat is None:
+        notes.append(f"initial_state: the bidirectional TF1 call starts from given states "
+                     f"({', '.join(both)}); the Keras model from zeros")
     if call == "bidirectional_dynamic_rnn":
         blocks[0].merge = _graph_merge(*tensors["fw_bw"])
     return model, tensors

@@ -9,9 +9,11 @@
 
 ``tf1`` (the reference) is one of:
 
-- a ``legacy-run --capture`` session folder (its ``structure.json`` and checkpoint), or the
-  ``structure.json`` itself: the graph is rebuilt with TF1's own cells from the captured
-  structure, and the checkpoint's values are loaded into it;
+- a ``legacy-run --capture`` session folder, or its ``structure.json``: the captured graph
+  itself (``graph.meta``) with the checkpoint restored, run on your inputs (and
+  ``lengths=`` / ``states=`` where the graph takes them), so whatever the graph computes
+  after the RNN is in the reference; a capture from before the graph was saved is rebuilt
+  with TF1's own cells from the captured structure (said in a warning);
 - a graph-building function ``build(inputs) -> outputs`` (your TF1 model code, given a
   placeholder shaped like ``inputs``), with ``checkpoint=`` to restore its variables from.
 
@@ -19,6 +21,10 @@ The TF1 graph runs in its own ``tf.Graph``/``Session`` (tf_keras's TF1 cells: im
 :mod:`tf1_migrate` or set ``TF_USE_LEGACY_KERAS=1`` before Keras and TensorFlow are imported);
 the Keras side is plain Keras 3 on any backend. Inputs are batch-major, as Keras takes
 them (a time-major TF1 graph gets them transposed).
+
+:func:`assert_same_sequence` compares consecutive batches with the final state of each fed
+as the initial state of the next, on both sides. When outputs differ, the message names the
+first layer that differs and by how much (each RNN layer's output sequence, then the head).
 """
 
 from __future__ import annotations
@@ -517,9 +523,11 @@ def _diagnose_layers(ref, keras_model, feeds, rtol, atol, output_why) -> str:
         for _ in range(count):
             block = tf1_layers[used]
             mine = None
-            if states is not None:
-                offset = sum(2 if c.kind == "lstm" else 1 for b in tf1_layers[:used] for c in b.fw)
-                mine = states[offset:offset + (2 if block.fw[0].kind == "lstm" else 1)]
+            if states is not None:  # each layer's share of the states: h, c per LSTM cell
+                def size(b):
+                    return sum(2 if c.kind == "lstm" else 1 for c in b.fw + (b.bw or []))
+                offset = sum(size(b) for b in tf1_layers[:used])
+                mine = states[offset:offset + size(block)]
             seq, last = _tf1_layer(ref, block, sequence, lengths, mine)
             sequence, used = seq, used + 1
         want = seq if keras_out.ndim == 3 else last

@@ -3,8 +3,11 @@
 bidirectional_dynamic_rnn of two BasicLSTMCells with sequence_length=lengths (TF1 runs the
 backward cell on each sequence's valid steps only, reversed with tf.reverse_sequence), the
 two output sequences concatenated, a dense layer on every step.
+Then (a second session) the same tagger whose two directions start from the states given
+through initial_state_fw / initial_state_bw (cell.zero_state, fed the states of the text before).
 Usage: bidirectional_lengths.py OUT_DIR  (writes OUT_DIR/own.npz: a padded test batch, its
-lengths and the TF1 graph's per-step logits on it)
+lengths and the TF1 graph's per-step logits on it; OUT_DIR/own_state.npz: the same for the
+second session, with the states it fed, forward (h, c) then backward (h, c))
 """
 import os
 import sys
@@ -50,3 +53,27 @@ with tf.Session() as sess:
     tx, _, tl = batch(BATCH)
     out = sess.run(logits, {x: tx, lengths: tl})
     np.savez(os.path.join(sys.argv[1], "own.npz"), inputs=tx, lengths=tl, outputs=out)
+
+# the second session: both directions start from given states
+graph = tf.Graph()
+with graph.as_default():
+    tf.set_random_seed(12)
+    x = tf.placeholder(tf.float32, [BATCH, MAX_LEN, N_IN], name="x")
+    lengths = tf.placeholder(tf.int32, [BATCH], name="lengths")
+    cell_fw = tf.nn.rnn_cell.BasicLSTMCell(N_HIDDEN)
+    cell_bw = tf.nn.rnn_cell.BasicLSTMCell(N_HIDDEN)
+    state_fw = cell_fw.zero_state(BATCH, tf.float32)
+    state_bw = cell_bw.zero_state(BATCH, tf.float32)
+    (out_fw, out_bw), (final_fw, final_bw) = tf.nn.bidirectional_dynamic_rnn(
+        cell_fw, cell_bw, x, sequence_length=lengths, initial_state_fw=state_fw,
+        initial_state_bw=state_bw)
+    logits = tf.layers.dense(tf.concat([out_fw, out_bw], axis=2), N_TAGS)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        tx, _, tl = batch(BATCH)
+        given = [rng.normal(scale=0.5, size=(BATCH, N_HIDDEN)).astype(np.float32) for _ in range(4)]
+        feed = {x: tx, lengths: tl, state_fw.h: given[0], state_fw.c: given[1],
+                state_bw.h: given[2], state_bw.c: given[3]}
+        out, f_fw, f_bw = sess.run([logits, final_fw, final_bw], feed)
+        np.savez(os.path.join(sys.argv[1], "own_state.npz"), inputs=tx, lengths=tl, outputs=out,
+                 states=np.stack(given), finals=np.stack([f_fw.h, f_fw.c, f_bw.h, f_bw.c]))
