@@ -90,10 +90,13 @@ def _reference(tf1, checkpoint=None, rnn=None) -> _Reference:
     meta = folder / data["graph"] if data.get("graph") else None
     if meta is not None and meta.is_file() and spec:
         ref.meta, ref.spec = str(meta), spec
+        if any(n.startswith("head not identified") for n in model.notes):
+            warnings.warn(f"'{tf1}': the capture did not identify the dense layer after the RNN "
+                          f"(see its notes): the reference is the RNN's own output",
+                          UserWarning, stacklevel=3)
     else:
-        why = ("it has no graph.meta (captured before the capture saved the graph)" if not spec
-               or meta is None or not meta.is_file() else "")
-        warnings.warn(f"'{tf1}': {why or 'its graph cannot be run'}: the TF1 reference is rebuilt "
+        warnings.warn(f"'{tf1}': no graph.meta (an older capture, or a graph that could not be "
+                      f"saved): the TF1 reference is rebuilt "
                       f"from structure.json with TF1's cells, so what the description misses (a "
                       f"head, sequence lengths, a carried state) is missing from the reference "
                       f"too; capture the script again to compare with the captured graph itself",
