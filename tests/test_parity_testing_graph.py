@@ -115,6 +115,28 @@ def test_the_reference_is_the_graph_not_the_description(char, tmp_path):
     assert "shape" in failure(bare, no_head, own["inputs"])
 
 
+def test_a_static_rnn_with_lengths_and_a_gather_runs_in_the_captured_graph(tmp_path):
+    """static_rnn (one input tensor per step) with sequence_length, the head on the last
+    *valid* output picked with tf.gather: the captured graph computes it on the lengths
+    given; the emitted model (lengths input, mask) matches it, and fails on other lengths."""
+    from tf1_migrate.testing import assert_same_outputs, tf1_outputs
+
+    session, model_file, own = captured(tmp_path, "variable_length_lstm.py")
+    spec = json.loads((session / "structure.json").read_text())["tensors"][0]
+    assert spec["static"] and len(spec["inputs"]) == own["inputs"].shape[1] and spec["lengths"]
+    x, lengths = own["inputs"], own["lengths"]
+    assert lengths.min() < x.shape[1]  # padded sequences in the batch
+    np.testing.assert_allclose(tf1_outputs(str(session), x, lengths=lengths), own["outputs"],
+                               rtol=1e-6, atol=1e-6)
+    model = load(model_file)
+    assert_same_outputs(str(session), model, x, lengths=lengths)
+    import keras
+
+    x_in, n_in = model.inputs  # a port that runs every step (no mask) fails
+    unmasked = keras.Model([x_in, n_in], model([x_in, keras.ops.ones_like(n_in) * x.shape[1]]))
+    assert "does not compute" in failure(session, unmasked, x, lengths=lengths)
+
+
 # ----------------------------------------------------------------------------- tolerance
 def test_two_layer_char_logits_of_magnitude_20_pass_with_the_defaults_and_wrong_mappings_fail(char):
     from tf1_migrate import convert, keras_rnn
