@@ -157,11 +157,13 @@ def test_two_layer_char_logits_of_magnitude_20_pass_with_the_defaults_and_wrong_
 
 # ----------------------------------------------------------------------------- layer by layer
 def test_a_difference_is_located_layer_by_layer(char):
+    import keras
+
     session, model_file, own = char
     x = own["inputs"]
     model = load(model_file)  # the second layer's input and forget gates swapped
     kernel = model.get_layer("lstm_1").cell.kernel
-    value = np.array(kernel.numpy() if hasattr(kernel, "numpy") else kernel.value)
+    value = np.array(keras.ops.convert_to_numpy(kernel))
     u = value.shape[1] // 4
     value[:, :u], value[:, u:2 * u] = value[:, u:2 * u].copy(), value[:, :u].copy()
     kernel.assign(value)
@@ -171,7 +173,7 @@ def test_a_difference_is_located_layer_by_layer(char):
 
     model = load(model_file)  # the head 1% off
     head = model.get_layer("head").kernel
-    head.assign(np.asarray(head.value) * 1.01)
+    head.assign(keras.ops.convert_to_numpy(head) * 1.01)
     message = failure(session, model, x)
     assert "every RNN layer matches; the head (TF1 softmax/softmax_w" in message, message
     assert "layer 1 of" not in message and "layer 2 of" not in message
@@ -241,8 +243,8 @@ def test_bidirectional_with_lengths_converts_with_a_mask_and_matches_tf1_on_padd
     x_in, n_in = model.inputs  # a port that ignores the lengths fails
     unmasked = keras.Model([x_in, n_in], model([x_in, keras.ops.ones_like(n_in) * x.shape[1]]))
     assert "does not compute what the TF1 graph computes" in failure(session, unmasked, x, lengths=lengths)
-    model.get_layer("bidirectional").backward_layer.cell.bias.assign(  # the diagnosis's layer
-        np.asarray(model.get_layer("bidirectional").backward_layer.cell.bias.value) + 0.1)
+    bias = model.get_layer("bidirectional").backward_layer.cell.bias  # the diagnosis's layer
+    bias.assign(keras.ops.convert_to_numpy(bias) + 0.1)
     message = failure(session, model, x, lengths=lengths)
     assert "first difference at layer 1 of 1" in message and "bw/basic_lstm_cell" in message, message
 
