@@ -16,6 +16,11 @@ one never closed, when the script ends), ``DIR/session_NNN/`` gets:
   steps) and the graph (how a ``bidirectional_dynamic_rnn``'s two outputs are merged, and
   the dense head: the ``MatMul`` on a variable that one of the RNN's outputs feeds, which
   output that is, found by running the graph on random probe inputs);
+- ``graph.meta``: the session's graph itself (``tf.train.export_meta_graph``), and in
+  ``structure.json``'s ``tensors``, per RNN, the names of what to feed and fetch to run it:
+  the inputs (time-major or not), the lengths, the initial-state placeholders (Keras
+  order), the keep probabilities, the output (the head's, or the RNN's) and the final
+  states. :mod:`tf1_migrate.testing` runs this graph as the TF1 reference;
 - ``probe_K.npz``: those probe inputs (batch-major) and the session's outputs on them
   (the head's, or the RNN's), to check a conversion against: also the ``lengths`` fed to a
   ``sequence_length`` (every length from 1 to the steps), the initial states fed to a
@@ -48,6 +53,7 @@ from tf1_compat.launch import PREFIX
 from tf1_migrate import tf1_rnn
 
 CHECKPOINT = "model.ckpt"
+GRAPH = "graph.meta"  # the session's graph (tf.train.export_meta_graph)
 _RNN_FUNCTIONS = ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn")
 _CONTRIB = ("stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn")
 _WRAPPERS = {"DropoutWrapper", "ResidualWrapper", "DeviceWrapper"}
@@ -163,11 +169,16 @@ class _Recorder:
                 probes.append({"model": k, "file": f"probe_{k}.npz",
                                "output": "head" if model.head else "rnn"})
             self._write_checkpoint(os.path.join(tmp, CHECKPOINT), names, values)
+            graph_file = self._write_graph(graph, os.path.join(tmp, GRAPH))
             description = {
                 "format": tf1_rnn.FORMAT, "version": tf1_rnn.VERSION,
                 "script": self.script, "session": self.count, "checkpoint": CHECKPOINT,
+                "graph": graph_file,
                 "variables": {n: list(np.shape(v)) for n, v in zip(names, values)},
                 "models": [tf1_rnn.to_dict(m) for m, _ in models],
+                # per model: the captured graph's tensors to feed and fetch (None: the
+                # graph cannot be run from the RNN's inputs alone, see the model's notes)
+                "tensors": [_graph_spec(m, t) if graph_file else None for m, t in models],
                 "probes": probes, "notes": notes,
             }
             with open(os.path.join(tmp, "structure.json"), "w") as f:
@@ -182,6 +193,16 @@ class _Recorder:
         rnns = ", ".join(tf1_rnn.home(m.name) or m.name or "(top level)" for m, _ in models) or "none"
         print(f"{PREFIX}: captured session {self.count} ({len(names)} variables; RNNs: {rnns}) "
               f"-> {target}", file=sys.stderr, flush=True)
+
+    def _write_graph(self, graph, path):
+        """The session's graph as a meta graph (``graph.meta``), or None when it cannot be
+        exported (the reason on stderr: the references then rebuild the RNN instead)."""
+        try:
+            _v1().train.export_meta_graph(filename=path, graph=graph, clear_devices=True)
+        except Exception as exc:  # noqa: BLE001  (never break the script)
+            self._warn(f"the session's graph could not be saved ({type(exc).__name__}: {exc})")
+            return None
+        return GRAPH
 
     def _write_checkpoint(self, prefix, names, values):
         v1 = _v1()
@@ -319,13 +340,15 @@ def _describe(record):
     input_size = shape[-1]
     timesteps = len(inputs) if static else shape[0 if time_major else 1]
     single = call in ("dynamic_rnn", "static_rnn")
+    # sequence_length: a lengths input and a mask (a bidirectional RNN's backward direction
+    # reverses only each sequence's valid steps, tf.reverse_sequence, as Keras's
+    # Bidirectional does under a mask: the probe checks it)
     lengths = args.get("sequence_length") is not None
-    if lengths and not single:
-        notes.append("sequence_length: TF1 stops each sequence at its length (zero outputs after "
-                     "it); the Keras model runs every step (use masking)")
     initial_state = args.get("initial_state") is not None and call != "rnn_decoder"
-    if initial_state and not single:
-        notes.append("initial_state: the TF1 call starts from a given state; the Keras model from zeros")
+    both = [k for k in ("initial_state_fw", "initial_state_bw", "initial_states_fw", "initial_states_bw")
+            if args.get(k) is not None]
+    # both directions' states of one bidirectional_dynamic_rnn: Keras's Bidirectional takes them
+    both_states = call == "bidirectional_dynamic_rnn" and both == ["initial_state_fw", "initial_state_bw"]
 
     def cells_of(flat):
         stack, projection = flat
@@ -353,11 +376,11 @@ def _describe(record):
     model = tf1_rnn.RNNModel(prefix, blocks, head, input_size=int(input_size),
                              time_major=time_major, timesteps=timesteps,
                              dtype=getattr(dtype, "name", str(dtype)), call=call, notes=notes)
-    if single and lengths:
+    if lengths:
         model.lengths = True  # the Keras model takes the lengths too (a mask)
     tensors = _tensors(call, result, model, inputs, time_major)
     tensors["keep"] = [_fed_source(t) for t in _KEEP_TENSORS]
-    if single and lengths:
+    if lengths:
         tensors["lengths"] = _fed_source(args["sequence_length"])
     if single and initial_state:
         state_cells = [c for c in blocks[0].fw]
@@ -369,6 +392,19 @@ def _describe(record):
             model.state_inputs = True  # the Keras model takes and returns the states
             tensors["state_in"] = flat
             tensors["state_out"] = _state_leaves(result[1], state_cells)
+    flat = None
+    if both_states:
+        fw_in = _state_leaves(args["initial_state_fw"], blocks[0].fw)
+        bw_in = _state_leaves(args["initial_state_bw"], blocks[0].bw)
+        if fw_in is not None and bw_in is not None:
+            flat = fw_in + bw_in
+            model.state_inputs = True  # forward states, then backward states
+            tensors["state_in"] = flat
+            tensors["state_out"] = (_state_leaves(result[1][0], blocks[0].fw)
+                                    + _state_leaves(result[1][1], blocks[0].bw))
+    if both and flat is None:
+        notes.append(f"initial_state: the bidirectional TF1 call starts from given states "
+                     f"({', '.join(both)}); the Keras model from zeros")
     if call == "bidirectional_dynamic_rnn":
         blocks[0].merge = _graph_merge(*tensors["fw_bw"])
     return model, tensors
@@ -444,6 +480,36 @@ def _graph_merge(fw, bw):
             if op.type == "Mul":
                 return "mul"
     return None
+
+
+# ----------------------------------------------------------------------------- graph
+def _graph_spec(model, tensors) -> dict:
+    """What to feed and fetch to run ``model`` in the captured graph (tensor names): the
+    inputs (one tensor, or one per step for a static RNN) and whether they are time-major,
+    the lengths, the initial and final states (Keras order: ``h, c`` per cell), the keep
+    probabilities (fed 1.0) and the output: the head's, or the RNN's sequence(s)."""
+    def names(values):
+        return [t.name for t in values]
+
+    inputs = tensors["inputs"]
+    static = isinstance(inputs, (list, tuple))
+    spec = {"inputs": names(inputs) if static else [inputs.name], "static": static,
+            "time_major": bool(tensors["time_major"]),
+            "lengths": tensors["lengths"].name if "lengths" in tensors else None,
+            "state_in": names(tensors.get("state_in") or []),
+            "state_out": names(tensors.get("state_out") or []),
+            "keep": names(tensors.get("keep") or [])}
+    head = model.head
+    if head is not None and head.output:
+        spec["output"], spec["form"] = [head.output], "head_" + (head.input or "last")
+    elif "fw_bw" in tensors:
+        spec["output"], spec["form"] = names(tensors["fw_bw"]), "fw_bw"
+        spec["merge"] = model.blocks[-1].merge
+    else:
+        seq = tensors["sequence"]
+        spec["output"] = names(seq) if isinstance(seq, (list, tuple)) else [seq.name]
+        spec["form"] = "steps" if isinstance(seq, (list, tuple)) else "sequence"
+    return spec
 
 
 # ----------------------------------------------------------------------------- probe and head

@@ -133,10 +133,9 @@ def build_model(model: RNNModel, name: str = "converted"):
     final_sequence = head is None or head.input == "sequence"
     x = inputs
     all_inputs, state_outputs, mask = [inputs], [], None
-    if model.lengths or model.state_inputs:
-        if len(model.blocks) != 1 or model.blocks[0].bidirectional:
-            raise tf1_rnn.Unsupported("sequence lengths or a carried state: --emit-model builds "
-                                      "them for one direction of cells (dynamic_rnn, static_rnn)")
+    if model.state_inputs and len(model.blocks) != 1:
+        raise tf1_rnn.Unsupported("a carried state: --emit-model builds it for one RNN call "
+                                  "(dynamic_rnn, static_rnn, bidirectional_dynamic_rnn)")
     if model.lengths:
         from tf1_migrate.keras_layers import LengthMask
 
@@ -148,10 +147,24 @@ def build_model(model: RNNModel, name: str = "converted"):
         tag = f"_{b}" if len(model.blocks) > 1 else ""
         if block.bidirectional:
             sequences = not last_block or final_sequence or head.input == "last"
-            fw = _layer(block.fw, sequences, f"forward{tag}")
-            bw = _layer(block.bw, sequences, f"backward{tag}", go_backwards=True)
+            more, call = {}, {}
+            if mask is not None:  # zeros past each length; the backward direction starts at
+                # each sequence's last valid step (TF1's reverse_sequence)
+                more["zero_output_for_mask"], call["mask"] = sequences, mask
+            if model.state_inputs:  # forward states, then backward states (h, c per cell)
+                states = [keras.Input((c.units,), dtype=model.dtype, name=f"state_{n}_{k}_{d}")
+                          for d, cells in (("fw", block.fw), ("bw", block.bw))
+                          for k, c in enumerate(cells)
+                          for n in (("h", "c") if c.kind == "lstm" else ("h",))]
+                all_inputs += states
+                more["return_state"], call["initial_state"] = True, states
+            fw = _layer(block.fw, sequences, f"forward{tag}", **more)
+            bw = _layer(block.bw, sequences, f"backward{tag}", go_backwards=True, **more)
             x = keras.layers.Bidirectional(fw, backward_layer=bw, merge_mode=block.merge,
-                                           name=f"bidirectional{tag}")(x)
+                                           name=f"bidirectional{tag}")(x, **call)
+            if model.state_inputs:
+                x, *final = x
+                state_outputs += final
             if last_block and head is not None and head.input == "last":
                 x = x[:, -1, :]  # the last step of both directions' output sequences
             continue

@@ -9,9 +9,11 @@
 
 ``tf1`` (the reference) is one of:
 
-- a ``legacy-run --capture`` session folder (its ``structure.json`` and checkpoint), or the
-  ``structure.json`` itself: the graph is rebuilt with TF1's own cells from the captured
-  structure, and the checkpoint's values are loaded into it;
+- a ``legacy-run --capture`` session folder, or its ``structure.json``: the captured graph
+  itself (``graph.meta``) with the checkpoint restored, run on your inputs (and
+  ``lengths=`` / ``states=`` where the graph takes them), so whatever the graph computes
+  after the RNN is in the reference; a capture from before the graph was saved is rebuilt
+  with TF1's own cells from the captured structure (said in a warning);
 - a graph-building function ``build(inputs) -> outputs`` (your TF1 model code, given a
   placeholder shaped like ``inputs``), with ``checkpoint=`` to restore its variables from.
 
@@ -19,6 +21,10 @@ The TF1 graph runs in its own ``tf.Graph``/``Session`` (tf_keras's TF1 cells: im
 :mod:`tf1_migrate` or set ``TF_USE_LEGACY_KERAS=1`` before Keras and TensorFlow are imported);
 the Keras side is plain Keras 3 on any backend. Inputs are batch-major, as Keras takes
 them (a time-major TF1 graph gets them transposed).
+
+:func:`assert_same_sequence` compares consecutive batches with the final state of each fed
+as the initial state of the next, on both sides. When outputs differ, the message names the
+first layer that differs and by how much (each RNN layer's output sequence, then the head).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import numpy as np
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
 
-__all__ = ["assert_same_outputs", "assert_same_step", "tf1_outputs"]
+__all__ = ["assert_same_outputs", "assert_same_sequence", "assert_same_step", "mismatch", "tf1_outputs"]
 
 LOSSES = ("mse", "mean_square", "sum_square", "softmax_cross_entropy",
           "sparse_softmax_cross_entropy", "sigmoid_cross_entropy", "sequence_loss")
@@ -55,9 +61,13 @@ class _Reference:
     weights: dict | None = None
     build_fn: object = None
     checkpoint: str | None = None
+    meta: str | None = None  # the captured graph (graph.meta)
+    spec: dict | None = None  # its tensors to feed and fetch (capture.py's _graph_spec)
 
 
 def _reference(tf1, checkpoint=None, rnn=None) -> _Reference:
+    from pathlib import Path
+
     from tf1_migrate import convert, tf1_rnn
 
     if callable(tf1):
@@ -68,9 +78,30 @@ def _reference(tf1, checkpoint=None, rnn=None) -> _Reference:
     ckpt = checkpoint or described
     if ckpt is None:
         raise ValueError(f"'{tf1}' names no checkpoint: pass checkpoint=")
-    model = tf1_rnn.select(convert.describe_models(data), rnn)
+    models = convert.describe_models(data)
+    model = tf1_rnn.select(models, rnn)
     tf1_rnn.require(model, for_emit=True)
-    return _Reference(model=model, weights=convert.read_checkpoint(ckpt))
+    ref = _Reference(model=model, weights=convert.read_checkpoint(ckpt),
+                     checkpoint=convert.resolve_prefix(ckpt))
+    folder = Path(tf1) if Path(tf1).is_dir() else Path(tf1).parent
+    specs = data.get("tensors") or []
+    index = next(i for i, m in enumerate(models) if m is model)
+    spec = specs[index] if index < len(specs) else None
+    meta = folder / data["graph"] if data.get("graph") else None
+    if meta is not None and meta.is_file() and spec:
+        ref.meta, ref.spec = str(meta), spec
+        if any(n.startswith("head not identified") for n in model.notes):
+            warnings.warn(f"'{tf1}': the capture did not identify the dense layer after the RNN "
+                          f"(see its notes): the reference is the RNN's own output",
+                          UserWarning, stacklevel=3)
+    else:
+        warnings.warn(f"'{tf1}': no graph.meta (an older capture, or a graph that could not be "
+                      f"saved): the TF1 reference is rebuilt "
+                      f"from structure.json with TF1's cells, so what the description misses (a "
+                      f"head, sequence lengths, a carried state) is missing from the reference "
+                      f"too; capture the script again to compare with the captured graph itself",
+                      UserWarning, stacklevel=3)
+    return ref
 
 
 def _graph_with_reference(ref: _Reference, x):
@@ -113,40 +144,238 @@ def _feed(ref: _Reference, x):
     return x
 
 
-def tf1_outputs(tf1, inputs, *, checkpoint=None, rnn=None) -> np.ndarray:
-    """The TF1 reference's outputs on batch-major ``inputs``."""
+class _CapturedGraph:
+    """The captured session's graph (``graph.meta``) with the checkpoint restored, run on
+    batch-major inputs, lengths and initial states: ``run(x, lengths, states) -> (output,
+    [final states])``. One session for every call (a sequence of batches)."""
+
+    def __init__(self, ref: _Reference):
+        import tensorflow as tf
+
+        from tf1_migrate import tf1_graph
+
+        v1 = tf1_graph.v1()
+        self.spec, self.model = ref.spec, ref.model
+        self.graph = tf.Graph()
+        with self.graph.as_default(), _quiet():
+            try:
+                v1.train.import_meta_graph(ref.meta, clear_devices=True)
+            except Exception as exc:  # noqa: BLE001  (an op this TensorFlow does not have, ...)
+                raise ValueError(f"cannot import the captured graph '{ref.meta}': "
+                                 f"{_first_line(exc)}") from None
+            variables = v1.global_variables()
+            saver = v1.train.Saver(var_list={v.op.name: v for v in variables}) if variables else None
+            init = [v1.local_variables_initializer(), v1.tables_initializer()]
+            get = self.graph.get_tensor_by_name
+            self.inputs = [get(n) for n in self.spec["inputs"]]
+            self.lengths = get(self.spec["lengths"]) if self.spec.get("lengths") else None
+            self.state_in = [get(n) for n in self.spec.get("state_in", [])]
+            self.state_out = [get(n) for n in self.spec.get("state_out", [])]
+            self.keep = [get(n) for n in self.spec.get("keep", [])]
+            self.output = [get(n) for n in self.spec["output"]]
+        self.sess = v1.Session(graph=self.graph)
+        try:
+            with self.graph.as_default():
+                self.sess.run(init)
+                if saver is not None:
+                    saver.restore(self.sess, ref.checkpoint)
+        except Exception as exc:  # noqa: BLE001
+            self.sess.close()
+            raise ValueError(f"cannot restore '{ref.checkpoint}' into the captured graph: "
+                             f"{_first_line(exc)}") from None
+
+    def close(self):
+        self.sess.close()
+
+    def feed(self, x, lengths=None, states=None) -> dict:
+        spec = self.spec
+        batch, steps = x.shape[0], x.shape[1]
+        if spec["static"]:
+            if steps != len(self.inputs):
+                raise ValueError(f"the captured graph is unrolled over {len(self.inputs)} steps; "
+                                 f"the inputs have {steps}")
+            feed = {t: x[:, i, :] for i, t in enumerate(self.inputs)}
+        else:
+            feed = {self.inputs[0]: np.transpose(x, (1, 0, 2)) if spec["time_major"] else x}
+        for t in self.keep:  # dropout off, as at inference
+            shape = t.shape.as_list() if t.shape.is_fully_defined() else ()
+            feed[t] = np.ones(shape, t.dtype.as_numpy_dtype)
+        if self.lengths is not None:
+            value = np.full(batch, steps) if lengths is None else np.asarray(lengths)
+            feed[self.lengths] = value.astype(self.lengths.dtype.as_numpy_dtype)
+        elif lengths is not None:
+            raise ValueError("lengths= given, but the captured RNN has no sequence_length")
+        if states is not None and len(states) != len(self.state_in):
+            raise ValueError(f"states= gives {len(states)} arrays; the captured RNN takes "
+                             f"{len(self.state_in)} (h, c per LSTM cell, h per other cell)")
+        for k, t in enumerate(self.state_in):  # zeros when not given (TF1's zero_state)
+            feed[t] = (np.asarray(states[k]) if states is not None else
+                       np.zeros((batch, int(t.shape[-1])))).astype(t.dtype.as_numpy_dtype)
+        return feed
+
+    def run(self, x, lengths=None, states=None):
+        x = np.asarray(x)
+        with _quiet():
+            got = self.sess.run({"out": self.output, "states": self.state_out},
+                                self.feed(x, lengths, states))
+        return self._output(got["out"], x.shape), [np.asarray(s) for s in got["states"]]
+
+    def _output(self, values, shape):
+        spec, batch, steps = self.spec, shape[0], shape[1]
+        tm = spec["time_major"]
+        form = spec["form"]
+        if form == "steps":
+            return np.stack(values, axis=1)
+        if form == "fw_bw":
+            fw, bw = (np.transpose(v, (1, 0, 2)) if tm else v for v in values)
+            merge = spec.get("merge") or self.model.blocks[-1].merge
+            return {"concat": lambda: np.concatenate([fw, bw], -1), "sum": lambda: fw + bw,
+                    "mul": lambda: fw * bw, "ave": lambda: (fw + bw) / 2}[merge]()
+        out = np.asarray(values[0])
+        if form == "head_sequence":  # the head on every step: [batch, time, units]
+            if out.ndim == 2:
+                out = out.reshape(steps, batch, -1).transpose(1, 0, 2) if tm else out.reshape(batch, steps, -1)
+            elif tm:
+                out = np.transpose(out, (1, 0, 2))
+        elif form == "sequence" and tm:
+            out = np.transpose(out, (1, 0, 2))
+        return out
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _no_extras(lengths, states):
+    if lengths is not None or states is not None:
+        raise ValueError("lengths= and states= need a capture folder with its graph (graph.meta): "
+                         "the TF1 reference runs the captured graph")
+
+
+def _reference_outputs(ref: _Reference, x, lengths=None, states=None):
+    """(output, [final states]) of the reference on batch-major ``x``."""
     from tf1_migrate import tf1_graph
 
-    ref = _reference(tf1, checkpoint, rnn)
-    x = np.asarray(inputs)
+    if ref.meta is not None:
+        graph = _CapturedGraph(ref)
+        try:
+            return graph.run(x, lengths, states)
+        finally:
+            graph.close()
+    _no_extras(lengths, states)
     with _quiet():
         graph, ph, out, _, restore = _graph_with_reference(ref, x)
     with graph.as_default(), _quiet(), tf1_graph.v1().Session(graph=graph) as sess:
         sess.run(tf1_graph.v1().global_variables_initializer())
         restore(sess)
-        return sess.run(out, {ph: _feed(ref, x)})
+        return sess.run(out, {ph: _feed(ref, x)}), []
+
+
+def tf1_outputs(tf1, inputs, *, checkpoint=None, rnn=None, lengths=None, states=None,
+                final_states: bool = False):
+    """The TF1 reference's outputs on batch-major ``inputs`` (with ``final_states=True``:
+    ``(outputs, [final states])``, Keras order: ``h, c`` per LSTM cell).
+
+    A capture folder runs the captured graph itself; ``lengths`` feeds its
+    ``sequence_length`` (default: every sequence full), ``states`` its initial state
+    (default: zeros)."""
+    ref = _reference(tf1, checkpoint, rnn)
+    out, states_out = _reference_outputs(ref, np.asarray(inputs), lengths, states)
+    return (out, states_out) if final_states else out
 
 
 @contextlib.contextmanager
 def _quiet():
     """Keras 3 on TensorFlow passes variables to ``np.array`` (a NumPy 2 DeprecationWarning in
-    Keras's own code, not the user's); TF1's cells warn that they are deprecated."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"(?s).*__array__ implementation", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", message=r"(?s).*is deprecated and will be removed")
-        yield
+    Keras's own code, not the user's); TF1's cells warn that they are deprecated (also
+    through the ``tensorflow`` logger: quiet while the reference is built, then as it was)."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(max(level, logging.ERROR))
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"(?s).*__array__ implementation", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", message=r"(?s).*is deprecated and will be removed")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
-def _keras_outputs(model, x) -> np.ndarray:
+def _keras_feeds(keras_model, ref: _Reference, x, lengths=None, states=None) -> list:
+    """The Keras model's inputs: the sequences, then (a model with more inputs, as
+    ``parity convert --emit-model`` builds it) the lengths and the initial states."""
+    declared = getattr(keras_model, "inputs", None) or [None]
+    feeds = [x]
+    model = ref.model
+    if len(declared) > 1 and model is not None:
+        if model.lengths:
+            feeds.append(np.full(x.shape[0], x.shape[1], np.int32) if lengths is None
+                         else np.asarray(lengths, np.int32))
+        if model.state_inputs:
+            if states is None:
+                states = [np.zeros((x.shape[0], int(t.shape[-1])), x.dtype) for t in declared[len(feeds):]]
+            feeds += [np.asarray(s, x.dtype) for s in states]
+    if len(feeds) != len(declared):
+        raise AssertionError(f"the Keras model takes {len(declared)} input(s); the TF1 graph's "
+                             f"are {len(feeds)} here (the sequences"
+                             + (", their lengths" if model is not None and model.lengths else "")
+                             + (", the initial states" if model is not None and model.state_inputs else "")
+                             + ")")
+    if len(declared) == 1 and (lengths is not None or states is not None):
+        raise AssertionError("lengths= / states= given, but the Keras model takes only the sequences")
+    return feeds
+
+
+def _keras_outputs(model, feeds):
+    """(output, [final states]) of the Keras model."""
     import keras
 
     with _quiet():
-        return keras.ops.convert_to_numpy(model(x, training=False))
+        got = model(feeds[0] if len(feeds) == 1 else feeds, training=False)
+    got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
+    return got[0], got[1:]
+
+
+def _tolerance(expected, rtol, atol):
+    scale = max(1.0, float(np.max(np.abs(expected)))) if np.size(expected) else 1.0
+    return rtol, atol * scale
+
+
+def mismatch(actual, expected, rtol: float = 1e-6, atol: float = 1e-5) -> str | None:
+    """Why ``actual`` is not ``expected`` (one line: the largest error and where), or ``None``.
+
+    Elementwise ``|actual - expected| <= rtol * |expected| + atol * max(1, max |expected|)``."""
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    if actual.shape != expected.shape:
+        return f"shape {list(actual.shape)} != TF1's {list(expected.shape)}"
+    if not actual.size:
+        return None
+    rtol, atol = _tolerance(expected, rtol, atol)
+    err = np.abs(actual - expected)
+    bad = err > rtol * np.abs(expected) + atol
+    if not bad.any():
+        return None
+    where = np.unravel_index(int(np.argmax(err)), err.shape)
+    return (f"max abs error {float(err[where]):.3g} at {list(map(int, where))} (Keras "
+            f"{float(actual[where]):.6g}, TF1 {float(expected[where]):.6g}; "
+            f"{int(bad.sum())} of {bad.size} elements off, tolerance {atol:.2g} + {rtol:g}*|TF1|)")
 
 
 def assert_same_outputs(tf1, keras_model, inputs, rtol=1e-6, atol=1e-5, *, checkpoint=None,
-                        rnn=None) -> None:
+                        rnn=None, lengths=None, states=None) -> None:
     """Assert that ``keras_model(inputs)`` is the TF1 reference's output.
+
+    From a capture folder the reference is the captured graph itself (``graph.meta`` with
+    the checkpoint restored): what the graph computes after the RNN (a head, a gather by
+    lengths) is in it. ``lengths``: the sequences' lengths, for a graph with
+    ``sequence_length`` (default: every sequence full); ``states``: the initial states of
+    a graph that takes them (Keras order: ``h, c`` per LSTM cell; default: zeros). A Keras
+    model with more inputs than the sequences (``parity convert --emit-model``) gets them
+    in its order: sequences, lengths, states; the final states it returns after its output
+    are compared too.
 
     Tolerance: ``|keras - tf1| <= rtol * |tf1| + atol * max(1, max |tf1|)`` elementwise. The
     absolute part scales with the reference's magnitude: float32 rounding in a matmul grows
@@ -154,18 +383,194 @@ def assert_same_outputs(tf1, keras_model, inputs, rtol=1e-6, atol=1e-5, *, check
     logits) differ by ~2e-5 between two correct implementations, while a wrong mapping
     (forget bias, gate order) moves them by orders of magnitude more. For outputs of
     magnitude up to 1 this is the suite's own pairs' tolerance (rtol 1e-6, atol 1e-5).
+
+    When they differ, the message says where first: each RNN layer's output sequence is
+    compared (TF1's layers rebuilt one by one from the checkpoint, Keras's read from
+    sub-models), then the head.
     """
     x = np.asarray(inputs)
-    expected = tf1_outputs(tf1, x, checkpoint=checkpoint, rnn=rnn)
-    got = _keras_outputs(keras_model, x)
-    if got.shape != expected.shape:
-        raise AssertionError(f"Keras output shape {got.shape} != TF1's {expected.shape}")
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    np.testing.assert_allclose(
-        got, expected, rtol=rtol, atol=atol * scale,
-        err_msg="the Keras model does not compute what the TF1 graph computes (weights mapped "
-                "with parity convert? forget bias? GRU reset_after=False? the output at the "
-                "last step, or the final state?)")
+    ref = _reference(tf1, checkpoint, rnn)
+    expected, expected_states = _reference_outputs(ref, x, lengths, states)
+    feeds = _keras_feeds(keras_model, ref, x, lengths, states)
+    got, got_states = _keras_outputs(keras_model, feeds)
+    problems = _compare(got, got_states, expected, expected_states, rtol, atol)
+    if problems:
+        where = _diagnose(ref, keras_model, feeds, rtol, atol, problems[0][1]) \
+            if problems[0][0] == "output" else ""
+        raise AssertionError(
+            "the Keras model does not compute what the TF1 graph computes: "
+            + "; ".join(f"{what}: {why}" for what, why in problems) + (f"\n{where}" if where else ""))
+
+
+def _compare(got, got_states, expected, expected_states, rtol, atol) -> list:
+    problems = []
+    why = mismatch(got, expected, rtol, atol)
+    if why:
+        problems.append(("output", why))
+    if got_states and expected_states:
+        if len(got_states) != len(expected_states):
+            problems.append(("final states", f"the Keras model returns {len(got_states)}, the "
+                                             f"TF1 graph {len(expected_states)}"))
+        for k, (g, e) in enumerate(zip(got_states, expected_states)):
+            why = mismatch(g, e, rtol, atol)
+            if why:
+                problems.append((f"final state {k}", why))
+    return problems
+
+
+def assert_same_sequence(tf1, keras_model, batches, *, states=None, lengths=None, rtol=1e-6,
+                         atol=1e-5, checkpoint=None, rnn=None) -> None:
+    """Assert that the Keras model computes what the captured TF1 graph computes on
+    consecutive ``batches`` with the state carried: the final state of batch ``k`` is fed
+    as the initial state of batch ``k + 1``, on each side (as the streaming/truncated-BPTT
+    tutorials feed ``final_state`` back into ``initial_state``). Every batch's outputs and
+    final states are compared.
+
+    ``tf1``: a capture folder whose RNN takes an initial state (``parity convert
+    --emit-model`` gives such a model state inputs and outputs: sequences, [lengths],
+    states in; output, final states out). ``states``: the first batch's initial states
+    (Keras order: ``h, c`` per LSTM cell; default zeros); ``lengths``: one array per
+    batch, or None.
+    """
+    ref = _reference(tf1, checkpoint, rnn)
+    if ref.meta is None or not ref.spec.get("state_in"):
+        raise ValueError(f"'{tf1}' is not a capture of an RNN that takes an initial state (and "
+                         f"its graph): nothing to carry")
+    batches = [np.asarray(b) for b in batches]
+    lengths = list(lengths) if lengths is not None else [None] * len(batches)
+    graph = _CapturedGraph(ref)
+    tf1_state = keras_state = None if states is None else [np.asarray(s) for s in states]
+    try:
+        for k, (x, n) in enumerate(zip(batches, lengths)):
+            expected, tf1_state_next = graph.run(x, n, tf1_state)
+            feeds = _keras_feeds(keras_model, ref, x, n, keras_state)
+            got, keras_state = _keras_outputs(keras_model, feeds)
+            if len(keras_state) != len(tf1_state_next):
+                raise AssertionError(f"the Keras model returns {len(keras_state)} final state(s) "
+                                     f"after its output; the TF1 graph {len(tf1_state_next)}: it "
+                                     f"cannot carry the state")
+            problems = _compare(got, keras_state, expected, tf1_state_next, rtol, atol)
+            if problems:
+                raise AssertionError(
+                    f"batch {k + 1} of {len(batches)} (the state carried from the batches before "
+                    f"it): the Keras model does not compute what the TF1 graph computes: "
+                    + "; ".join(f"{what}: {why}" for what, why in problems))
+            tf1_state = tf1_state_next
+    finally:
+        graph.close()
+
+
+# ----------------------------------------------------------------------------- diagnosis
+def _layers(model):
+    """The TF1 model's layers, in order: ``(label, Block)``, one cell each of a one-direction
+    stack, each bidirectional block whole."""
+    from tf1_migrate import tf1_rnn
+
+    out = []
+    for block in model.blocks:
+        if block.bidirectional:
+            out.append(tf1_rnn.Block(block.fw, block.bw, block.merge))
+        else:
+            out.extend(tf1_rnn.Block([c]) for c in block.fw)
+    return out
+
+
+def _keras_layers(keras_model):
+    """The Keras RNN layers in order, each with how many TF1 layers it runs, or why not."""
+    import keras
+
+    found = []
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            found.append((layer, 1))
+        elif isinstance(layer, keras.layers.RNN):
+            cell = layer.cell
+            found.append((layer, len(cell.cells) if isinstance(cell, keras.layers.StackedRNNCells) else 1))
+    return found
+
+
+def _diagnose(ref: _Reference, keras_model, feeds, rtol, atol, output_why="") -> str:
+    """Where the Keras model first departs from TF1: layer by layer, then the head."""
+    try:
+        return _diagnose_layers(ref, keras_model, feeds, rtol, atol, output_why)
+    except Exception as exc:  # noqa: BLE001  (the diagnosis never hides the verdict)
+        return f"(layer by layer: not available: {_first_line(exc)})"
+
+
+def _diagnose_layers(ref, keras_model, feeds, rtol, atol, output_why) -> str:
+    import keras
+
+    model = ref.model
+    if model is None:
+        return "(layer by layer: needs a capture description, not a graph-building function)"
+    tf1_layers = _layers(model)
+    keras_layers = _keras_layers(keras_model)
+    if sum(n for _, n in keras_layers) != len(tf1_layers) or not getattr(keras_model, "inputs", None):
+        return (f"(layer by layer: the Keras model's RNN layers ({len(keras_layers)}) do not pair "
+                f"one by one with TF1's {len(tf1_layers)})")
+    outputs = []
+    for layer, _ in keras_layers:
+        out = layer.output
+        outputs.append(out[0] if isinstance(out, (list, tuple)) else out)
+    with _quiet():
+        declared = keras_model.inputs
+        sub = keras.Model(declared[0] if len(declared) == 1 else declared, outputs)
+        got = sub(feeds[0] if len(feeds) == 1 else feeds, training=False)
+    got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
+    x = feeds[0]
+    lengths = feeds[1] if model.lengths else None
+    states = feeds[1 + bool(model.lengths):] if model.state_inputs else None
+    sequence, used, total = x, 0, len(tf1_layers)
+    for (layer, count), keras_out in zip(keras_layers, got):
+        seq, last = None, None
+        for _ in range(count):
+            block = tf1_layers[used]
+            mine = None
+            if states is not None:  # each layer's share of the states: h, c per LSTM cell
+                def size(b):
+                    return sum(2 if c.kind == "lstm" else 1 for c in b.fw + (b.bw or []))
+                offset = sum(size(b) for b in tf1_layers[:used])
+                mine = states[offset:offset + size(block)]
+            seq, last = _tf1_layer(ref, block, sequence, lengths, mine)
+            sequence, used = seq, used + 1
+        want = seq if keras_out.ndim == 3 else last
+        why = mismatch(keras_out, want, rtol, atol)
+        if why:
+            first = used - count + 1
+            label = (f"layer {used} of {total}" if count == 1 else
+                     f"layers {first}-{used} of {total} (one Keras layer)")
+            scopes = ", ".join(c.scope for c in tf1_layers[used - 1].fw + (tf1_layers[used - 1].bw or []))
+            return (f"first difference at {label} (TF1 {scopes}; Keras '{layer.name}'): its "
+                    f"output sequence differs: {why}"
+                    + ("; the layers before it match" if used > count else ""))
+    if model.head is not None:
+        return (f"every RNN layer matches; the head (TF1 {model.head.kernel}, on the RNN's "
+                f"{model.head.input} output) differs: {output_why}")
+    return "every RNN layer matches; the outputs differ after them (the merge, or which output is taken)"
+
+
+def _tf1_layer(ref, block, x, lengths, states):
+    """One TF1 layer rebuilt from the checkpoint: (output sequence, final output state)."""
+    import tensorflow as tf
+
+    from tf1_migrate import tf1_graph
+
+    v1 = tf1_graph.v1()
+    graph = tf.Graph()
+    with graph.as_default(), _quiet():
+        ph = v1.placeholder(ref.model.dtype, [None, None, x.shape[-1]])
+        n = v1.placeholder(tf.int32, [None]) if lengths is not None else None
+        s = [v1.placeholder(ref.model.dtype, [None, a.shape[-1]]) for a in states] if states else None
+        seq, last, variables = tf1_graph.build_layer(block, ph, dtype=ref.model.dtype, lengths=n,
+                                                     states=s)
+        with v1.Session(graph=graph) as sess:
+            tf1_graph.load(sess, variables, ref.weights)
+            feed = {ph: np.asarray(x, ref.model.dtype)}
+            if n is not None:
+                feed[n] = np.asarray(lengths, np.int32)
+            if s:
+                feed.update({p: np.asarray(a, ref.model.dtype) for p, a in zip(s, states)})
+            return sess.run([seq, last], feed)
 
 
 # ----------------------------------------------------------------------------- one step

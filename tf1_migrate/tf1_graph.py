@@ -141,6 +141,13 @@ def build(model: RNNModel, inputs):
             out = getattr(tf.nn, head.activation)(out)
     else:
         variables = {}
+    variables.update(_cell_variables(made))
+    return out, variables
+
+
+def _cell_variables(made) -> dict:
+    """``{variable: TF1 name in the description}`` of the cells built as ``c{k}``."""
+    variables = {}
     for k, (cell, built) in enumerate(made):
         scope_part = f"/c{k}/"
         for var in built.weights:
@@ -150,7 +157,52 @@ def build(model: RNNModel, inputs):
             if role is None or role not in cell.variables:
                 raise RuntimeError(f"unexpected TF1 variable {name} in the rebuilt graph")
             variables[var] = cell.variables[role]
-    return out, variables
+    return variables
+
+
+def build_layer(block: tf1_rnn.Block, inputs, *, dtype="float32", lengths=None, states=None):
+    """One layer on its own (in the current default graph): ``block``'s cells (one cell, a
+    stack, or the two directions), batch-major ``inputs``, optional ``lengths`` (TF1's
+    ``sequence_length``) and initial ``states`` (Keras order: ``h, c`` per cell; the
+    forward direction's, then the backward's). Returns ``(output sequence, final output state, {variable: TF1 name})``:
+    the layer-by-layer diagnosis of :mod:`tf1_migrate.testing` runs each layer of a stack
+    this way (the captured graph's while loop does not expose the layers between)."""
+    tf = v1()
+    dtype = tf.as_dtype(dtype)
+    made = []
+
+    def stack(cells):
+        built = [_make_cell(c, f"c{len(made) + k}") for k, c in enumerate(cells)]
+        made.extend(zip(cells, built))
+        return built[0] if len(built) == 1 else tf.nn.rnn_cell.MultiRNNCell(built)
+
+    def initial(cells, offset):  # (TF1's state of the cells, where the next cells' start)
+        if states is None:
+            return None, offset
+        parts = []
+        for cell in cells:
+            if cell.kind == "lstm":
+                parts.append(tf.nn.rnn_cell.LSTMStateTuple(states[offset + 1], states[offset]))
+                offset += 2
+            else:
+                parts.append(states[offset])
+                offset += 1
+        return (parts[0] if len(parts) == 1 else tuple(parts)), offset
+
+    with warnings.catch_warnings(), tf.variable_scope("layer"):
+        warnings.simplefilter("ignore")
+        if block.bidirectional:  # states: forward's, then backward's
+            first, offset = initial(block.fw, 0)
+            (out_fw, out_bw), (s_fw, s_bw) = tf.nn.bidirectional_dynamic_rnn(
+                stack(block.fw), stack(block.bw), inputs, sequence_length=lengths,
+                initial_state_fw=first, initial_state_bw=initial(block.bw, offset)[0], dtype=dtype)
+            out = _merge(out_fw, out_bw, block.merge)
+            state = _merge(_last_h(s_fw), _last_h(s_bw), block.merge)
+        else:
+            out, s = tf.nn.dynamic_rnn(stack(block.fw), inputs, sequence_length=lengths,
+                                       initial_state=initial(block.fw, 0)[0], dtype=dtype)
+            state = _last_h(s)
+    return out, state, _cell_variables(made)
 
 
 def run(model: RNNModel, weights: dict, x: np.ndarray) -> np.ndarray:
