@@ -10,7 +10,8 @@ import pytest
 
 from parity import bench_port
 
-pytestmark = pytest.mark.port
+# no port/legacy marker: the command starts a process per backend itself, so the backend runs
+# (tests/test_keras_backends*.py) would only repeat it
 ROOT = Path(__file__).resolve().parents[1]
 
 # the README's user-project port (model.py)

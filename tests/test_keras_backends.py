@@ -31,7 +31,7 @@ EXAMPLE_FILES = ["test_binary_addition_lstm.py", "test_binary_addition_numpy_rnn
 # backend choice there is tested in test_cli.py); running them again here would repeat the
 # TensorFlow runs. The same holds for the main job, the fault cases and the capture and
 # README walk-throughs (each starts `parity` or `legacy-run` processes of its own).
-IGNORED = ["test_keras_backends.py", "test_cli.py", "test_main_job.py", "test_robustness.py",
+IGNORED = ["test_keras_backends.py", "test_keras_backends_torch.py", "test_cli.py", "test_main_job.py", "test_robustness.py",
            "test_inputs_more.py", "test_capture.py", "test_readme_example.py"]
 
 # (backend, extra environment, test files): JAX runs the float64 example a second time
@@ -40,11 +40,13 @@ IGNORED = ["test_keras_backends.py", "test_cli.py", "test_main_job.py", "test_ro
 # both thread pools busy on a 2-core machine PyTorch's spinning OpenMP threads made small
 # ops 10-40x slower (measured: a 1x100 @ 100x400 matmul 7 us alone, 180-750 us beside
 # TensorFlow at 2 threads, 9-13 us at 1 thread).
+# The PyTorch run is in tests/test_keras_backends_torch.py: a file of its own, so that
+# pytest-xdist (which hands out whole files) runs it beside the JAX runs, not after them.
 RUNS = [
     ("jax", {}, None),
     ("jax", {"JAX_ENABLE_X64": "1"}, ["test_binary_addition_numpy_rnn.py"]),
-    ("torch", {"OMP_NUM_THREADS": "1"}, None),
 ]
+TORCH_RUN = ("torch", {"OMP_NUM_THREADS": "1"}, None)
 
 
 def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):
@@ -77,8 +79,14 @@ def _cases(root):
 @pytest.mark.port
 @pytest.mark.backend
 @pytest.mark.parametrize("backend, extra_env, files", RUNS,
-                         ids=["jax", "jax-x64-float64-example", "torch"])
+                         ids=["jax", "jax-x64-float64-example"])
 def test_port_tests_pass_on_backend(backend, extra_env, files, tmp_path):
+    check_backend(backend, extra_env, files, tmp_path)
+
+
+def check_backend(backend, extra_env, files, tmp_path):
+    """Run the port tests on ``backend`` in a pytest process of its own and fail with that
+    run's failures (each skip's reason is repeated here as a warning)."""
     ok, why = backends.available(backend)
     if not ok:
         pytest.skip(why)
