@@ -61,7 +61,8 @@ def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):
     mark = "port and not backend"
     if os.environ.get("PARITY_BACKEND_MARK"):
         mark += f" and ({os.environ['PARITY_BACKEND_MARK']})"
-    cmd = [sys.executable, "-m", "pytest", "-m", mark, "-rs", "-p", "no:cacheprovider",
+    # -n 0: one process (the suite's own pytest-xdist workers are outside this run)
+    cmd = [sys.executable, "-m", "pytest", "-n", "0", "-m", mark, "-rs", "-p", "no:cacheprovider",
            f"--junitxml={junit}", f"--basetemp={tmp_path / 'basetemp'}",
            *[f"--ignore={ROOT / 'tests' / f}" for f in IGNORED], *targets]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
