@@ -2,6 +2,8 @@
 setting, with PyTorch's fused LSTM of the same shape as the yardstick (tiny budgets: this
 checks that the command measures and reports, not how fast anything is)."""
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,25 +11,14 @@ from pathlib import Path
 import pytest
 
 from parity import bench_port
+from test_readme_example import MODEL_PY as README_MODEL_PY
 
 # no port/legacy marker: the command starts a process per backend itself, so the backend runs
 # (tests/test_keras_backends*.py) would only repeat it
 ROOT = Path(__file__).resolve().parents[1]
 
-# the README's user-project port (model.py)
-MODEL_PY = '''import keras
-
-
-def build_model():
-    inputs = keras.Input((28, 28))
-    x = keras.layers.LSTM(32)(inputs)
-    return keras.Model(inputs, keras.layers.Dense(10)(x))
-
-
-def build_gru():
-    inputs = keras.Input((12, 3))
-    x = keras.layers.GRU(8)(inputs)
-    return keras.Model(inputs, keras.layers.Dense(1)(x))
+# the README's user-project port (model.py), plus a builder that returns no model
+MODEL_PY = README_MODEL_PY + '''
 
 
 def not_a_model():
@@ -39,15 +30,13 @@ def bench(tmp_path, *args):
     (tmp_path / "model.py").write_text(MODEL_PY)
     return subprocess.run([sys.executable, "-m", "parity", "bench", *args], cwd=tmp_path,
                           capture_output=True, text=True, timeout=900,
-                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def test_bench_times_the_users_model_and_names_the_fastest(tmp_path):
     proc = bench(tmp_path, "--port", "model:build_model", "--backends", "tensorflow",
                  "--steps", "4", "--warmup", "2", "--batch", "16", "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    import json
-
     result = json.loads((tmp_path / "o" / "bench-port.json").read_text())
     configs = [r["config"] for r in result["rows"]]
     assert configs == [c["name"] for c in bench_port.configurations("tensorflow", 4, result["cores"])]
