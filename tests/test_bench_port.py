@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_readme_example import MODEL_PY as README_MODEL_PY
 
 from parity import bench_port
-from test_readme_example import MODEL_PY as README_MODEL_PY
 
 # no port/legacy marker: the command starts a process per backend itself, so the backend runs
 # (tests/test_keras_backends*.py) would only repeat it
