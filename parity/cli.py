@@ -297,12 +297,13 @@ def cmd_run(args) -> int:
             skipped.update(why)
         out = _writable_dir(args.out)
         payloads = _execute_many(many, jobs, [example], {example.id: skipped}, out, args)
-        return _finish_many(payloads, out, report=False)
+        return _finish_many(payloads, out, report=False, quiet=args.quiet)
     out = _writable_dir(args.out)
     payload = runner.run_example(example.id, impls, steps, args.seed, out,
                                  verbose=args.verbose, progress=not args.quiet, check=False,
                                  backend_names=backend_names, merge=True)
-    print()
+    if not args.quiet:
+        print()
     print(_payload_rows([payload]))
     failed = store.is_failed(payload)
     path = store.result_path(out, example.id, failed=failed)
@@ -352,17 +353,21 @@ def cmd_all(args) -> int:
     many = _many(args)
     if many is not None:
         n_runs = len(jobs) * len(many["seeds"])
-        print(f"parity all: {_plural(len(examples), 'example')}, {_plural(n_runs, 'run')} ({len(many['seeds'])} "
-              f"seed(s) each), budget '{budget}', port on {', '.join(backend_names)}, "
-              f"{many['where']}, output in {out}/", flush=True)
+        if not args.quiet:  # --quiet: the results only (the table, the report's path)
+            print(f"parity all: {_plural(len(examples), 'example')}, {_plural(n_runs, 'run')} "
+                  f"({len(many['seeds'])} seed(s) each), budget '{budget}', port on "
+                  f"{', '.join(backend_names)}, {many['where']}, output in {out}/", flush=True)
         payloads = _execute_many(many, jobs, examples, skipped, out, args)
-        return _finish_many(payloads, out, budget=budget)
-    print(f"parity all: {_plural(len(examples), 'example')}, {_plural(len(jobs), 'run')}, budget '{budget}', "
-          f"port on {', '.join(backend_names)}, output in {out}/", flush=True)
+        return _finish_many(payloads, out, budget=budget, quiet=args.quiet)
+    if not args.quiet:
+        print(f"parity all: {_plural(len(examples), 'example')}, {_plural(len(jobs), 'run')}, "
+              f"budget '{budget}', port on {', '.join(backend_names)}, output in {out}/",
+              flush=True)
     results = runner.run_isolated(jobs, verbose=args.verbose, progress=not args.quiet)
     payloads = [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
     table = _payload_rows(payloads)
-    print()
+    if not args.quiet:
+        print()
     print(table)
     index = _build_report(out, budget=budget)
     print(f"\nreport: {index}")
@@ -415,10 +420,11 @@ def _execute_many(many, jobs, examples, skipped, out, args) -> list[dict]:
     return [runner.assemble(e, results, skipped.get(e.id, {}), out) for e in examples]
 
 
-def _finish_many(payloads, out, budget=None, report=True) -> int:
+def _finish_many(payloads, out, budget=None, report=True, quiet=False) -> int:
     from parity import runner, seeds
 
-    print()
+    if not quiet:
+        print()
     if any("seeds" in p for p in payloads):
         print(seeds.format_table(seeds.rows(payloads)))
         lines = seeds.failure_lines(payloads)

@@ -89,6 +89,10 @@ def test_run_writes_json_with_runs_and_parity(tmp_path):
     assert par["ok"] == (par["delta"] <= par["tolerance"])
     assert proc.returncode == (0 if par["ok"] else 1)
     assert "series_predictor" in proc.stdout and "legacy" in proc.stdout
+    # --quiet: the table first (its header row), then where the result went; no progress
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("example") and " impl " in lines[0], lines[:3]
+    assert not any(" ... " in ln or ln.startswith("parity run") for ln in lines), lines
 
 
 def test_run_exits_1_when_the_parity_check_fails(tmp_path, monkeypatch, capsys):

@@ -230,9 +230,17 @@ def test_legacy_run_help_is_plain_text():
 
 def test_one_example_is_singular(monkeypatch, tmp_path, capsys):
     _steps_chosen(monkeypatch, ["all", "--only", "series_predictor", "--quick",
-                                "--out", str(tmp_path), "--quiet"])
+                                "--out", str(tmp_path)])
     header = capsys.readouterr().out
     assert "parity all: 1 example, 2 runs," in header
+
+
+def test_quiet_prints_the_results_only(monkeypatch, tmp_path, capsys):
+    """`--quiet`: no header, no progress; the table (and where the results went)."""
+    _steps_chosen(monkeypatch, ["all", "--only", "series_predictor", "--quick",
+                                "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert "parity all:" not in out and not out.startswith("\n")
 
 
 def test_the_report_lock_leaves_nothing_in_the_folder(tmp_path):
