@@ -169,6 +169,7 @@ class _Recorder:
                 "variables": {n: list(np.shape(v)) for n, v in zip(names, values)},
                 "models": [tf1_rnn.to_dict(m) for m, _ in models],
                 "probes": probes, "notes": notes,
+                "training": self._training(sess, models),
             }
             with open(os.path.join(tmp, "structure.json"), "w") as f:
                 json.dump(description, f, indent=1)
@@ -182,6 +183,15 @@ class _Recorder:
         rnns = ", ".join(tf1_rnn.home(m.name) or m.name or "(top level)" for m, _ in models) or "none"
         print(f"{PREFIX}: captured session {self.count} ({len(names)} variables; RNNs: {rnns}) "
               f"-> {target}", file=sys.stderr, flush=True)
+
+    def _training(self, sess, models):
+        """What the graph says about training (:mod:`tf1_migrate.graph_training`)."""
+        from tf1_migrate import graph_training
+
+        try:
+            return graph_training.describe(sess, models, self.training)
+        except Exception as exc:  # noqa: BLE001
+            return {"unknown": f"not recorded: {type(exc).__name__}: {exc}"}
 
     def _write_checkpoint(self, prefix, names, values):
         v1 = _v1()
@@ -750,6 +760,9 @@ def install(folder: str, script: str) -> _Recorder:
         original_close(self)
 
     base.__init__, base.close = __init__, close
+    from tf1_migrate import graph_training
+
+    graph_training.install(recorder, script)  # the optimizer, loss and Session.run calls
     atexit.register(recorder.finish)
     return recorder
 
