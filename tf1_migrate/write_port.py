@@ -122,7 +122,27 @@ def _is_tf_module(name: str | None) -> bool:
 
 
 def _names(node) -> set:
+    """The names a statement reads from outside (a function's or class's free names)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return _free_names(node)
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _free_names(fn) -> set:
+    args = fn.args
+    params = {a.arg for a in args.args + args.kwonlyargs + getattr(args, "posonlyargs", [])}
+    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal))
+                for n in node.names}
+    body = fn.body if isinstance(fn.body, list) else [fn.body]
+    stored = {n.id for b in body for n in ast.walk(b)
+              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - declared
+    loaded = {n.id for b in body for n in ast.walk(b) if isinstance(n, ast.Name)}
+    defaults = {n.id for d in args.defaults + [d for d in args.kw_defaults if d is not None]
+                for n in ast.walk(d) if isinstance(n, ast.Name)}
+    decorators = {n.id for d in getattr(fn, "decorator_list", []) for n in ast.walk(d)
+                  if isinstance(n, ast.Name)}
+    return (loaded - params - stored) | defaults | decorators
 
 
 def _assigned(stmt) -> set:
@@ -297,6 +317,8 @@ class _Session(ast.NodeTransformer):
         return self.generic_visit(node)
 
     def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return node
         if node.id in self.sess:
             self.todos.append(f"line {node.lineno}: uses the TF1 Session '{node.id}' other than "
                               f"through sess.run")
@@ -353,6 +375,11 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
         if isinstance(stmt, (ast.With, ast.Try, ast.FunctionDef, ast.ClassDef)) and \
                 not (_names(stmt) & (script.graph | sess)):
             out.append(stmt)
+            continue
+        if isinstance(stmt, ast.Assign) and _names(stmt.value) & script.tf and \
+                not any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                        and n.value.id in sess for n in ast.walk(stmt.value)):
+            script.graph |= _assigned(stmt)  # more of the TF1 graph (e.g. an init op)
             continue
         t = _Session(script, runs, feed_names, sess)
         new = t.visit(copy.deepcopy(stmt))
