@@ -290,8 +290,60 @@ def describe(sess, models: list, rec: Recorder) -> dict:
             batches = r["shapes"][x_name]["batch"]
             if batches:
                 out["batch_size"] = max(batches)
+    out["initializers"] = _initializers(graph)
     out["output_shape"] = roles.get("output_shape")
+    out["state_shapes"] = roles.get("state_shapes")
     out["input"] = roles.get("input", {"unknown": "the RNN's input was not found"})
+    return out
+
+
+def _initializer(value) -> dict | None:
+    """How a variable's initial value was drawn: normal / truncated normal (mean, stddev),
+    uniform (min, max), glorot uniform, or a constant; None when not recognised."""
+    op = value.op
+    name = op.name
+    if "glorot_uniform" in name:
+        return {"kind": "glorot_uniform"}
+    c = _const(value)
+    if c is not None:
+        c = np.asarray(c)
+        if c.size and np.all(c == c.flat[0]):
+            return {"kind": "constant", "value": float(c.flat[0])}
+        return None
+    if op.type in ("Add", "AddV2") and op.inputs[0].op.type == "Mul":
+        mul, offset = op.inputs[0].op, _folded(op.inputs[1])
+        draw = mul.inputs[0].op
+        scale = _folded(mul.inputs[1])
+        if offset is None or scale is None:
+            return None
+        kinds = {"RandomStandardNormal": "normal", "TruncatedNormal": "truncated_normal"}
+        if draw.type in kinds:
+            return {"kind": kinds[draw.type], "mean": float(offset), "stddev": float(scale)}
+        if draw.type == "RandomUniform":
+            return {"kind": "uniform", "min": float(offset), "max": float(offset + scale)}
+    return None
+
+
+def _folded(t):
+    """A constant, or the difference of two (``random_uniform``'s ``max - min``)."""
+    c = _const(t)
+    if c is None and t.op.type == "Sub":
+        a, b = _const(t.op.inputs[0]), _const(t.op.inputs[1])
+        c = None if a is None or b is None else np.asarray(a) - np.asarray(b)
+    return None if c is None or np.size(c) != 1 else float(np.asarray(c).reshape(()))
+
+
+def _initializers(graph) -> dict:
+    out = {}
+    for v in graph.get_collection("variables"):
+        try:
+            init = v.initializer
+            value = init.inputs[1]
+            found = _initializer(value)
+        except Exception:  # noqa: BLE001
+            found = None
+        if found is not None:
+            out[v.op.name] = found
     return out
 
 
@@ -323,6 +375,10 @@ def _roles(models, opt) -> dict:
         roles["feeds"][t.name] = "keep"
     if tensors.get("state_in"):
         roles["state_in"] = [t.name for t in tensors["state_in"]]
+        roles["groups"]["state_in"] = roles["state_in"]
+        roles["groups"]["state_in_tf1"] = [n for k in range(0, len(roles["state_in"]), 2)
+                                           for n in roles["state_in"][k:k + 2][::-1]]
+        roles["state_shapes"] = [t.shape.as_list() for t in tensors["state_in"]]
     if tensors.get("state_out"):
         out_names = [t.name for t in tensors["state_out"]]
         roles["groups"]["state_out"] = out_names

@@ -31,9 +31,30 @@ class LengthMask(keras.layers.Layer):
 '''
 
 
+_INITS: dict = {}  # the recorded TF1 initializers of the model being written
+
+
+def _tf1_kernel_init(cell) -> list:
+    """TF1 draws a cell's joint kernel [input + units, gates * units] with glorot_uniform: the
+    same uniform limit for Keras's input and recurrent kernels draws them as TF1 does."""
+    var = cell.variables.get("kernel")
+    spec = _INITS.get(var) or {}
+    if cell.kind not in ("lstm", "rnn"):
+        return []
+    gates = 4 if cell.kind == "lstm" else 1
+    limit = (6.0 / (cell.input_size + cell.units + gates * cell.units)) ** 0.5
+    if spec.get("kind") == "uniform" and abs(spec["max"] - limit) < 1e-6 * limit + 1e-9 and \
+            abs(spec["min"] + limit) < 1e-6 * limit + 1e-9:
+        spec = {"kind": "glorot_uniform"}
+    if spec.get("kind") != "glorot_uniform":
+        return []
+    init = f"keras.initializers.RandomUniform(minval={-limit:.6g}, maxval={limit:.6g})"
+    return [f"kernel_initializer={init}", f"recurrent_initializer={init}"]
+
+
 def _cell_args(cell) -> str:
     act = cell.activation or keras_rnn.TF1_DEFAULT_ACTIVATION
-    parts = [str(cell.units)]
+    parts = [str(cell.units)] + _tf1_kernel_init(cell)
     if act != "tanh":
         parts.append(f"activation={act!r}")
     if not cell.use_bias:
@@ -71,9 +92,27 @@ def _layer(cells, sequences: bool, name: str, go_backwards=False, more: str = ""
     return f"keras.layers.{_LAYER[c.kind]}({_cell_args(c)}, {tail})"
 
 
-def model_code(model) -> tuple[str, list]:
+def initializer_code(spec: dict | None) -> str | None:
+    """The Keras 3 initializer of a recorded TF1 initializer (None: Keras's default will do)."""
+    if not spec:
+        return None
+    kind = spec["kind"]
+    if kind == "normal":
+        return f"keras.initializers.RandomNormal(mean={spec['mean']:.7g}, stddev={spec['stddev']:.7g})"
+    if kind == "truncated_normal":
+        return f"keras.initializers.TruncatedNormal(mean={spec['mean']:.7g}, stddev={spec['stddev']:.7g})"
+    if kind == "uniform":
+        return f"keras.initializers.RandomUniform(minval={spec['min']:.7g}, maxval={spec['max']:.7g})"
+    if kind == "constant":
+        return f"keras.initializers.Constant({spec['value']:.7g})"
+    return None  # glorot_uniform: Keras's Dense default too
+
+
+def model_code(model, initializers: dict | None = None) -> tuple[str, list]:
     """``(the text of build_model() and what it needs before it, notes)``."""
     notes = []
+    _INITS.clear()
+    _INITS.update(initializers or {})
     lines = ["def build_model():",
              '    """The Keras 3 model of the captured TF1 graph:']
     lines += [f"    {line.strip()}" for line in tf1_rnn.describe(model).splitlines()]
@@ -143,6 +182,10 @@ def model_code(model) -> tuple[str, list]:
                              "forget-gate bias at 1 (unit_forget_bias) instead" % (cell.forget_bias or 1.0))
     if head is not None:
         act = f", activation={head.activation!r}" if head.activation else ""
+        for arg, var in (("kernel_initializer", head.kernel), ("bias_initializer", head.bias)):
+            code = initializer_code((initializers or {}).get(var))
+            if code:  # TF1's initializer of the variable, as the graph drew it
+                act += f",\n        {arg}={code}"
         w(f"    x = keras.layers.Dense({head.units}, use_bias={head.bias is not None}{act}, "
           f"name='head')(x)  # the dense head on the {head.input or 'last'} output")
     outs = "x" if not state_outputs else "[x, " + ", ".join(state_outputs) + "]"

@@ -45,7 +45,7 @@ from pathlib import Path
 TODO = "TODO(migrate)"
 _DROP = object()
 _RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "state_out",
-               "state_out_tf1", "init"}
+               "state_out_tf1", "state_in", "state_in_tf1", "init"}
 _FEED_ROLES = {"x", "y", "lengths", "state"}
 
 
@@ -240,7 +240,7 @@ def _roles_literal(fetch):
     """A recorded fetch structure -> (a literal of role strings, [unknown names])."""
     if isinstance(fetch, dict) and "role" in fetch:
         role = fetch["role"]
-        role = "state_out" if role == "state_out_tf1" else role
+        role = {"state_out_tf1": "state_out", "state_in_tf1": "state_in"}.get(role, role)
         if role not in _RECOGNISED:
             names = fetch["name"] if isinstance(fetch["name"], list) else [fetch["name"]]
             return role, names
@@ -407,7 +407,7 @@ is `PARITY_METRIC name=value`, the last loss or accuracy computed (see `parity c
 """
 '''
 
-_RUNTIME = '''
+_RUNTIME = r'''
 
 def prepare_x(x):
     """The TF1 graph's ops between the input placeholder and the RNN, in NumPy."""
@@ -442,10 +442,11 @@ def port_run(fetches, feed):
     everything is computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
-    inputs = model_inputs(feed)
+    inputs = model_inputs(feed) if feed else None
     labels = feed.get("y")
     output, states, train_loss = None, [], None
-    if any(f not in ("train", "loss") or (f == "loss" and "train" not in wanted) for f in wanted):
+    if any(f not in ("train", "loss", "state_in") or (f == "loss" and "train" not in wanted)
+           for f in wanted):
         got = model(inputs, training=False)
         got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
         output, states = got[0], got[1:]
@@ -477,13 +478,45 @@ def port_run(fetches, feed):
             values.append(output.reshape((-1, *shape)) if None not in shape else output)
         elif f == "state_out":
             values.append(states)
+        elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)
+            values.append([np.zeros(shape, "float32") for shape in STATE_SHAPES])
     return values if isinstance(fetches, list) else values[0]
 
 
+class _Printed:
+    """Standard output, kept: the metric reported is the one the script printed last."""
+
+    def __init__(self, stream):
+        self.stream, self.text = stream, []
+
+    def write(self, text):
+        self.text.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+_NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+_WORDS = {{"accuracy": r"acc(?:uracy)?", "loss": r"(?:loss|cost)"}}
+
+
 def report_metric():
-    """The line `parity check` reads: the last loss or accuracy computed."""
-    if _METRIC:
-        print(f"PARITY_METRIC {{_METRIC['name']}}={{_METRIC['value']:.6g}}", flush=True)
+    """The line `parity check` reads: PARITY_METRIC name=value, the last accuracy or loss
+    the program printed (as parity check reads the TF1 script's output), else the last one
+    port_run computed."""
+    import re
+
+    text = "".join(getattr(sys.stdout, "text", []))
+    found = None
+    for name, word in _WORDS.items():
+        for m in re.finditer(word + r"\b[^0-9\n-]{{0,30}}?" + _NUMBER, text, re.I):
+            if found is None or m.start() > found[2]:
+                found = (name, float(m.group(1)), m.start())
+    if found is None and _METRIC:
+        found = (_METRIC["name"], _METRIC["value"], 0)
+    if found is not None:
+        print(f"PARITY_METRIC {{found[0]}}={{found[1]:.6g}}", flush=True)
 '''
 
 
@@ -534,7 +567,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     training = data.get("training") or {}
     todos, notes = list(extra_todos), []
     try:
-        model_text, model_notes = keras_code.model_code(model)
+        model_text, model_notes = keras_code.model_code(
+            model, (data.get("training") or {}).get("initializers"))
         notes += model_notes
     except keras_code.NotWritable as exc:
         todos.append(str(exc))
@@ -602,6 +636,7 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts += ["", "", f"LOSS_NAME = {loss.get('name')!r}  # tf1_migrate.testing's name of the TF1 loss",
               f"OPTIMIZER = {test_opt!r}  # the TF1 optimizer, as the capture recorded it",
               f"OUTPUT_SHAPE = {training.get('output_shape')!r}  # the TF1 output tensor's shape",
+              f"STATE_SHAPES = {training.get('state_shapes')!r}  # the TF1 initial state's tensors",
               f"TRAIN_STEPS, BATCH_SIZE = {training.get('steps')!r}, {training.get('batch_size')!r}"
               f"  # as the captured run did them"]
     prepare, why = _prepare_code(training.get("input") or {"unknown": "the input was not recorded"}, model)
@@ -659,13 +694,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     if graph_lines:
         inner.append(f"# the TF1 graph ({script_path.name} lines {graph_lines[0]}-{graph_lines[-1]}) "
                      f"is build_model(), build_loss() and build_optimizer()")
-    inner += body
-    inner += ['model = build_model()',
+    inner += ["sys.stdout = _Printed(sys.stdout)  # for report_metric()"] + body
+    inner += ['if os.environ.get("PARITY_SEED"):  # parity check --seed',
+              '    keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))',
+              'model = build_model()',
               'train_model = model if len(model.outputs) == 1 else keras.Model(model.inputs, model.outputs[0])',
               'if INIT_FROM:',
               '    model.load_weights(INIT_FROM)',
-              'if os.environ.get("PARITY_SEED"):  # parity check --seed',
-              '    keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))',
               'LOSS = build_loss()',
               'train_model.compile(optimizer=build_optimizer(), loss=LOSS)',
               f'# the Session part of {script_path.name}']
