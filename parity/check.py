@@ -12,7 +12,9 @@ Python, each in its own process. The final metric of each is read from what it p
 They agree when ``|port - legacy| <= tolerance * |legacy|`` (relative; default
 :data:`DEFAULT_TOLERANCE`). ``--steps N`` passes ``N`` as the first argument of both
 programs (scripts that read their budget from ``sys.argv[1]``); ``--seed S`` sets
-``PARITY_SEED=S`` in both (the generated ports seed Keras with it).
+``PARITY_SEED=S`` in both (the generated ports seed Keras with it); ``--same-start`` starts the
+port from the TF1 script's initial variables (``PORT.start.weights.h5``), so that the two
+runs follow the same trajectory and differ only by float rounding.
 """
 
 from __future__ import annotations
@@ -78,8 +80,9 @@ def _env(seed) -> dict:
 
 
 def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=DEFAULT_TOLERANCE,
-          timeout=None) -> tuple[str, bool, list]:
-    """``(table, ok, problem lines)``."""
+          timeout=None, same_start=False) -> tuple[str, bool, list]:
+    """``(table, ok, problem lines)``. ``same_start``: the port gets ``--init-from
+    PORT.start.weights.h5`` (the TF1 script's initial variables, written by migrate --write)."""
     for what, path in (("legacy script", legacy), ("port", port)):
         p = Path(path)
         if not p.is_file():
@@ -91,7 +94,13 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
     if steps is not None and steps < 1:
         raise CheckError("--steps must be at least 1")
     full = ([str(steps)] if steps is not None else []) + list(args)
-    legacy_run_, port_run = _run_port_first(legacy, port, full, seed, timeout)
+    port_extra = []
+    if same_start:
+        start = Path(port).with_name(f"{Path(port).stem}.start.weights.h5")
+        if not start.is_file():
+            raise CheckError(f"--same-start: no {start} (parity migrate --write writes it)")
+        port_extra = ["--init-from", str(start)]
+    legacy_run_, port_run = _run_port_first(legacy, port, full, seed, timeout, port_extra)
     from parity import runner
 
     problems = []
@@ -126,7 +135,7 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
     return runner.text_table(runner.HEADER, rows), bool(ok), problems
 
 
-def _run_port_first(legacy, port, args, seed, timeout):
+def _run_port_first(legacy, port, args, seed, timeout, port_extra=()):
     """The port runs first, so that the legacy output is read for the port's metric."""
     from parity import legacy_run
 
@@ -139,7 +148,7 @@ def _run_port_first(legacy, port, args, seed, timeout):
             if impl == "legacy":
                 done = legacy_run.run_script(legacy, list(args), env=env, timeout=timeout)
             else:
-                done = subprocess.run([sys.executable, port, *args], env=env, timeout=timeout,
+                done = subprocess.run([sys.executable, port, *port_extra, *args], env=env, timeout=timeout,
                                       capture_output=True, text=True, check=False)
         except subprocess.TimeoutExpired:
             run.error = f"did not finish in {timeout:g} s"

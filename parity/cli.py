@@ -217,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--tolerance", type=float, default=None,
                     help="relative tolerance on the metric (default 0.1: 10%% of the legacy value)")
     ch.add_argument("--timeout", type=float, default=None, help="seconds allowed for each program")
+    ch.add_argument("--same-start", action="store_true", help="start the port from the TF1 "
+                    "script's initial weights (PORT.start.weights.h5 of migrate --write)")
     ch.add_argument("script_args", nargs="*", metavar="ARG", help="both programs' arguments (after --)")
 
     rep = sub.add_parser("report", help="rebuild plots and index.html from an output folder")
@@ -595,7 +597,7 @@ def cmd_migrate_write(args) -> int:
                                      init_from=args.init_from, args=args.script_args)
     except write_port.WriteError as exc:
         raise UsageError(f"migrate: {exc}") from None
-    written = [done.port] + [p for p in (done.weights, done.test) if p is not None]
+    written = [done.port] + [p for p in (done.weights, done.start, done.test) if p is not None]
     print("wrote " + ", ".join(str(p) for p in written))
     print(f"capture: {done.capture}")
     for note in done.notes:
@@ -615,7 +617,8 @@ def cmd_check(args) -> int:
     tolerance = check.DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     try:
         table, ok, problems = check.check(args.legacy, args.port, args.script_args, steps=args.steps,
-                                          seed=args.seed, tolerance=tolerance, timeout=args.timeout)
+                                          seed=args.seed, tolerance=tolerance, timeout=args.timeout,
+                                          same_start=args.same_start)
     except check.CheckError as exc:
         raise UsageError(f"check: {exc}") from None
     print(table)

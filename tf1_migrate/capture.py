@@ -163,6 +163,12 @@ class _Recorder:
                 probes.append({"model": k, "file": f"probe_{k}.npz",
                                "output": "head" if model.head else "rnn"})
             self._write_checkpoint(os.path.join(tmp, CHECKPOINT), names, values)
+            initial = getattr(getattr(self, "training", None), "initial", {}).get(id(graph))
+            if initial:  # the variables as the first optimizer step found them
+                from tf1_migrate.graph_training import INITIAL_CHECKPOINT
+
+                self._write_checkpoint(os.path.join(tmp, INITIAL_CHECKPOINT), list(initial),
+                                       list(initial.values()))
             description = {
                 "format": tf1_rnn.FORMAT, "version": tf1_rnn.VERSION,
                 "script": self.script, "session": self.count, "checkpoint": CHECKPOINT,

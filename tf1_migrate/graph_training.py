@@ -32,7 +32,7 @@ import sys
 
 import numpy as np
 
-TRAIN_HOOK_DEPTH = "_parity_training_depth"
+INITIAL_CHECKPOINT = "initial.ckpt"  # the variables before the first optimizer step
 _ADAM_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
 
@@ -49,6 +49,7 @@ class Recorder:
         self.script = os.path.realpath(script) if script else ""
         self.optimizers: list = []  # [{"graph", "optimizer", "loss", "train"}]
         self.runs: dict = {}  # (id(graph), line) -> record
+        self.initial: dict = {}  # id(graph) -> {variable: value} before the first train step
         self.depth = 0
 
     # ------------------------------------------------------------------ optimizer
@@ -65,6 +66,17 @@ class Recorder:
         if os.path.realpath(frame.f_code.co_filename) == self.script:
             return frame.f_lineno
         return None
+
+    def before_run(self, sess, fetches):
+        """The variables' values before the graph's first optimizer step (the TF1 start)."""
+        graph = sess.graph
+        if id(graph) in self.initial:
+            return
+        trains = {_name(o["train"]) for o in self.optimizers if o["graph"] is graph}
+        if not trains or not any(_name(x) in trains for x in _leaves(fetches)):
+            return
+        variables = graph.get_collection("variables")
+        self.initial[id(graph)] = dict(zip([v.op.name for v in variables], sess.run(variables)))
 
     def ran(self, sess, fetches, feed_dict, line):
         key = (id(sess.graph), line)
@@ -120,6 +132,7 @@ def install(recorder_owner, script: str) -> Recorder:
     def _run(self, fetches, feed_dict=None, *args, **kwargs):
         line = rec.line() if not getattr(recorder_owner, "internal", False) else None
         if line is not None:
+            _safe(rec.before_run, self, fetches)
             _safe(rec.ran, self, fetches, feed_dict, line)
         return run(self, fetches, feed_dict, *args, **kwargs)
 
@@ -291,6 +304,8 @@ def describe(sess, models: list, rec: Recorder) -> dict:
             if batches:
                 out["batch_size"] = max(batches)
     out["initializers"] = _initializers(graph)
+    if id(graph) in rec.initial:
+        out["initial_checkpoint"] = INITIAL_CHECKPOINT
     out["output_shape"] = roles.get("output_shape")
     out["state_shapes"] = roles.get("state_shapes")
     out["input"] = roles.get("input", {"unknown": "the RNN's input was not found"})

@@ -58,6 +58,7 @@ class Written:
     port: Path
     test: Path | None = None
     weights: Path | None = None
+    start: Path | None = None  # the TF1 variables before the script's first optimizer step
     capture: str = ""
     todos: list = field(default_factory=list)
     notes: list = field(default_factory=list)
@@ -398,7 +399,11 @@ _HEADER = '''"""Keras 3 port of {script}, written by `parity migrate {script} --
 
 Runs on every Keras 3 backend (KERAS_BACKEND=tensorflow | jax | torch):
 
-    python {port} [--init-from {weights}] {usage}
+    python {port} [--init-from {start}] {usage}
+
+--init-from starts from the TF1 weights: {start} holds the TF1 script's variables as its
+first optimizer step found them (the same start: parity check compares the runs step for
+step), {weights} those of the captured session at its end.
 
 The model, loss and optimizer come from the TF1 graph as `parity legacy-run --capture` saw it
 run; the script's own data code is carried over (each piece says from which line); every
@@ -582,6 +587,7 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     opt, loss = training.get("optimizer") or {}, training.get("loss") or {}
 
     parts = [_HEADER.format(script=script_path.name, port=port_path.name, weights=weights_name,
+                            start=weights_name.replace(".init.", ".start."),
                             usage="[the script's own arguments]"),
              "import os", "import sys", "",
              'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log', "",
@@ -886,6 +892,11 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
                                 "    model = build_model()\n", 1)
         else:
             done.weights = weights
+            initial = (data.get("training") or {}).get("initial_checkpoint")
+            if initial and (session / f"{initial}.index").exists():
+                start = out.with_name(f"{out.stem}.start.weights.h5")
+                if _weights(text, model, session, data, str(session / initial), start) is None:
+                    done.start = start
     _write_atomic(out, text)
     try:
         capture_rel = os.path.relpath(session, out.parent)
