@@ -144,7 +144,7 @@ def model_code(model, initializers: dict | None = None) -> tuple[str, list]:
             sequences = not last_block or final_sequence or head.input == "last"
             fw = _layer(block.fw, sequences, f"forward{tag}")
             bw = _layer(block.bw, sequences, f"backward{tag}", go_backwards=True)
-            w(f"    x = keras.layers.Bidirectional(")
+            w("    x = keras.layers.Bidirectional(")
             w(f"        {fw},")
             w(f"        backward_layer={bw},")
             w(f"        merge_mode={block.merge!r}, name='bidirectional{tag}')(x)")

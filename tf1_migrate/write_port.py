@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TODO = "TODO(migrate)"
-_DROP = object()
 _RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "state_out",
                "state_out_tf1", "state_in", "state_in_tf1", "init"}
 _FEED_ROLES = {"x", "y", "lengths", "state"}
@@ -911,12 +910,6 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
     done.notes += test_notes
     done.todos = todos
     return done
-
-
-def check_complete(path) -> list:
-    """The ``TODO(migrate)`` lines of a written port."""
-    return [line.strip() for line in Path(path).read_text().splitlines()
-            if line.strip().startswith(f"# {TODO}")]
 
 
 if __name__ == "__main__":  # pragma: no cover
