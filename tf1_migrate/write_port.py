@@ -869,6 +869,10 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
             raise WriteError(f"--init-from: {exc}") from None
     if capture is None:
         folder = out.parent / f"{out.stem}_capture"
+        if folder.exists() and (not folder.is_dir() or any(
+                not p.name.startswith("session_") for p in folder.iterdir())):
+            raise WriteError(f"'{folder}' exists and is not a capture of an earlier --write: "
+                             f"move it, or pass it as --capture")
         capture_script(script, folder, args)
     else:
         folder = Path(capture)
