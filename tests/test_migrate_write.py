@@ -234,3 +234,43 @@ def test_check_a_written_port_from_the_same_start(ported, capsys):
     rows = [line.split() for line in out.splitlines()[1:]]
     assert [r[1] for r in rows] == ["legacy", "port"] and rows[0][2] == "loss"
     assert abs(float(rows[0][3]) - float(rows[1][3])) <= 1e-3  # step for step: rounding only
+
+
+RMSPROP = '''
+import numpy as np
+import tensorflow as tf
+
+rng = np.random.RandomState(0)
+x = tf.placeholder(tf.float32, [None, 5, 3])
+y = tf.placeholder(tf.float32, [None, 1])
+outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(4), x, dtype=tf.float32)
+logits = tf.layers.dense(state, 1)
+loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits))
+train = tf.train.RMSPropOptimizer(0.01, momentum=0.5).minimize(loss)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in range(4):
+        bx = rng.normal(size=(8, 5, 3))
+        _, l = sess.run([train, loss], {x: bx, y: (bx[:, :, 0].sum(1, keepdims=True) > 0)})
+    print("loss", l)
+'''
+
+
+def test_rmsprop_and_sigmoid_loss_written_with_tf1_semantics(tmp_path):
+    script = tmp_path / "rmsprop_gru.py"
+    script.write_text(RMSPROP)
+    done = write_port.write_port(script, tmp_path / "port.py")
+    t = _training(done)
+    assert t["optimizer"]["class"] == "RMSPropOptimizer"
+    assert (t["optimizer"]["learning_rate"], t["optimizer"]["momentum"]) == pytest.approx((0.01, 0.5))
+    assert (t["optimizer"]["decay"], t["optimizer"]["epsilon"]) == pytest.approx((0.9, 1e-10))
+    assert t["loss"]["name"] == "sigmoid_cross_entropy" and t["steps"] == 4 and t["batch_size"] == 8
+    text = done.port.read_text()
+    assert done.todos == []
+    assert re.search(r"keras\.optimizers\.RMSprop\(learning_rate=0\.01, rho=0\.9, momentum=0\.5, "
+                     r"epsilon=1e-10, centered=False\)", text)
+    assert "DIFFERS: TF1 starts the mean square at 1.0" in text
+    assert "keras.losses.BinaryCrossentropy(from_logits=True)" in text
+    assert "GRU(4, reset_after=False" in text and "head on the last output" in text
+    # assert_same_step checks Adam, SGD and momentum only: no step test for RMSProp
+    assert "test_one_step_as_tf1" not in done.test.read_text()
