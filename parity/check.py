@@ -124,7 +124,7 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
     budget = f"{steps} steps" if steps is not None else "script's"
     rows = []
     for r in (legacy_run_, port_run):
-        name = Path(legacy if r.impl == "legacy" else port).stem
+        name = Path(legacy).stem  # the example, as parity run's table names it
         if r.error:
             rows.append([name, r.impl, r.metric or "-", "error", budget, f"{r.seconds:.1f}", "", "",
                          r.error[:60]])
