@@ -35,7 +35,7 @@ one_hot = tf.one_hot(input_ids, VOCAB)
 cell = tf.nn.rnn_cell.LSTMCell(HIDDEN)
 outputs, _ = tf.nn.dynamic_rnn(cell, one_hot, dtype=tf.float32)
 logits = tf.layers.dense(outputs, VOCAB)
-loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target_ids, logits=logits))
+loss = tf.losses.sparse_softmax_cross_entropy(labels=target_ids, logits=logits)
 train_op = tf.train.AdamOptimizer(LR).minimize(loss)
 
 eval_x, eval_y = next_batch(200)
