@@ -1,4 +1,4 @@
-"""``python -m parity`` / ``parity``: list, run, all, calibrate, power, diff, convert, legacy-run, migrate.
+"""``python -m parity`` / ``parity``: list, run, all, calibrate, power, diff, convert, legacy-run, migrate, check.
 
 Exit codes: 0 success, 1 a parity check (or a run) failed, 2 bad usage or bad input,
 always with one clear line on stderr; 128 + N when stopped by signal N (SIGTERM, SIGHUP),
@@ -198,6 +198,28 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("script")
     m.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
     m.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
+    m.add_argument("--write", metavar="PORT.py",
+                   help="write a runnable Keras 3 program (and test_port_parity.py beside it); "
+                        "exit 1 while TODO(migrate) markers remain")
+    m.add_argument("--capture", metavar="DIR", help="with --write: a `legacy-run --capture` folder "
+                   "of the script (default: the script is run under legacy-run into PORT_capture/)")
+    m.add_argument("--init-from", metavar="CKPT", help="with --write: the TF1 checkpoint whose "
+                   "weights the port can start from (default: the capture's)")
+    m.add_argument("script_args", nargs="*", metavar="ARG",
+                   help="with --write: the script's own arguments for its capture run (after --)")
+
+    ch = sub.add_parser("check", help="run a TF1 script (under legacy-run) and its Keras port; "
+                                      "compare their final metric")
+    ch.add_argument("legacy")
+    ch.add_argument("port")
+    ch.add_argument("--steps", type=int, help="pass N as the first argument of both programs")
+    ch.add_argument("--seed", type=int, help="set PARITY_SEED=S for both programs")
+    ch.add_argument("--tolerance", type=float, default=None,
+                    help="relative tolerance on the metric (default 0.1: 10%% of the legacy value)")
+    ch.add_argument("--timeout", type=float, default=None, help="seconds allowed for each program")
+    ch.add_argument("--same-start", action="store_true", help="start the port from the TF1 "
+                    "script's initial weights (PORT.start.weights.h5 of migrate --write)")
+    ch.add_argument("script_args", nargs="*", metavar="ARG", help="both programs' arguments (after --)")
 
     b = sub.add_parser("bench", help="time your own Keras model on each backend and setting, "
                                      "against PyTorch's fused LSTM")
@@ -575,9 +597,57 @@ def cmd_legacy_run(args) -> int:
     return legacy_run.main([args.script, *args.args])
 
 
+def cmd_migrate_write(args) -> int:
+    from tf1_compat import quiet
+
+    quiet.quiet_python_warnings()
+    quiet.import_tensorflow_quietly()
+    from tf1_migrate import write_port
+
+    try:
+        done = write_port.write_port(args.script, args.write, capture=args.capture,
+                                     init_from=args.init_from, args=args.script_args)
+    except write_port.WriteError as exc:
+        raise UsageError(f"migrate: {exc}") from None
+    written = [done.port] + [p for p in (done.weights, done.start, done.test) if p is not None]
+    print("wrote " + ", ".join(str(p) for p in written))
+    print(f"capture: {done.capture}")
+    for note in done.notes:
+        print(f"note: {note}")
+    for todo in done.todos:
+        print(f"{write_port.TODO}: {todo}", file=sys.stderr)
+    if done.todos:
+        print(f"migrate: {len(done.todos)} TODO(migrate) left in {done.port}: it raises "
+              f"NotImplementedError there", file=sys.stderr)
+        return 1
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from parity import check
+
+    tolerance = check.DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    try:
+        table, ok, problems = check.check(args.legacy, args.port, args.script_args, steps=args.steps,
+                                          seed=args.seed, tolerance=tolerance, timeout=args.timeout,
+                                          same_start=args.same_start)
+    except check.CheckError as exc:
+        raise UsageError(f"check: {exc}") from None
+    print(table)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_OK if ok else 1
+
+
 def cmd_migrate(args) -> int:
     from parity.store import output_problem
     from tf1_migrate import migrate
+
+    if args.write:
+        return cmd_migrate_write(args)
+    for option, value in (("--capture", args.capture), ("--init-from", args.init_from)):
+        if value:
+            raise UsageError(f"migrate: {option} goes with --write PORT.py")
 
     for option, path in (("--html", args.html), ("--markdown", args.markdown)):
         why = path and output_problem(path)
@@ -672,8 +742,8 @@ def cmd_bench(args) -> int:
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "all": cmd_all, "diff": cmd_diff,
             "convert": cmd_convert, "legacy-run": cmd_legacy_run, "report": cmd_report,
-            "migrate": cmd_migrate, "calibrate": cmd_calibrate, "power": cmd_power,
-            "bench": cmd_bench}
+            "migrate": cmd_migrate, "check": cmd_check, "calibrate": cmd_calibrate,
+            "power": cmd_power, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:
@@ -696,7 +766,13 @@ def main(argv=None) -> int:
     try:
         # SIGTERM/SIGHUP: workers stopped, temporary folders removed, exit 128 + N
         with procs.raise_on_signals():
+            extra = None
+            if argv[:1] in (["migrate"], ["check"]) and "--" in argv:  # the programs' own arguments
+                at = argv.index("--")
+                argv, extra = argv[:at], argv[at + 1:]
             args = build_parser().parse_args(argv)
+            if extra is not None:
+                args.script_args = list(args.script_args or []) + extra
             return COMMANDS[args.command](args)
     except (UsageError, UnknownExample) as exc:
         print(f"error: {exc}", file=sys.stderr)

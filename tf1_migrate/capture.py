@@ -170,6 +170,12 @@ class _Recorder:
                                "output": "head" if model.head else "rnn"})
             self._write_checkpoint(os.path.join(tmp, CHECKPOINT), names, values)
             graph_file = self._write_graph(graph, os.path.join(tmp, GRAPH))
+            initial = getattr(getattr(self, "training", None), "initial", {}).get(id(graph))
+            if initial:  # the variables as the first optimizer step found them
+                from tf1_migrate.graph_training import INITIAL_CHECKPOINT
+
+                self._write_checkpoint(os.path.join(tmp, INITIAL_CHECKPOINT), list(initial),
+                                       list(initial.values()))
             description = {
                 "format": tf1_rnn.FORMAT, "version": tf1_rnn.VERSION,
                 "script": self.script, "session": self.count, "checkpoint": CHECKPOINT,
@@ -180,6 +186,7 @@ class _Recorder:
                 # graph cannot be run from the RNN's inputs alone, see the model's notes)
                 "tensors": [_graph_spec(m, t) if graph_file else None for m, t in models],
                 "probes": probes, "notes": notes,
+                "training": self._training(sess, models),
             }
             with open(os.path.join(tmp, "structure.json"), "w") as f:
                 json.dump(description, f, indent=1)
@@ -203,6 +210,15 @@ class _Recorder:
             self._warn(f"the session's graph could not be saved ({type(exc).__name__}: {exc})")
             return None
         return GRAPH
+
+    def _training(self, sess, models):
+        """What the graph says about training (:mod:`tf1_migrate.graph_training`)."""
+        from tf1_migrate import graph_training
+
+        try:
+            return graph_training.describe(sess, models, self.training)
+        except Exception as exc:  # noqa: BLE001
+            return {"unknown": f"not recorded: {type(exc).__name__}: {exc}"}
 
     def _write_checkpoint(self, prefix, names, values):
         v1 = _v1()
@@ -816,6 +832,9 @@ def install(folder: str, script: str) -> _Recorder:
         original_close(self)
 
     base.__init__, base.close = __init__, close
+    from tf1_migrate import graph_training
+
+    graph_training.install(recorder, script)  # the optimizer, loss and Session.run calls
     atexit.register(recorder.finish)
     return recorder
 

@@ -1,0 +1,596 @@
+"""What a captured TF1 graph says about training: optimizer, loss, the ``Session.run`` calls.
+
+Installed by :mod:`tf1_migrate.capture` (``legacy-run --capture DIR``) in the script's
+process: ``Optimizer.minimize`` / ``apply_gradients`` note the optimizer object, the loss
+and the train op they return; ``Session.run`` notes, per line of the script that calls it,
+what it fetched and fed (names, shapes, dtypes) and how often. When the session is
+captured, :func:`describe` turns that into the ``"training"`` entry of ``structure.json``:
+
+- ``optimizer``: the TF1 class and its hyperparameters (learning rate, betas, epsilon,
+  momentum, Nesterov, decay), and the Keras 3 optimizer that takes the same steps, TF1's
+  defaults written out where Keras's differ (:func:`keras_optimizer`);
+- ``loss``: which loss the graph computes, told by the op under the reduction
+  (softmax / sparse-softmax / sigmoid cross-entropy with logits, a square) and by its value
+  on the last training batch (the mean or the sum of those per-element values), as one of
+  the names :mod:`tf1_migrate.testing` knows, and its Keras 3 form (:func:`keras_loss`);
+- ``steps`` (the ``Session.run`` calls that ran the train op), ``batch_size``, and
+  ``runs``: each call site (script line) with the role of each fetch (``train``, ``loss``,
+  ``accuracy``, ``streaming_accuracy``, ``output``, ``state_out``, ``init``) and of each feed
+  (``x``, ``y``, ``lengths``, ``state``, ``keep``), with the line that made each tensor;
+- ``input``: the ops between the fed input and the RNN (``Reshape``, ``OneHot``, ``Cast``,
+  ``Unpack``), which a Keras port does with NumPy.
+
+What is not recognised is recorded as ``{"unknown": reason}``: the port generator turns it
+into a ``TODO(migrate)``, never a guess.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import numpy as np
+
+INITIAL_CHECKPOINT = "initial.ckpt"  # the variables before the first optimizer step
+_ADAM_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+
+
+def _v1():
+    import tensorflow.compat.v1 as v1
+
+    return v1
+
+
+class Recorder:
+    """The optimizers and ``Session.run`` calls of one script's process."""
+
+    def __init__(self, script: str):
+        self.script = os.path.realpath(script) if script else ""
+        self.optimizers: list = []  # [{"graph", "optimizer", "loss", "train"}]
+        self.runs: dict = {}  # (id(graph), line) -> record
+        self.initial: dict = {}  # id(graph) -> {variable: value} before the first train step
+        self.depth = 0
+
+    # ------------------------------------------------------------------ optimizer
+    def noted(self, optimizer, loss, train_op, grads=None):
+        graph = train_op.graph if hasattr(train_op, "graph") else _v1().get_default_graph()
+        if loss is None and grads:
+            loss = _loss_of_gradients(grads)
+        self.optimizers.append({"graph": graph, "optimizer": optimizer, "loss": loss,
+                                "train": train_op, "clipped": _clipped(grads)})
+
+    # ------------------------------------------------------------------ runs
+    def line(self) -> int | None:
+        frame = sys._getframe(2)  # the caller of Session.run: the script itself, or not noted
+        if os.path.realpath(frame.f_code.co_filename) == self.script:
+            return frame.f_lineno
+        return None
+
+    def before_run(self, sess, fetches):
+        """The variables' values before the graph's first optimizer step (the TF1 start)."""
+        graph = sess.graph
+        if id(graph) in self.initial:
+            return
+        trains = {_name(o["train"]) for o in self.optimizers if o["graph"] is graph}
+        if not trains or not any(_name(x) in trains for x in _leaves(fetches)):
+            return
+        variables = graph.get_collection("variables")
+        self.initial[id(graph)] = dict(zip([v.op.name for v in variables], sess.run(variables)))
+
+    def ran(self, sess, fetches, feed_dict, line):
+        key = (id(sess.graph), line)
+        record = self.runs.get(key)
+        if record is None:
+            record = self.runs[key] = {"graph": sess.graph, "line": line, "count": 0,
+                                       "fetches": fetches, "feed": None, "shapes": {}}
+        record["count"] += 1
+        if feed_dict:
+            record["feed"] = dict(feed_dict)  # the last one: values kept for the loss check
+            for k, v in feed_dict.items():
+                for t, value in zip(_leaves(k), _leaves(v)):
+                    shape = list(np.shape(value))
+                    record["shapes"].setdefault(_name(t), {"shape": shape,
+                                                           "dtype": str(np.asarray(value).dtype),
+                                                           "batch": set()})
+                    if shape:
+                        record["shapes"][_name(t)]["batch"].add(shape[0])
+
+
+def install(recorder_owner, script: str) -> Recorder:
+    """Patch ``Optimizer.minimize`` / ``apply_gradients`` and ``Session.run`` of this process."""
+    v1 = _v1()
+    rec = Recorder(script)
+    recorder_owner.training = rec
+    optimizer_cls = v1.train.Optimizer
+    minimize, apply = optimizer_cls.minimize, optimizer_cls.apply_gradients
+
+    @functools.wraps(minimize)
+    def _minimize(self, loss, *args, **kwargs):
+        rec.depth += 1
+        try:
+            op = minimize(self, loss, *args, **kwargs)
+        finally:
+            rec.depth -= 1
+        _safe(rec.noted, self, loss, op)
+        return op
+
+    @functools.wraps(apply)
+    def _apply(self, grads_and_vars, *args, **kwargs):
+        grads_and_vars = list(grads_and_vars)
+        op = apply(self, grads_and_vars, *args, **kwargs)
+        if not rec.depth:
+            _safe(rec.noted, self, None, op, [g for g, _ in grads_and_vars])
+        return op
+
+    optimizer_cls.minimize, optimizer_cls.apply_gradients = _minimize, _apply
+
+    base = v1.Session.__mro__[1]
+    run = base.run
+
+    @functools.wraps(run)
+    def _run(self, fetches, feed_dict=None, *args, **kwargs):
+        line = rec.line() if not getattr(recorder_owner, "internal", False) else None
+        if line is not None:
+            _safe(rec.before_run, self, fetches)
+            _safe(rec.ran, self, fetches, feed_dict, line)
+        return run(self, fetches, feed_dict, *args, **kwargs)
+
+    base.run = _run
+    return rec
+
+
+def _safe(fn, *args):
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001  (never break the script)
+        print(f"parity legacy-run: capture: training not recorded: {type(exc).__name__}: {exc}",
+              file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _leaves(value) -> list:
+    """The tensors/ops/values of a (nested) fetch or feed key, in order."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _leaves(v)]
+    return [value]
+
+
+def _name(t) -> str:
+    return getattr(t, "name", None) or str(t)
+
+
+def _structure(value, roles):
+    """A fetch as JSON: nested lists of ``{"name", "role"}``."""
+    if isinstance(value, dict):
+        return {str(k): _structure(v, roles) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        names = [_name(t) for t in _leaves(value)]
+        for role, group in roles.get("groups", {}).items():
+            if names == group:
+                return {"name": names, "role": role}
+        return [_structure(v, roles) for v in value]
+    name = _name(value)
+    return {"name": name, "role": roles["of"].get(name) or _role_by_graph(value, roles)}
+
+
+def _origin_line(t, script) -> int | None:
+    """The outermost line of the script in the traceback that made ``t`` (its statement)."""
+    op = getattr(t, "op", t)
+    try:
+        frames = op.traceback
+    except Exception:  # noqa: BLE001
+        return None
+    for frame in frames:  # outermost first
+        filename = frame[0] if isinstance(frame, tuple) else frame.filename
+        lineno = frame[1] if isinstance(frame, tuple) else frame.lineno
+        if os.path.realpath(filename) == script:
+            return int(lineno)
+    return None
+
+
+def _ancestors(tensor, limit=4000) -> dict:
+    """{op: distance} of the ops ``tensor`` is computed from (breadth first, bounded)."""
+    from collections import deque
+
+    seen, queue = {}, deque([(tensor.op, 0)])
+    while queue and len(seen) < limit:
+        op, d = queue.popleft()
+        if op in seen:
+            continue
+        seen[op] = d
+        for t in op.inputs:
+            queue.append((t.op, d + 1))
+    return seen
+
+
+def _placeholders(tensor) -> set:
+    return {op.outputs[0].name for op in _ancestors(tensor) if op.type == "Placeholder"}
+
+
+def _loss_of_gradients(grads):
+    """The loss that ``tf.gradients(loss, ...)`` differentiated (its ``gradients/Shape`` input)."""
+    for g in grads:
+        if g is None:
+            continue
+        for op in _ancestors(g, 3000):
+            if op.type == "Fill" and op.name.endswith("grad_ys_0"):
+                shape = op.inputs[0].op
+                if shape.type == "Shape":
+                    return shape.inputs[0]
+    return None
+
+
+def _clipped(grads) -> str | None:
+    if not grads:
+        return None
+    for g in grads:
+        if g is not None and any("clip_by_global_norm" in op.name for op in _ancestors(g, 60)):
+            return "clip_by_global_norm"
+    return None
+
+
+def _role_by_graph(t, roles) -> str:
+    op = getattr(t, "op", t)
+    if op.type == "NoOp" or op.name.startswith("init") or op.type == "Assign" and "init" in op.name:
+        return "init"
+    if op.name.endswith("update_op") and "accuracy" in op.name:
+        return "streaming_accuracy"
+    if hasattr(t, "op") and _is_accuracy(t):
+        return "accuracy"
+    return "unknown"
+
+
+def _is_accuracy(t) -> bool:
+    """``mean(cast(equal(argmax(a), argmax(b))))``."""
+    op = t.op
+    if op.type != "Mean":
+        return False
+    op = op.inputs[0].op
+    if op.type != "Cast":
+        return False
+    op = op.inputs[0].op
+    return op.type == "Equal" and all(i.op.type == "ArgMax" for i in op.inputs)
+
+
+# ----------------------------------------------------------------------------- describe
+_PER_ELEMENT = (("SoftmaxCrossEntropyWithLogits", "softmax_cross_entropy"),
+                ("SparseSoftmaxCrossEntropyWithLogits", "sparse_softmax_cross_entropy"),
+                ("SquaredDifference", "square"), ("Square", "square"))
+
+
+def describe(sess, models: list, rec: Recorder) -> dict:
+    """The ``"training"`` entry of ``structure.json`` for ``sess`` (see the module docstring)."""
+    graph = sess.graph
+    mine = [o for o in rec.optimizers if o["graph"] is graph]
+    runs = sorted((r for r in rec.runs.values() if r["graph"] is graph), key=lambda r: r["line"])
+    out = {"steps": 0, "batch_size": None, "runs": [], "notes": []}
+    if not mine:
+        out["optimizer"] = {"unknown": "no tf.train optimizer's minimize/apply_gradients ran in this graph"}
+        out["loss"] = {"unknown": "no optimizer: the loss it minimises is not known"}
+    if len(mine) > 1:
+        out["notes"].append(f"{len(mine)} optimizers in one graph: the first is described")
+    opt = mine[0] if mine else None
+    roles = _roles(models, opt)
+    train_runs = [r for r in runs if opt is not None and
+                  any(_name(x) == _name(opt["train"]) for x in _leaves(r["fetches"]))]
+    if opt is not None:
+        out["optimizer"] = _optimizer(sess, opt)
+        last = train_runs[-1]["feed"] if train_runs else None
+        out["loss"] = _loss(sess, opt["loss"], last, roles)
+    out["steps"] = sum(r["count"] for r in train_runs)
+    x_name = roles.get("x_name")
+    for r in runs:
+        feeds = []
+        for k in (r["feed"] or {}):
+            names = [_name(t) for t in _leaves(k)]
+            role = _feed_role(names, roles)
+            entry = {"name": names[0] if len(names) == 1 else names, "role": role,
+                     "line": _origin_line(_leaves(k)[0], rec.script)}
+            shapes = [r["shapes"].get(n) for n in names]
+            if shapes and shapes[0]:
+                entry["shape"], entry["dtype"] = shapes[0]["shape"], shapes[0]["dtype"]
+            feeds.append(entry)
+        fetches = _structure(r["fetches"], roles)
+        lines = {_name(t): _origin_line(t, rec.script) for t in _leaves(r["fetches"])
+                 if hasattr(t, "graph")}
+        out["runs"].append({"line": r["line"], "count": r["count"], "fetches": fetches,
+                            "feed": feeds, "origins": lines,
+                            "train": r in train_runs})
+        if r in train_runs and x_name in r["shapes"]:
+            batches = r["shapes"][x_name]["batch"]
+            if batches:
+                out["batch_size"] = max(batches)
+    out["initializers"] = _initializers(graph)
+    if id(graph) in rec.initial:
+        out["initial_checkpoint"] = INITIAL_CHECKPOINT
+    out["output_shape"] = roles.get("output_shape")
+    out["state_shapes"] = roles.get("state_shapes")
+    out["input"] = roles.get("input", {"unknown": "the RNN's input was not found"})
+    return out
+
+
+def _initializer(value) -> dict | None:
+    """How a variable's initial value was drawn: normal / truncated normal (mean, stddev),
+    uniform (min, max), glorot uniform, or a constant; None when not recognised."""
+    op = value.op
+    name = op.name
+    if "glorot_uniform" in name:
+        return {"kind": "glorot_uniform"}
+    c = _const(value)
+    if c is not None:
+        c = np.asarray(c)
+        if c.size and np.all(c == c.flat[0]):
+            return {"kind": "constant", "value": float(c.flat[0])}
+        return None
+    if op.type in ("Add", "AddV2") and op.inputs[0].op.type == "Mul":
+        mul, offset = op.inputs[0].op, _folded(op.inputs[1])
+        draw = mul.inputs[0].op
+        scale = _folded(mul.inputs[1])
+        if offset is None or scale is None:
+            return None
+        kinds = {"RandomStandardNormal": "normal", "TruncatedNormal": "truncated_normal"}
+        if draw.type in kinds:
+            return {"kind": kinds[draw.type], "mean": float(offset), "stddev": float(scale)}
+        if draw.type == "RandomUniform":
+            return {"kind": "uniform", "min": float(offset), "max": float(offset + scale)}
+    return None
+
+
+def _folded(t):
+    """A constant, or the difference of two (``random_uniform``'s ``max - min``)."""
+    c = _const(t)
+    if c is None and t.op.type == "Sub":
+        a, b = _const(t.op.inputs[0]), _const(t.op.inputs[1])
+        c = None if a is None or b is None else np.asarray(a) - np.asarray(b)
+    return None if c is None or np.size(c) != 1 else float(np.asarray(c).reshape(()))
+
+
+def _initializers(graph) -> dict:
+    out = {}
+    for v in graph.get_collection("variables"):
+        try:
+            init = v.initializer
+            value = init.inputs[1]
+            found = _initializer(value)
+        except Exception:  # noqa: BLE001
+            found = None
+        if found is not None:
+            out[v.op.name] = found
+    return out
+
+
+def _roles(models, opt) -> dict:
+    """Which graph tensors are the input, labels, lengths, states, output, loss, train op."""
+    roles = {"of": {}, "groups": {}, "feeds": {}}
+    if opt is not None:
+        roles["of"][_name(opt["train"])] = "train"
+        if opt["loss"] is not None:
+            roles["of"][opt["loss"].name] = "loss"
+    if not models:
+        return roles
+    model, tensors = models[0]
+    graph = opt["graph"] if opt else None
+    inputs = tensors["inputs"]
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    chain, source = _input_chain(first)
+    if source is not None:
+        roles["feeds"][source.name] = "x"
+        roles["x_name"] = source.name
+        roles["input"] = {"ops": chain, "placeholder": source.name,
+                          "dtype": source.dtype.name, "shape": source.shape.as_list()}
+    else:
+        roles["input"] = {"unknown": f"the RNN's input is computed by ops the port does not "
+                                     f"translate ({', '.join(chain)})"}
+    if "lengths" in tensors:
+        roles["feeds"][tensors["lengths"].name] = "lengths"
+    for t in tensors.get("keep", []):
+        roles["feeds"][t.name] = "keep"
+    if tensors.get("state_in"):
+        roles["state_in"] = [t.name for t in tensors["state_in"]]
+        roles["groups"]["state_in"] = roles["state_in"]
+        roles["groups"]["state_in_tf1"] = [n for k in range(0, len(roles["state_in"]), 2)
+                                           for n in roles["state_in"][k:k + 2][::-1]]
+        roles["state_shapes"] = [t.shape.as_list() for t in tensors["state_in"]]
+    if tensors.get("state_out"):
+        out_names = [t.name for t in tensors["state_out"]]
+        roles["groups"]["state_out"] = out_names
+        # TF1's LSTMStateTuple is (c, h); the capture lists h, c
+        swapped = []
+        for k in range(0, len(out_names), 2):
+            swapped += out_names[k:k + 2][::-1]
+        roles["groups"]["state_out_tf1"] = swapped
+    output = None
+    if model.head is not None and model.head.output and graph is not None:
+        output = graph.get_tensor_by_name(model.head.output)
+    elif "sequence" in tensors and not isinstance(tensors["sequence"], (list, tuple)):
+        output = tensors["sequence"]
+    if output is not None:
+        roles["of"][output.name] = "output"
+        roles["output_shape"] = output.shape.as_list()
+        if opt is not None and opt["loss"] is not None:
+            labels = _placeholders(opt["loss"]) - _placeholders(output)
+            for name in labels:
+                roles["feeds"].setdefault(name, "y")
+    return roles
+
+
+def _feed_role(names, roles) -> str:
+    if len(names) == 1 and names[0] in roles["feeds"]:
+        return roles["feeds"][names[0]]
+    state_in = set(roles.get("state_in", []))
+    if state_in and set(names) == state_in:
+        return "state"
+    return "unknown"
+
+
+_CHAIN_OPS = {"Reshape", "OneHot", "Cast", "Unpack", "Identity", "Transpose"}
+
+
+def _input_chain(tensor):
+    """(the op types from the fed placeholder to the RNN's input, the placeholder or None)."""
+    chain, op = [], tensor.op
+    for _ in range(12):
+        if op.type in ("Placeholder", "PlaceholderWithDefault"):
+            return chain[::-1], op.outputs[0]
+        entry = {"op": op.type}
+        if op.type == "OneHot":
+            entry["depth"] = int(_const(op.inputs[1]))
+        elif op.type == "Cast":
+            entry["dtype"] = op.outputs[0].dtype.name
+        elif op.type == "Reshape":
+            entry["shape"] = op.outputs[0].shape.as_list()
+        elif op.type not in _CHAIN_OPS:
+            chain.append(op.type)
+            return [c if isinstance(c, str) else c["op"] for c in chain], None
+        chain.append(entry)
+        op = op.inputs[0].op
+    return ["(too deep)"], None
+
+
+def _const(t):
+    from tensorflow.python.framework import tensor_util
+
+    return tensor_util.constant_value(t)
+
+
+def _value(sess, v):
+    """A hyperparameter: a number, or a constant / variable's value now, or None."""
+    if isinstance(v, (int, float, np.floating, np.integer)):
+        return float(v), None
+    if v is None:
+        return None, None
+    if callable(v):
+        return None, "a callable"
+    t = getattr(v, "value", None)
+    t = v if hasattr(v, "op") else t
+    c = _const(v) if hasattr(v, "op") else None
+    if c is not None:
+        return float(c), None
+    kinds = {op.type for op in _ancestors(v if hasattr(v, "op") else v.value(), 200)}
+    if any("Placeholder" in k for k in kinds) or any(k in kinds for k in ("Pow", "FloorDiv", "Cos")):
+        return None, f"a schedule or fed value ({getattr(v, 'name', v)})"
+    try:
+        return float(sess.run(v)), f"a variable ({getattr(v, 'name', v)}): its value when the session closed"
+    except Exception as exc:  # noqa: BLE001
+        return None, f"cannot read it ({type(exc).__name__})"
+
+
+_HYPER = {
+    "AdamOptimizer": ("adam", {"learning_rate": "_lr", "beta1": "_beta1", "beta2": "_beta2",
+                               "epsilon": "_epsilon"}),
+    "GradientDescentOptimizer": ("sgd", {"learning_rate": "_learning_rate"}),
+    "MomentumOptimizer": ("momentum", {"learning_rate": "_learning_rate", "momentum": "_momentum"}),
+    "RMSPropOptimizer": ("rmsprop", {"learning_rate": "_learning_rate", "decay": "_decay",
+                                     "momentum": "_momentum", "epsilon": "_epsilon"}),
+    "AdagradOptimizer": ("adagrad", {"learning_rate": "_learning_rate",
+                                     "initial_accumulator_value": "_initial_accumulator_value"}),
+}
+
+
+def _optimizer(sess, opt) -> dict:
+    o = opt["optimizer"]
+    cls = type(o).__name__
+    if cls not in _HYPER:
+        return {"class": cls, "unknown": f"tf.train.{cls} has no Keras 3 form here"}
+    name, attrs = _HYPER[cls]
+    out = {"class": cls, "name": name, "notes": []}
+    for key, attr in attrs.items():
+        value, note = _value(sess, getattr(o, attr, None))
+        if value is None:
+            return {"class": cls, "unknown": f"{cls}'s {key} is {note or 'not readable'}"}
+        out[key] = value
+        if note:
+            out["notes"].append(f"{key}: {note}")
+    if cls == "MomentumOptimizer":
+        out["nesterov"] = bool(getattr(o, "_use_nesterov", False))
+    if cls == "RMSPropOptimizer":
+        out["centered"] = bool(getattr(o, "_centered", False))
+    if opt.get("clipped"):
+        out["unknown"] = "the gradients are clipped (tf.clip_by_global_norm) before apply_gradients"
+    return out
+
+
+def _loss(sess, loss, feed, roles) -> dict:
+    if loss is None:
+        return {"unknown": "the loss behind apply_gradients was not found"}
+    if feed is None:
+        return {"unknown": "the train op never ran: the loss's reduction cannot be checked"}
+    found = None
+    for op, _ in sorted(_ancestors(loss, 3000).items(), key=lambda kv: kv[1]):
+        if op.name.split("/")[-1] == "logistic_loss" and op.type in ("Add", "AddV2"):
+            found = (op, "sigmoid_cross_entropy")
+            break
+        kind = dict(_PER_ELEMENT).get(op.type)
+        if kind:
+            found = (op, kind)
+            break
+    if found is None:
+        return {"unknown": f"the loss {loss.name} is none of the cross-entropies or squares known here"}
+    op, kind = found
+    try:
+        value, per = sess.run([loss, op.outputs[0]], feed)
+    except Exception as exc:  # noqa: BLE001
+        return {"unknown": f"the loss could not be evaluated ({type(exc).__name__})"}
+    per = np.asarray(per, np.float64)
+    value = float(value)
+    tol = dict(rtol=1e-4, atol=1e-6)
+    if np.isclose(value, per.mean(), **tol):
+        reduction = "mean"
+    elif np.isclose(value, per.sum(), **tol):
+        reduction = "sum"
+    else:
+        return {"unknown": f"the loss ({loss.name}) is {kind} reduced neither by a mean nor a sum "
+                           f"of its elements (weights?)"}
+    name = {"square": "mean_square" if reduction == "mean" else "sum_square"}.get(kind, kind)
+    if kind != "square" and reduction == "sum":
+        return {"unknown": f"a summed {kind}: not one of the losses tf1_migrate.testing checks"}
+    return {"name": name, "reduction": reduction, "tensor": loss.name, "per_element": op.type}
+
+
+# ----------------------------------------------------------------------------- Keras forms
+def keras_optimizer(opt: dict) -> tuple[str, list]:
+    """``(Keras 3 code, comment lines)`` for an ``optimizer`` entry."""
+    name, lr = opt["name"], opt["learning_rate"]
+    if name == "adam":
+        code = (f"keras.optimizers.Adam(learning_rate={lr!r}, beta_1={opt['beta1']!r}, "
+                f"beta_2={opt['beta2']!r}, epsilon={opt['epsilon']!r})")
+        why = ["TF1 AdamOptimizer: epsilon 1e-8 by default (Keras 3's Adam: 1e-7), written out"]
+    elif name == "sgd":
+        code, why = f"keras.optimizers.SGD(learning_rate={lr!r})", ["TF1 GradientDescentOptimizer"]
+    elif name == "momentum":
+        code = (f"keras.optimizers.SGD(learning_rate={lr!r}, momentum={opt['momentum']!r}, "
+                f"nesterov={opt['nesterov']!r})")
+        why = ["TF1 MomentumOptimizer: accum = m * accum + g; var -= lr * accum (the same steps "
+               "as Keras's SGD with momentum at a constant learning rate)"]
+    elif name == "rmsprop":
+        code = (f"keras.optimizers.RMSprop(learning_rate={lr!r}, rho={opt['decay']!r}, "
+                f"momentum={opt['momentum']!r}, epsilon={opt['epsilon']!r}, "
+                f"centered={opt['centered']!r})")
+        why = ["TF1 RMSPropOptimizer: decay -> rho, epsilon 1e-10 by default (Keras 1e-7), written out;",
+               "DIFFERS: TF1 starts the mean square at 1.0, Keras at 0.0, so the first steps "
+               "are larger in Keras"]
+    else:  # adagrad
+        code = (f"keras.optimizers.Adagrad(learning_rate={lr!r}, initial_accumulator_value="
+                f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
+        why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
+    return code, why + [f"note: {n}" for n in opt.get("notes", [])]
+
+
+def keras_loss(loss: dict) -> tuple[str, str]:
+    """``(Keras 3 code, comment)`` for a ``loss`` entry."""
+    name = loss["name"]
+    if name == "softmax_cross_entropy":
+        return ("keras.losses.CategoricalCrossentropy(from_logits=True)",
+                "TF1 softmax_cross_entropy_with_logits, averaged: the model outputs logits")
+    if name == "sparse_softmax_cross_entropy":
+        return ("keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+                "TF1 sparse_softmax_cross_entropy_with_logits, averaged over every element")
+    if name == "sigmoid_cross_entropy":
+        return ("keras.losses.BinaryCrossentropy(from_logits=True)",
+                "TF1 sigmoid_cross_entropy_with_logits, averaged")
+    if name == "mean_square":
+        return ("keras.losses.MeanSquaredError()", "TF1 reduce_mean(square(pred - labels))")
+    return ("sum_of_squares", "TF1 reduce_sum(square(pred - labels)): a sum, not a mean")

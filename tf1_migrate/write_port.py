@@ -1,0 +1,920 @@
+"""``parity migrate SCRIPT.py --write port.py``: a runnable Keras 3 program from a TF1 script.
+
+What the port is made of:
+
+- the model: the captured graph's RNN (``legacy-run --capture``: cells, stacking,
+  directions, lengths, carried state, the dense head), written out as ``keras.layers`` code
+  by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
+  capture's probe with the converted TF1 weights;
+- the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
+  defaults written out where Keras's differ;
+- the script's own code: imports, functions and statements that do not use TensorFlow are
+  carried over as they are (``# from SCRIPT line N``); ``input_data`` becomes the suite's
+  offline MNIST loader; ``tf.set_random_seed`` ``keras.utils.set_random_seed``; the TF1
+  graph statements are replaced by the model;
+- the ``Session`` part: each ``sess.run(fetches, feed_dict)`` becomes
+  ``port_run(roles, feed)``, where ``roles`` say what the capture saw each fetched tensor be
+  (``"train"``: one ``train_on_batch``; ``"loss"``, ``"accuracy"``, ``"output"``,
+  ``"state_out"``) and the feed's keys are the roles of the placeholders (``"x"``, ``"y"``,
+  ``"lengths"``, ``"state"``); the input ops between placeholder and RNN (reshape, one-hot,
+  cast) are NumPy in ``prepare_x``. The loop around them stays the script's: the same
+  number of optimizer steps and batches;
+- ``PARITY_METRIC name=value``: the last loss or accuracy the program computed, printed
+  last (what ``parity check`` compares).
+
+Whatever is not translated becomes ``# TODO(migrate): <reason>`` and a
+``raise NotImplementedError`` at that point: the program stops there rather than doing
+something else. Beside the port: ``<stem>.init.weights.h5`` (the TF1 weights converted; the
+port takes ``--init-from FILE``) and ``test_port_parity.py`` (:mod:`tf1_migrate.testing`:
+the outputs and one optimizer step from the same weights, as TF1 computes them).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TODO = "TODO(migrate)"
+_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "state_out",
+               "state_out_tf1", "state_in", "state_in_tf1", "init"}
+_FEED_ROLES = {"x", "y", "lengths", "state"}
+
+
+class WriteError(ValueError):
+    """Bad input (a one-line reason: exit 2)."""
+
+
+@dataclass
+class Written:
+    port: Path
+    test: Path | None = None
+    weights: Path | None = None
+    start: Path | None = None  # the TF1 variables before the script's first optimizer step
+    capture: str = ""
+    todos: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- capture
+def _sessions(folder: Path) -> list:
+    if (folder / "structure.json").is_file():
+        return [folder]
+    return sorted(p for p in folder.glob("session_*") if (p / "structure.json").is_file())
+
+
+def capture_script(script: Path, folder: Path, args=()) -> None:
+    """Run ``script`` under ``legacy-run --capture`` into ``folder`` (replaced only on success)."""
+    from parity import legacy_run
+
+    tmp = Path(tempfile.mkdtemp(prefix=".capture-", dir=folder.parent))
+    try:
+        done = legacy_run.run_script(str(script), list(args), capture_dir=str(tmp / "c"),
+                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if done.returncode != 0:
+            last = [line for line in (done.stderr or "").splitlines() if line.strip()]
+            raise WriteError(f"{script} failed under parity legacy-run (exit {done.returncode}): "
+                             f"{last[-1] if last else 'no message'}")
+        if not _sessions(tmp / "c"):
+            raise WriteError(f"{script} opened no TF1 Session with variables: nothing to port")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp / "c", folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _choose_session(folder: Path) -> tuple[Path, dict, list]:
+    sessions = _sessions(folder)
+    if not sessions:
+        raise WriteError(f"--capture {folder}: no session_NNN/structure.json of parity legacy-run --capture")
+    todos, chosen = [], []
+    for s in sessions:
+        data = json.loads((s / "structure.json").read_text())
+        if data.get("models") and (data.get("training") or {}).get("steps"):
+            chosen.append((s, data))
+    if not chosen:
+        for s in sessions:
+            data = json.loads((s / "structure.json").read_text())
+            if data.get("models"):
+                chosen.append((s, data))
+    if not chosen:
+        raise WriteError(f"the capture in {folder} holds no RNN (its notes: "
+                         + "; ".join(n for s in sessions for n in
+                                     json.loads((s / 'structure.json').read_text()).get('notes', []))
+                         + ")")
+    if len(chosen) > 1:
+        todos.append(f"the script trains {len(chosen)} graphs (sessions); the port is written "
+                     f"for the first ({chosen[0][0].name})")
+    return chosen[0][0], chosen[0][1], todos
+
+
+# ----------------------------------------------------------------------------- the script
+def _is_tf_module(name: str | None) -> bool:
+    return bool(name) and (name == "tensorflow" or name.startswith("tensorflow."))
+
+
+def _names(node) -> set:
+    """The names a statement reads from outside (a function's or class's free names)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return _free_names(node)
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _free_names(fn) -> set:
+    args = fn.args
+    params = {a.arg for a in args.args + args.kwonlyargs + getattr(args, "posonlyargs", [])}
+    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal))
+                for n in node.names}
+    body = fn.body if isinstance(fn.body, list) else [fn.body]
+    stored = {n.id for b in body for n in ast.walk(b)
+              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - declared
+    loaded = {n.id for b in body for n in ast.walk(b) if isinstance(n, ast.Name)}
+    defaults = {n.id for d in args.defaults + [d for d in args.kw_defaults if d is not None]
+                for n in ast.walk(d) if isinstance(n, ast.Name)}
+    decorators = {n.id for d in getattr(fn, "decorator_list", []) for n in ast.walk(d)
+                  if isinstance(n, ast.Name)}
+    return (loaded - params - stored) | defaults | decorators
+
+
+def _assigned(stmt) -> set:
+    out = set()
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    targets = []
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.For, ast.With)):
+        targets = [stmt.target] if isinstance(stmt, ast.For) else \
+            [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    for t in targets:
+        out |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return out
+
+
+def _session_call(node, tf_names) -> bool:
+    """``tf.Session(...)`` / ``tf.InteractiveSession(...)`` / ``tf.compat.v1.Session(...)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    if isinstance(f, ast.Attribute) and f.attr in ("Session", "InteractiveSession"):
+        return bool(_names(f) & tf_names)
+    return False
+
+
+def _seed_call(stmt, tf_names):
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        f = stmt.value.func
+        if isinstance(f, ast.Attribute) and f.attr in ("set_random_seed", "set_seed") and \
+                _names(f) & tf_names and len(stmt.value.args) == 1:
+            return stmt.value.args[0]
+    return None
+
+
+class _Script:
+    def __init__(self, path: Path):
+        self.path = path
+        self.source = path.read_text()
+        try:
+            self.tree = ast.parse(self.source, filename=str(path))
+        except SyntaxError as exc:
+            raise WriteError(f"{path}: not Python ({exc.msg}, line {exc.lineno})") from None
+        self.tf = set()
+        for stmt in ast.walk(self.tree):
+            if isinstance(stmt, ast.Import):
+                self.tf |= {(a.asname or a.name).split(".")[0] for a in stmt.names if _is_tf_module(a.name)}
+            elif isinstance(stmt, ast.ImportFrom) and _is_tf_module(stmt.module):
+                self.tf |= {a.asname or a.name for a in stmt.names if a.name != "input_data"}
+        body = self.tree.body
+        start = next((i for i, s in enumerate(body) if self._opens_session(s)), len(body))
+        self.prelude, self.session_part = body[:start], body[start:]
+        # names the TF1 graph defines (dropped with it)
+        self.graph = set(self.tf)
+        changed = True
+        while changed:
+            changed = False
+            for stmt in self.prelude:
+                if _seed_call(stmt, self.tf) is not None or self._is_input_data_import(stmt):
+                    continue
+                if _names(stmt) & self.graph:
+                    new = _assigned(stmt) - self.graph
+                    if new:
+                        self.graph |= new
+                        changed = True
+        self.assign_at = {}  # line -> the Name assigned by a module-level statement there
+        for stmt in self.prelude:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+                    self.assign_at[line] = stmt.targets[0].id
+
+    def _opens_session(self, stmt) -> bool:
+        if isinstance(stmt, ast.With):
+            return any(_session_call(i.context_expr, self.tf) for i in stmt.items)
+        if isinstance(stmt, ast.Assign):
+            return _session_call(stmt.value, self.tf)
+        return False
+
+    @staticmethod
+    def _is_input_data_import(stmt) -> bool:
+        return isinstance(stmt, ast.ImportFrom) and _is_tf_module(stmt.module) and \
+            any(a.name == "input_data" for a in stmt.names)
+
+    def segment(self, node) -> str:
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+
+
+# ----------------------------------------------------------------------------- sess.run
+def _roles_literal(fetch):
+    """A recorded fetch structure -> (a literal of role strings, [unknown names])."""
+    if isinstance(fetch, dict) and "role" in fetch:
+        role = fetch["role"]
+        role = {"state_out_tf1": "state_out", "state_in_tf1": "state_in"}.get(role, role)
+        if role not in _RECOGNISED:
+            names = fetch["name"] if isinstance(fetch["name"], list) else [fetch["name"]]
+            return role, names
+        return role, []
+    if isinstance(fetch, list):
+        parts = [_roles_literal(f) for f in fetch]
+        return [p[0] for p in parts], [n for p in parts for n in p[1]]
+    return "unknown", ["(a dict of fetches)"]
+
+
+class _Session(ast.NodeTransformer):
+    """Rewrites one statement of the Session part; ``todos`` says why it cannot be."""
+
+    def __init__(self, script: _Script, runs: list, feed_names: dict, sess_names: set):
+        self.script, self.runs, self.feed_names, self.sess = script, runs, feed_names, sess_names
+        self.todos: list = []
+        self.drop = False
+
+    def _run_at(self, node):
+        inside = [r for r in self.runs if node.lineno <= r["line"] <= (node.end_lineno or node.lineno)]
+        return inside[0] if inside else None
+
+    def visit_Call(self, node):
+        f = node.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in self.sess:
+            if f.attr == "close":
+                self.drop = True
+                return node
+            if f.attr != "run":
+                self.todos.append(f"line {node.lineno}: sess.{f.attr}(...) has no Keras form here")
+                return node
+            run = self._run_at(node)
+            if run is None:
+                self.todos.append(f"line {node.lineno}: this sess.run did not run while the script "
+                                  f"was captured: what it fetches is not known")
+                return node
+            roles, unknown = _roles_literal(run["fetches"])
+            if unknown:
+                self.todos.append(f"line {node.lineno}: sess.run fetches {', '.join(map(str, unknown))}"
+                                  f", which is not the train op, the loss, an accuracy, the model's "
+                                  f"output or its final state")
+                return node
+            flat = roles if isinstance(roles, list) else [roles]
+            if all(r == "init" for r in flat):
+                self.drop = True
+                return node
+            if "init" in flat:
+                self.todos.append(f"line {node.lineno}: sess.run mixes an initializer with other fetches")
+                return node
+            bad = [f["role"] for f in run["feed"] if f["role"] not in _FEED_ROLES]
+            if bad:
+                self.todos.append(f"line {node.lineno}: sess.run feeds a tensor that is none of the "
+                                  f"input, labels, lengths or state ({', '.join(bad)})")
+                return node
+            feed = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "feed_dict"), ast.Dict(keys=[], values=[]))
+            feed = self.visit(feed)
+            return ast.Call(func=ast.Name("port_run", ast.Load()),
+                            args=[ast.parse(repr(roles), mode="eval").body, feed], keywords=[])
+        return self.generic_visit(node)
+
+    def visit_Dict(self, node):
+        keys = [k for k in node.keys if k is not None]
+        names = [k.id for k in keys if isinstance(k, ast.Name)]
+        if keys and len(names) == len(keys) and set(names) & self.script.graph:
+            missing = [n for n in names if n not in self.feed_names]
+            if missing:
+                self.todos.append(f"line {node.lineno}: feeds {', '.join(missing)}, which the capture "
+                                  f"did not see fed as the input, labels, lengths or state")
+                return node
+            node.keys = [ast.Constant(self.feed_names[n]) for n in names]
+            node.values = [self.visit(v) for v in node.values]
+            return node
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return node
+        if node.id in self.sess:
+            self.todos.append(f"line {node.lineno}: uses the TF1 Session '{node.id}' other than "
+                              f"through sess.run")
+        elif node.id in self.script.graph:
+            what = "TensorFlow" if node.id in self.script.tf else f"the TF1 graph's '{node.id}'"
+            self.todos.append(f"line {node.lineno}: uses {what}")
+        return node
+
+
+_REASONS: list = []  # the TODO reasons of the port being written, by marker number
+
+
+def _marker(name: str, value) -> ast.Expr:
+    """A statement that ast.unparse writes as ``name(N)``, replaced by a comment afterwards."""
+    return ast.Expr(ast.Call(ast.Name(name, ast.Load()), [ast.Constant(value)], []))
+
+
+def _todo_nodes(reasons: list, line: int):
+    nodes = []
+    for r in reasons:
+        _REASONS.append(r)
+        nodes.append(_marker("__parity_todo__", len(_REASONS) - 1))
+    message = f"{TODO}: " + "; ".join(reasons)
+    nodes.append(ast.Raise(exc=ast.Call(ast.Name("NotImplementedError", ast.Load()),
+                                        [ast.Constant(message)], []), cause=None))
+    return nodes
+
+
+def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, (ast.For, ast.While, ast.If)):
+            header = copy.deepcopy(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            t = _Session(script, runs, feed_names, sess)
+            header = t.visit(header)
+            if t.todos:
+                todos += t.todos
+                out += _todo_nodes(t.todos, stmt.lineno)
+                continue
+            new = copy.copy(stmt)
+            if isinstance(stmt, ast.For):
+                new.iter = header
+            else:
+                new.test = header
+            new.body = _translate(stmt.body, script, runs, feed_names, sess, todos) or [ast.Pass()]
+            new.orelse = _translate(stmt.orelse, script, runs, feed_names, sess, todos)
+            out.append(new)
+            continue
+        if isinstance(stmt, ast.With) and any(_session_call(i.context_expr, script.tf) for i in stmt.items):
+            reason = [f"line {stmt.lineno}: a second TF1 Session in the Session part"]
+            todos += reason
+            out += _todo_nodes(reason, stmt.lineno)
+            continue
+        if isinstance(stmt, (ast.With, ast.Try, ast.FunctionDef, ast.ClassDef)) and \
+                not (_names(stmt) & (script.graph | sess)):
+            out.append(stmt)
+            continue
+        if isinstance(stmt, ast.Assign) and _names(stmt.value) & script.tf and \
+                not any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                        and n.value.id in sess for n in ast.walk(stmt.value)):
+            script.graph |= _assigned(stmt)  # more of the TF1 graph (e.g. an init op)
+            continue
+        t = _Session(script, runs, feed_names, sess)
+        new = t.visit(copy.deepcopy(stmt))
+        if t.todos:
+            todos += t.todos
+            out += _todo_nodes(t.todos, stmt.lineno)
+        elif t.drop and isinstance(stmt, ast.Expr):
+            continue
+        else:
+            out.append(new)
+    return out
+
+
+# ----------------------------------------------------------------------------- writing
+_HEADER = '''"""Keras 3 port of {script}, written by `parity migrate {script} --write {port}`.
+
+Runs on every Keras 3 backend (KERAS_BACKEND=tensorflow | jax | torch):
+
+    python {port} [--init-from {start}] {usage}
+
+--init-from starts from the TF1 weights: {start} holds the TF1 script's variables as its
+first optimizer step found them (the same start: parity check compares the runs step for
+step), {weights} those of the captured session at its end.
+
+The model, loss and optimizer come from the TF1 graph as `parity legacy-run --capture` saw it
+run; the script's own data code is carried over (each piece says from which line); every
+sess.run became port_run(what the TF1 fetches were, the feed by role). The last line printed
+is `PARITY_METRIC name=value`, the last loss or accuracy computed (see `parity check`).
+"""
+'''
+
+_RUNTIME = r'''
+
+def prepare_x(x):
+    """The TF1 graph's ops between the input placeholder and the RNN, in NumPy."""
+{prepare}
+
+
+def model_inputs(feed):
+    """The Keras model's inputs from a feed by role ("x", "lengths", "state")."""
+    x = prepare_x(feed["x"])
+    parts = [x]
+{lengths}{state}    return parts[0] if len(parts) == 1 else parts
+
+
+_METRIC = {{}}
+_STREAMING = [0, 0]  # tf.metrics.accuracy's running counts: correct, total
+
+
+def _accuracy(output, labels):
+    predicted = np.asarray(output).argmax(-1)
+    labels = np.asarray(labels)
+    truth = labels.argmax(-1) if labels.ndim == predicted.ndim + 1 else labels
+    return predicted, truth
+
+
+def port_run(fetches, feed):
+    """What the TF1 script's sess.run(fetches, feed_dict) computed, with the Keras model.
+
+    fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
+    batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
+    (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
+    tensor's shape), "state_out" (the final states, fed back as feed["state"]). As in TF1,
+    everything is computed with the weights from before the step.
+    """
+    wanted = fetches if isinstance(fetches, list) else [fetches]
+    inputs = model_inputs(feed) if feed else None
+    labels = feed.get("y")
+    output, states, train_loss = None, [], None
+    if any(f not in ("train", "loss", "state_in") or (f == "loss" and "train" not in wanted)
+           for f in wanted):
+        got = model(inputs, training=False)
+        got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
+        output, states = got[0], got[1:]
+    if "train" in wanted:
+        train_loss = float(np.asarray(train_model.train_on_batch(inputs, np.asarray(labels))))
+    values = []
+    for f in wanted:
+        if f == "train":
+            values.append(None)
+        elif f == "loss":
+            value = train_loss if train_loss is not None else float(
+                keras.ops.convert_to_numpy(LOSS(np.asarray(labels), output)))
+            _METRIC.update(name="loss", value=value)
+            values.append(value)
+        elif f == "accuracy":
+            predicted, truth = _accuracy(output, labels)
+            value = float(np.mean(predicted == truth))
+            _METRIC.update(name="accuracy", value=value)
+            values.append(value)
+        elif f == "streaming_accuracy":
+            predicted, truth = _accuracy(output, labels)
+            _STREAMING[0] += int(np.sum(predicted == truth))
+            _STREAMING[1] += int(predicted.size)
+            value = _STREAMING[0] / _STREAMING[1]
+            _METRIC.update(name="accuracy", value=value)
+            values.append(value)
+        elif f == "output":
+            shape = OUTPUT_SHAPE[1:]
+            values.append(output.reshape((-1, *shape)) if None not in shape else output)
+        elif f == "state_out":
+            values.append(states)
+        elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)
+            values.append([np.zeros(shape, "float32") for shape in STATE_SHAPES])
+    return values if isinstance(fetches, list) else values[0]
+
+
+class _Printed:
+    """Standard output, kept: the metric reported is the one the script printed last."""
+
+    def __init__(self, stream):
+        self.stream, self.text = stream, []
+
+    def write(self, text):
+        self.text.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+_NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+_WORDS = {{"accuracy": r"acc(?:uracy)?", "loss": r"(?:loss|cost)"}}
+
+
+def report_metric():
+    """The line `parity check` reads: PARITY_METRIC name=value, the last accuracy or loss
+    the program printed (as parity check reads the TF1 script's output), else the last one
+    port_run computed."""
+    import re
+
+    text = "".join(getattr(sys.stdout, "text", []))
+    found = None
+    for name, word in _WORDS.items():
+        for m in re.finditer(word + r"\b[^0-9\n-]{{0,30}}?" + _NUMBER, text, re.I):
+            if found is None or m.start() > found[2]:
+                found = (name, float(m.group(1)), m.start())
+    if found is None and _METRIC:
+        found = (_METRIC["name"], _METRIC["value"], 0)
+    if found is not None:
+        print(f"PARITY_METRIC {{found[0]}}={{found[1]:.6g}}", flush=True)
+'''
+
+
+def _prepare_code(inp: dict, model) -> tuple[list, list]:
+    if "unknown" in inp:
+        return [f"    # {TODO}: {inp['unknown']}",
+                f"    raise NotImplementedError({(TODO + ': ' + inp['unknown'])!r})"], [inp["unknown"]]
+    lines = ["    x = np.asarray(x)"]
+    for op in inp.get("ops", []):
+        kind = op["op"]
+        if kind == "Reshape":
+            lines.append(f"    x = x.reshape((-1, {model.timesteps}, {model.input_size}))  # tf.reshape of the placeholder")
+        elif kind == "OneHot":
+            lines.append(f"    x = np.eye({op['depth']}, dtype={model.dtype!r})[x]  # tf.one_hot(ids, {op['depth']})")
+        elif kind == "Cast":
+            lines.append(f"    x = x.astype({op['dtype']!r})  # tf.cast")
+        elif kind == "Transpose":
+            reason = "the input is transposed in the graph (time-major): not translated"
+            return [f"    # {TODO}: {reason}", f"    raise NotImplementedError({(TODO + ': ' + reason)!r})"], [reason]
+    lines.append(f"    return x.astype({model.dtype!r})")
+    return lines, []
+
+
+def _carried_imports(script: _Script) -> tuple[list, list]:
+    """(import lines, TODO reasons) of the prelude, TensorFlow's left out."""
+    lines = []
+    for stmt in script.prelude:
+        if script._is_input_data_import(stmt):
+            lines.append("from datasets import mnist as input_data  # the suite's offline MNIST "
+                         f"loader (never downloads); from {script.path.name} line {stmt.lineno}")
+        elif isinstance(stmt, ast.Import):
+            keep = [a for a in stmt.names if not _is_tf_module(a.name)]
+            if keep:
+                lines.append(ast.unparse(ast.Import(names=keep)))
+        elif isinstance(stmt, ast.ImportFrom) and not _is_tf_module(stmt.module):
+            lines.append(script.segment(stmt))
+    return lines, []
+
+
+def generate(script_path: Path, port_path: Path, session: Path, data: dict, extra_todos: list,
+             weights_name: str) -> tuple[str, list, list, object]:
+    """(the port's text, TODO reasons, notes, the RNN description)."""
+    from tf1_migrate import convert, graph_training, keras_code
+
+    _REASONS.clear()
+    script = _Script(script_path)
+    model = convert.describe_models(data)[0]
+    training = data.get("training") or {}
+    todos, notes = list(extra_todos), []
+    try:
+        model_text, model_notes = keras_code.model_code(
+            model, (data.get("training") or {}).get("initializers"))
+        notes += model_notes
+    except keras_code.NotWritable as exc:
+        todos.append(str(exc))
+        model_text = ("\n\ndef build_model():\n"
+                      f"    # {TODO}: {exc}\n    raise NotImplementedError({(TODO + ': ' + str(exc))!r})\n")
+    for note in data.get("notes", []) + model.notes:
+        todos.append(f"capture: {note}")
+    if "unknown" in training:
+        todos.append(f"training: {training['unknown']}")
+        training = {}
+    opt, loss = training.get("optimizer") or {}, training.get("loss") or {}
+
+    parts = [_HEADER.format(script=script_path.name, port=port_path.name, weights=weights_name,
+                            start=weights_name.replace(".init.", ".start."),
+                            usage="[the script's own arguments]"),
+             "import os", "import sys", "",
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log', "",
+             "import numpy as np", "import keras"]
+    imports, _ = _carried_imports(script)
+    parts += [line for line in dict.fromkeys(imports) if line not in parts]
+    # the functions and classes of the script that do not use TensorFlow
+    defs, body = [], []
+    for k, stmt in enumerate(script.prelude):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+                and isinstance(stmt.value.value, str):
+            continue  # the script's docstring
+        if _names(stmt) & script.graph and _seed_call(stmt, script.tf) is None:
+            continue  # the TF1 graph: build_model() below
+        seed = _seed_call(stmt, script.tf)
+        where = f"# from {script_path.name} line {stmt.lineno}"
+        if seed is not None:
+            body.append(f"{where} (tf.set_random_seed)\nkeras.utils.set_random_seed({ast.unparse(seed)})")
+        elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+            defs.append(f"{where}\n{script.segment(stmt)}")
+        else:
+            body.append(f"{where}\n{script.segment(stmt)}")
+    graph_lines = sorted({s.lineno for s in script.prelude if _names(s) & script.graph
+                          and not isinstance(s, (ast.Import, ast.ImportFrom))
+                          and _seed_call(s, script.tf) is None})
+    parts.append(model_text)
+    # training: the optimizer and loss
+    parts.append("")
+    if "unknown" in opt or not opt:
+        why = opt.get("unknown", "no optimizer was recorded")
+        todos.append(f"optimizer: {why}")
+        parts += ["def build_optimizer():", f"    # {TODO}: {why}",
+                  f"    raise NotImplementedError({(TODO + ': ' + why)!r})"]
+    else:
+        code, why = graph_training.keras_optimizer(opt)
+        parts += ["def build_optimizer():"] + [f"    # {w}" for w in why] + [f"    return {code}"]
+    parts += ["", ""]
+    if "unknown" in loss or not loss:
+        why = loss.get("unknown", "no loss was recorded")
+        todos.append(f"loss: {why}")
+        parts += ["def build_loss():", f"    # {TODO}: {why}",
+                  f"    raise NotImplementedError({(TODO + ': ' + why)!r})"]
+    else:
+        code, why = graph_training.keras_loss(loss)
+        if code == "sum_of_squares":
+            parts += ["def sum_of_squares(labels, outputs):",
+                      "    return keras.ops.sum(keras.ops.square(outputs - labels))", "", ""]
+        parts += ["def build_loss():", f"    # {why}", f"    return {code}"]
+    test_opt = {k: opt.get(k) for k in ("name", "learning_rate", "momentum") if k in opt}
+    parts += ["", "", f"LOSS_NAME = {loss.get('name')!r}  # tf1_migrate.testing's name of the TF1 loss",
+              f"OPTIMIZER = {test_opt!r}  # the TF1 optimizer, as the capture recorded it",
+              f"OUTPUT_SHAPE = {training.get('output_shape')!r}  # the TF1 output tensor's shape",
+              f"STATE_SHAPES = {training.get('state_shapes')!r}  # the TF1 initial state's tensors",
+              f"TRAIN_STEPS, BATCH_SIZE = {training.get('steps')!r}, {training.get('batch_size')!r}"
+              f"  # as the captured run did them"]
+    prepare, why = _prepare_code(training.get("input") or {"unknown": "the input was not recorded"}, model)
+    todos += [f"input: {w}" for w in why]
+    lengths = '    parts.append(np.asarray(feed["lengths"], "int32"))\n' if model.lengths else ""
+    state = ""
+    if model.state_inputs:
+        sizes = [c.units for c in model.blocks[0].fw for _ in (("h", "c") if c.kind == "lstm" else ("h",))]
+        state = (f'    state = feed.get("state")  # Keras order: h, c per cell (TF1 zero_state when not fed)\n'
+                 f'    parts += ([np.asarray(s, "float32") for s in state] if state is not None else\n'
+                 f'              [np.zeros((len(x), n), "float32") for n in {sizes!r}])\n')
+    parts.append(_RUNTIME.format(prepare="\n".join(prepare), lengths=lengths, state=state))
+    parts += defs
+
+    # the Session part
+    runs = training.get("runs", [])
+    feed_names = {}
+    for run in runs:
+        for f in run["feed"]:
+            name = script.assign_at.get(f.get("line"))
+            if name and f["role"] in _FEED_ROLES:
+                feed_names[name] = f["role"]
+    first = script.session_part[0] if script.session_part else None
+    sess_names, stmts = set(), []
+    if isinstance(first, ast.With):
+        for item in first.items:
+            if isinstance(item.optional_vars, ast.Name):
+                sess_names.add(item.optional_vars.id)
+        stmts = list(first.body) + script.session_part[1:]
+    elif first is not None:
+        sess_names = {t.id for t in first.targets if isinstance(t, ast.Name)}
+        stmts = script.session_part[1:]
+    session_todos: list = []
+    translated = _translate(stmts, script, runs, feed_names, sess_names, session_todos)
+    todos += session_todos
+    marked = []
+    for stmt in translated:
+        if hasattr(stmt, "lineno") and stmt.lineno:
+            marked.append(_marker("__parity_from__", stmt.lineno))
+        marked.append(stmt)
+    session_text = ast.unparse(ast.Module(body=marked, type_ignores=[])) if marked else "pass"
+    session_text = re.sub(r"^(\s*)__parity_todo__\((\d+)\)$",
+                          lambda m: f"{m.group(1)}# {TODO}: {_REASONS[int(m.group(2))]}", session_text, flags=re.M)
+    session_text = re.sub(r"^(\s*)__parity_from__\((\d+)\)$",
+                          lambda m: f"{m.group(1)}# from {script_path.name} line {m.group(2)}",
+                          session_text, flags=re.M)
+
+    main = ['', '', 'if __name__ == "__main__":',
+            '    INIT_FROM = None  # --init-from FILE.weights.h5: start from the converted TF1 weights',
+            '    if "--init-from" in sys.argv[1:-1]:',
+            '        at = sys.argv.index("--init-from")',
+            '        INIT_FROM = sys.argv[at + 1]',
+            '        del sys.argv[at:at + 2]']
+    inner = []
+    if graph_lines:
+        inner.append(f"# the TF1 graph ({script_path.name} lines {graph_lines[0]}-{graph_lines[-1]}) "
+                     f"is build_model(), build_loss() and build_optimizer()")
+    inner += ["sys.stdout = _Printed(sys.stdout)  # for report_metric()"] + body
+    inner += ['if os.environ.get("PARITY_SEED"):  # parity check --seed',
+              '    keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))',
+              'model = build_model()',
+              'train_model = model if len(model.outputs) == 1 else keras.Model(model.inputs, model.outputs[0])',
+              'if INIT_FROM:',
+              '    model.load_weights(INIT_FROM)',
+              'LOSS = build_loss()',
+              'train_model.compile(optimizer=build_optimizer(), loss=LOSS)',
+              f'# the Session part of {script_path.name}']
+    inner.append(session_text)
+    inner.append("report_metric()")
+    main += ["\n".join("    " + line if line.strip() else "" for line in block.splitlines())
+             for block in inner]
+    parts += main
+    text = "\n".join(parts) + "\n"
+    return text, todos, notes, model
+
+
+_TEST = '''"""The parity of {port} with {script}, written by `parity migrate --write`.
+
+Run with pytest: the model of {port}, started from the TF1 weights ({weights}), computes what
+the captured TF1 graph computes{step_doc}. Uses tf1_migrate.testing (the TF1 side
+rebuilt from the capture in {capture}).
+"""
+import importlib.util
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF1 cells for the reference graph
+
+import numpy as np
+import pytest
+
+from tf1_migrate import convert
+from tf1_migrate.testing import assert_same_outputs, assert_same_step
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAPTURE = os.path.join(HERE, {capture!r})
+WEIGHTS = os.path.join(HERE, {weights!r})
+
+
+@pytest.fixture(scope="module")
+def port():
+    spec = importlib.util.spec_from_file_location("port_under_test", os.path.join(HERE, {port!r}))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def probe():
+    data, _ = convert.load_description(CAPTURE)
+    model = convert.describe_models(data)[0]
+    found, _ = convert._capture_probe(CAPTURE, CAPTURE, model)
+    return found
+
+
+def _model(port):
+    model = port.build_model()
+    model.load_weights(WEIGHTS)
+    return model
+
+
+def test_outputs_as_tf1(port, probe):
+    model = _model(port)
+{outputs_test}
+'''
+
+_STEP_TEST = '''
+
+def test_one_step_as_tf1(port, probe):
+    model = _model(port)
+    x = probe["inputs"]
+    rng = np.random.RandomState(0)
+    shape = probe["outputs"].shape
+{targets}
+    assert_same_step(CAPTURE, model, x, y, loss=port.LOSS_NAME, optimizer={optimizer!r},
+                     learning_rate={lr!r}{momentum}, keras_optimizer=port.build_optimizer())
+'''
+
+
+def _test_text(port_path, script_path, capture_rel, weights_name, model, training) -> tuple[str, list]:
+    notes = []
+    single = not (model.lengths or model.state_inputs)
+    if single:
+        outputs_test = '    assert_same_outputs(CAPTURE, model, probe["inputs"])'
+    else:
+        outputs_test = ('    problem = convert.compare_with_probe(model, probe)  # lengths / states: several inputs\n'
+                        '    assert problem is None, problem')
+    loss = (training.get("loss") or {}).get("name")
+    opt = training.get("optimizer") or {}
+    step = ""
+    if not single:
+        notes.append("test_port_parity.py: no one-step test (tf1_migrate.testing.assert_same_step "
+                     "takes a model of one input; this one takes lengths or states too)")
+    elif opt.get("name") not in ("adam", "sgd", "momentum"):
+        notes.append(f"test_port_parity.py: no one-step test for the optimizer {opt.get('class')}")
+    elif loss is None:
+        notes.append("test_port_parity.py: no one-step test (the loss is not known)")
+    else:
+        if loss == "softmax_cross_entropy":
+            targets = '    y = np.eye(shape[-1], dtype="float32")[rng.randint(0, shape[-1], size=shape[:-1])]'
+        elif loss == "sparse_softmax_cross_entropy":
+            targets = '    y = rng.randint(0, shape[-1], size=shape[:-1]).astype("int32")'
+        elif loss == "sigmoid_cross_entropy":
+            targets = '    y = (rng.rand(*shape) > 0.5).astype("float32")'
+        else:
+            targets = '    y = rng.normal(size=shape).astype("float32")'
+        momentum = f", momentum={opt['momentum']!r}" if opt.get("name") == "momentum" else ""
+        step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
+                                 momentum=momentum)
+    text = _TEST.format(port=port_path.name, script=script_path.name, weights=weights_name,
+                        capture=capture_rel, outputs_test=outputs_test,
+                        step_doc=", and one optimizer step moves its weights as TF1's step" if step else "")
+    return text + step, notes
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _weights(port_text: str, model, session: Path, data: dict, init_from, out: Path) -> str | None:
+    """Build the port's model, fill it with the TF1 weights, check it on the capture's probe
+    and save the weights; why not, or None."""
+    from tf1_migrate import convert, keras_rnn
+    from tf1_migrate.keras_weights import save_weights
+
+    namespace: dict = {}
+    start = port_text.index("\ndef build_model():")
+    pre = port_text.index("\nclass LengthMask") if "\nclass LengthMask" in port_text else start
+    exec("import keras\nimport numpy as np\n" + port_text[pre:port_text.index("\ndef build_optimizer")],
+         namespace)
+    keras_model = namespace["build_model"]()
+    checkpoint = init_from or str(session / data.get("checkpoint", "model.ckpt"))
+    keras_rnn.fill(keras_model, model, convert.read_checkpoint(checkpoint))
+    if init_from is None:
+        probe, _ = convert._capture_probe(session, session, model)
+        if probe is not None:
+            problem = convert.compare_with_probe(keras_model, probe)
+            if problem:
+                return f"the written model does not compute what the captured graph computes: {problem}"
+    save_weights(keras_model, str(out))
+    return None
+
+
+def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written:
+    """Write ``out`` (the port), its weights and ``test_port_parity.py`` (see the module docstring)."""
+    from tf1_migrate import convert, keras_code, keras_rnn, tf1_rnn
+
+    script, out = Path(script), Path(out)
+    if not script.is_file():
+        raise WriteError(f"no script '{script}'")
+    if not out.name.endswith(".py"):
+        raise WriteError(f"--write {out}: the port's file name must end in .py")
+    if not out.parent.is_dir():
+        raise WriteError(f"--write {out}: folder '{out.parent}' does not exist")
+    if out.resolve() == script.resolve():
+        raise WriteError("--write names the script itself: give the port another file name")
+    if init_from is not None:
+        try:
+            convert.resolve_prefix(init_from)
+        except convert.ConversionError as exc:
+            raise WriteError(f"--init-from: {exc}") from None
+    if capture is None:
+        folder = out.parent / f"{out.stem}_capture"
+        if folder.exists() and (not folder.is_dir() or any(
+                not p.name.startswith("session_") for p in folder.iterdir())):
+            raise WriteError(f"'{folder}' exists and is not a capture of an earlier --write: "
+                             f"move it, or pass it as --capture")
+        capture_script(script, folder, args)
+    else:
+        folder = Path(capture)
+        if not folder.is_dir():
+            raise WriteError(f"--capture {folder}: not a folder")
+    session, data, extra = _choose_session(folder)
+    weights = out.with_name(f"{out.stem}.init.weights.h5")
+    text, todos, notes, model = generate(script, out, session, data, extra, weights.name)
+    done = Written(port=out, capture=str(session), notes=notes)
+    if not any("build_model" in t or "capture:" in t for t in todos):
+        try:
+            why = _weights(text, model, session, data, init_from, weights)
+        except (convert.ConversionError, keras_rnn.FillError, tf1_rnn.MappingError,
+                keras_code.NotWritable) as exc:
+            why = f"the TF1 weights could not be converted: {exc}"
+        if why:
+            todos.append(why)
+            text = text.replace("    model = build_model()\n",
+                                f"    # {TODO}: {why}\n    raise NotImplementedError({(TODO + ': ' + why)!r})\n"
+                                "    model = build_model()\n", 1)
+        else:
+            done.weights = weights
+            initial = (data.get("training") or {}).get("initial_checkpoint")
+            if initial and (session / f"{initial}.index").exists():
+                start = out.with_name(f"{out.stem}.start.weights.h5")
+                if _weights(text, model, session, data, str(session / initial), start) is None:
+                    done.start = start
+    _write_atomic(out, text)
+    try:
+        capture_rel = os.path.relpath(session, out.parent)
+    except ValueError:
+        capture_rel = str(session.resolve())
+    test_path = out.with_name("test_port_parity.py")
+    test_text, test_notes = _test_text(out, script, capture_rel, weights.name, model,
+                                       data.get("training") or {})
+    if done.weights is not None:
+        _write_atomic(test_path, test_text)
+        done.test = test_path
+    done.notes += test_notes
+    done.todos = todos
+    return done
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps(write_port(*sys.argv[1:3]).__dict__, default=str, indent=1))
