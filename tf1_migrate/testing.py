@@ -698,6 +698,11 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
     for gradients near zero the two frameworks' float32 rounding moves it by up to a few
     tenths of a percent of ``lr`` (0.13% measured on an MNIST LSTM); a wrong learning rate,
     loss or mapping moves it by the order of ``lr``. ``keras_model`` is left as it was.
+
+    The TF1 side of the step is the captured RNN and head rebuilt with TF1's own cells from
+    the capture's description and checkpoint, plus the loss and optimizer named here (the
+    captured graph's own training ops belong to the script's loss); its outputs before the
+    step are what :func:`assert_same_outputs` checks against the captured graph itself.
     """
 
     from tf1_migrate import tf1_graph
