@@ -15,20 +15,14 @@ class NotWritable(ValueError):
     """The description holds something the code writer does not write (one line: why)."""
 
 
-LENGTH_MASK = '''
+def _length_mask_source() -> str:
+    """The source of :class:`tf1_migrate.keras_layers.LengthMask`, written into the port as
+    it is (the port needs only ``keras``; the class stays one piece of code)."""
+    import inspect
 
-class LengthMask(keras.layers.Layer):
-    """TF1's sequence_length as a Keras mask: [sequences, lengths] -> step < length."""
+    from tf1_migrate import keras_layers
 
-    def call(self, inputs):
-        sequences, lengths = inputs
-        steps = keras.ops.shape(sequences)[1]
-        positions = keras.ops.expand_dims(keras.ops.arange(steps, dtype="int32"), 0)
-        return keras.ops.less(positions, keras.ops.expand_dims(keras.ops.cast(lengths, "int32"), 1))
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[0][:2])
-'''
+    return "\n\n" + inspect.getsource(keras_layers.LengthMask)
 
 
 _INITS: dict = {}  # the recorded TF1 initializers of the model being written
@@ -130,7 +124,7 @@ def model_code(model, initializers: dict | None = None) -> tuple[str, list]:
         notes.append("the TF1 graph is time-major: the Keras model takes [batch, time, features]")
     mask = None
     if model.lengths:
-        pre = LENGTH_MASK
+        pre = _length_mask_source()
         w("    lengths = keras.Input(shape=(), dtype='int32', name='lengths')")
         w("    # TF1's sequence_length: outputs are zero past each length and the state stops there")
         w("    mask = LengthMask(name='length_mask')([inputs, lengths])")
