@@ -35,7 +35,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 from parity import backends
@@ -238,15 +237,14 @@ def _worker_main(argv) -> int:
 # ----------------------------------------------------------------------------- the command
 
 def _run(spec: str, cfg: dict, env: dict, timeout: float) -> dict:
-    with tempfile.TemporaryDirectory(prefix="parity_bench_") as tmp:
-        try:
-            proc = subprocess.run([sys.executable, "-m", "parity.bench_port", "worker", spec,
-                                   json.dumps(cfg)], env=env, cwd=os.getcwd(),
-                                  capture_output=True, text=True, timeout=timeout,
-                                  start_new_session=True)
-        except subprocess.TimeoutExpired:
-            return {"error": f"took longer than {timeout:.0f} s"}
-        del tmp
+    from tf1_compat import processes as procs
+
+    try:  # supervised: the worker never outlives this command (a signal, a timeout)
+        proc = procs.run([sys.executable, "-m", "parity.bench_port", "worker", spec,
+                          json.dumps(cfg)], env=env, cwd=os.getcwd(), capture_output=True,
+                         text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"took longer than {timeout:.0f} s"}
     for line in proc.stdout.splitlines()[::-1]:
         if line.startswith(MARK):
             return json.loads(line[len(MARK):])

@@ -138,6 +138,7 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
 def _run_port_first(legacy, port, args, seed, timeout, port_extra=()):
     """The port runs first, so that the legacy output is read for the port's metric."""
     from parity import legacy_run
+    from tf1_compat import processes as procs
 
     env = _env(seed)
     out = {}
@@ -148,8 +149,8 @@ def _run_port_first(legacy, port, args, seed, timeout, port_extra=()):
             if impl == "legacy":
                 done = legacy_run.run_script(legacy, list(args), env=env, timeout=timeout)
             else:
-                done = subprocess.run([sys.executable, port, *port_extra, *args], env=env, timeout=timeout,
-                                      capture_output=True, text=True, check=False)
+                done = procs.run([sys.executable, port, *port_extra, *args], env=env,
+                                 timeout=timeout, capture_output=True, text=True)
         except subprocess.TimeoutExpired:
             run.error = f"did not finish in {timeout:g} s"
             out[impl] = run

@@ -333,3 +333,28 @@ def test_parent_death_signal_is_not_armed_for_a_child_started_from_a_thread(tmp_
     done = subprocess.run([sys.executable, "parent.py"], cwd=tmp_path, capture_output=True,
                           text=True, env=env_for(tmp_path, marker), timeout=60)
     assert done.stdout.strip() == "alive", done.stderr
+
+
+def test_run_is_subprocess_run_under_supervision(tmp_path):
+    """`processes.run` (bench --port's and check's children): the output comes back, and at
+    its timeout the child and what it started are gone before TimeoutExpired is raised."""
+    from tf1_compat import processes as procs
+
+    done = procs.run([sys.executable, "-c", "print('hi')"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "hi\n"
+    pids = tmp_path / "pids"
+    code = ("import os, subprocess, sys, time; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{c.pid}}'); time.sleep(60)")
+    with pytest.raises(subprocess.TimeoutExpired):
+        procs.run([sys.executable, "-c", code], timeout=3, capture_output=True, text=True)
+    for pid in map(int, pids.read_text().split()):
+        assert not _alive(pid), pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -321,6 +321,26 @@ def supervised(command, **popen_kwargs):
         raise Terminated(signum)
 
 
+def run(command, *, timeout=None, capture_output=False, check=False, **popen_kwargs):
+    """``subprocess.run`` under :func:`supervised`: the child (and its whole group) ends with
+    this process, on a signal to it, and at ``timeout`` (then ``subprocess.TimeoutExpired``
+    is raised, as ``subprocess.run`` does). Returns a ``subprocess.CompletedProcess``."""
+    if capture_output:
+        popen_kwargs.setdefault("stdout", subprocess.PIPE)
+        popen_kwargs.setdefault("stderr", subprocess.PIPE)
+    with supervised(command, **popen_kwargs) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop(proc)
+            proc.communicate()
+            raise
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    if check:
+        done.check_returncode()
+    return done
+
+
 # TensorFlow with its BLAS library reserves about 2.5 GB of address space when it starts (3 GB
 # with the Keras port); under a smaller ``ulimit -v`` OpenBLAS's thread start-up retries its
 # failed allocations for ever instead of failing. Measured on Linux x86-64, 2 cores.
