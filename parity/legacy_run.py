@@ -34,7 +34,6 @@ from tf1_compat.run import (  # noqa: F401  (the runner's API, as before the run
     tf1_compat,
 )
 
-CAPTURE_HOOK = "tf1_migrate.capture:install"
 USAGE = (
     f"usage: {PREFIX} [--figures DIR] [--tf-warnings] [--strict] [--capture DIR] SCRIPT [ARGS...]\n"
     f"       {PREFIX} [--output OUT.ipynb] [--timeout S] [--tf-warnings] [--strict] NOTEBOOK.ipynb\n"
@@ -68,6 +67,8 @@ def parse_args(argv: list[str]) -> tuple[dict, str, list[str]]:
 
 def capture_hooks(capture_dir, cwd=None) -> list:
     """The ``TF1_COMPAT_HOOKS`` entry that makes the script's process capture into ``capture_dir``."""
+    from tf1_migrate.write_port import CAPTURE_HOOK  # one name for the hook, in the engine
+
     return [hook_entry(CAPTURE_HOOK, os.path.abspath(os.path.join(cwd or ".", capture_dir)))]
 
 

@@ -123,7 +123,7 @@ MAPPINGS: list[Mapping] = [
             "keras.layers.Embedding(vocabulary, units)",
             "The embedding variable [vocabulary, units] is the Embedding layer's embeddings, as it is.",
             "", ("embedding_lookup",)),
-    Mapping("tf.nn.softmax_cross_entropy_with_logits", r"softmax_cross_entropy_with_logits",
+    Mapping("tf.nn.softmax_cross_entropy_with_logits", r"(?<!sparse_)softmax_cross_entropy_with_logits",
             "keras.losses.CategoricalCrossentropy(from_logits=True)",
             "The TF1 op returns per-example losses: the article wraps it in reduce_mean; Keras averages over the batch itself.",
             "mnist_static_rnn",

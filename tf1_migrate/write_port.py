@@ -70,14 +70,19 @@ def _sessions(folder: Path) -> list:
     return sorted(p for p in folder.glob("session_*") if (p / "structure.json").is_file())
 
 
+CAPTURE_HOOK = "tf1_migrate.capture:install"  # what `parity legacy-run --capture` installs
+
+
 def capture_script(script: Path, folder: Path, args=()) -> None:
     """Run ``script`` under ``legacy-run --capture`` into ``folder`` (replaced only on success)."""
-    from parity import legacy_run
+    from tf1_compat import run as tf1_run
+    from tf1_compat.launch import hook_entry
 
     tmp = Path(tempfile.mkdtemp(prefix=".capture-", dir=folder.parent))
-    try:
-        done = legacy_run.run_script(str(script), list(args), capture_dir=str(tmp / "c"),
-                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    try:  # legacy-run --capture: the capture hook installed in the script's process
+        hooks = [hook_entry(CAPTURE_HOOK, str((tmp / "c").absolute()))]
+        done = tf1_run.run_script(str(script), list(args), hooks=hooks,
+                                  env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         if done.returncode != 0:
             last = [line for line in (done.stderr or "").splitlines() if line.strip()]
             raise WriteError(f"{script} failed under parity legacy-run (exit {done.returncode}): "
