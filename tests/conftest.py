@@ -41,6 +41,27 @@ SLOW_FIRST = ["test_keras_backends_torch.py", "test_keras_backends.py", "test_ma
               "test_binary_addition_lstm.py", "test_mnist_dynamic_rnn.py"]
 
 
+def pytest_configure(config):
+    """The session's shared folder (tests/session_cache.py): made by the first pytest process,
+    inherited by the xdist workers and the backend runs, removed when that process ends."""
+    import tempfile
+
+    import session_cache
+
+    if not os.environ.get(session_cache.ENV):
+        os.environ[session_cache.ENV] = tempfile.mkdtemp(prefix="parity-tests-shared-")
+        config._parity_shared = os.environ[session_cache.ENV]
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    folder = getattr(config, "_parity_shared", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("PARITY_TEST_SHARED", None)
+
+
 def pytest_collection_modifyitems(config, items):
     import pytest
 

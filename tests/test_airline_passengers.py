@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 import pytest
+import session_cache
 
 import legacy_graph  # noqa: F401  (legacy Keras routing before any TensorFlow import)
 from datasets import airline
@@ -88,8 +89,12 @@ def test_windows(data):
 
 @pytest.fixture(scope="module")
 def legacy_run(tmp_path_factory):
-    ckpt = tmp_path_factory.mktemp("ckpt") / "model.ckpt"
-    return legacy.train(CONFIG, verbose=False, checkpoint_path=ckpt), ckpt
+    def train(folder):  # once per test session (tests/session_cache.py)
+        ckpt = folder / "model.ckpt"
+        return legacy.train(CONFIG, verbose=False, checkpoint_path=ckpt), ckpt
+
+    return session_cache.once(f"airline_passengers legacy {CONFIG!r}", train,
+                              tmp_path_factory.mktemp("ckpt"))
 
 
 @pytest.fixture(scope="module")

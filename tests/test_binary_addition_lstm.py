@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import session_cache
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionLSTMConfig
@@ -34,8 +35,10 @@ def evaluation():
 
 
 @pytest.fixture(scope="module")
-def legacy_run():
-    return legacy.train(CONFIG, verbose=False)
+def legacy_run(tmp_path_factory):
+    return session_cache.once(f"binary_addition_lstm legacy {CONFIG!r}",  # once per test session
+                              lambda _folder: legacy.train(CONFIG, verbose=False),
+                              tmp_path_factory.mktemp("legacy"))
 
 
 @pytest.fixture(scope="module")

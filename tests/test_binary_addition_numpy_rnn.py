@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import session_cache
 
 from datasets import binary_addition as data
 from hyperparams import BinaryAdditionNumpyRNNConfig
@@ -44,13 +45,17 @@ def evaluation():
 
 
 @pytest.fixture(scope="module")
-def numpy_full():
-    return reference.train(CONFIG, verbose=False)
+def numpy_full(tmp_path_factory):
+    return session_cache.once(f"binary_addition_numpy_rnn numpy {CONFIG!r}",  # once per session
+                              lambda _folder: reference.train(CONFIG, verbose=False),
+                              tmp_path_factory.mktemp("numpy"))
 
 
 @pytest.fixture(scope="module")
-def legacy_full():
-    return legacy.train(CONFIG, verbose=False)
+def legacy_full(tmp_path_factory):
+    return session_cache.once(f"binary_addition_numpy_rnn legacy {CONFIG!r}",  # once per session
+                              lambda _folder: legacy.train(CONFIG, verbose=False),
+                              tmp_path_factory.mktemp("legacy"))
 
 
 @pytest.fixture(scope="module")

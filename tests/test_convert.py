@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import session_cache
 
 from parity import convert, registry
 from parity.keras_weights import get_weights
@@ -34,17 +35,22 @@ BRIEF = {  # a short but real training run per example
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
-    """One trained legacy checkpoint per example: {id: (prefix, weights)}."""
-    out = {}
-    for eid, steps in BRIEF.items():
-        example = registry.get(eid)
-        if not example.saves_checkpoint:
-            continue
-        prefix = tmp_path_factory.mktemp(eid) / "model.ckpt"
-        result = example.module("legacy").train(example.config(steps=steps), verbose=False,
-                                                checkpoint_path=str(prefix))
-        out[eid] = (prefix, result.weights)
-    return out
+    """One trained legacy checkpoint per example: {id: (prefix, weights)}, trained once per
+    test session (tests/session_cache.py: the legacy side runs on TensorFlow alone)."""
+    def train(folder):
+        out = {}
+        for eid, steps in BRIEF.items():
+            example = registry.get(eid)
+            if not example.saves_checkpoint:
+                continue
+            (folder / eid).mkdir()
+            prefix = folder / eid / "model.ckpt"
+            result = example.module("legacy").train(example.config(steps=steps), verbose=False,
+                                                    checkpoint_path=str(prefix))
+            out[eid] = (prefix, result.weights)
+        return out
+
+    return session_cache.once(f"convert checkpoints {BRIEF}", train, tmp_path_factory.mktemp("legacy"))
 
 
 @pytest.mark.parametrize("eid", [e for e in BRIEF if registry.get(e).saves_checkpoint])

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import session_cache
 
 from parity import check, cli, legacy_run
 from tf1_migrate import write_port
@@ -55,14 +56,20 @@ def ported(tmp_path_factory):
         if name not in cache:
             folder = tmp_path_factory.mktemp(name)
             args = _args(name, folder)
-            legacy = legacy_run.run_script(str(SCRIPTS / f"{name}.py"), args, env=_env(),
-                                           capture_dir=str(folder / "capture"))
-            assert legacy.returncode == 0, legacy.stderr[-2000:]
-            done = write_port.write_port(SCRIPTS / f"{name}.py", folder / "port.py",
-                                         capture=folder / "capture")
+
+            def capture(shared):  # TensorFlow only: once per test session (session_cache.py)
+                legacy = legacy_run.run_script(str(SCRIPTS / f"{name}.py"), _args(name, shared),
+                                               env=_env(), capture_dir=str(shared / "capture"))
+                assert legacy.returncode == 0, legacy.stderr[-2000:]
+                return legacy.stdout, shared / "capture"
+
+            legacy_stdout, captured = session_cache.once(
+                f"migrate_write capture {name} {PORTED[name]}", capture, folder / "legacy")
+            # written and run here: on this process's Keras backend
+            done = write_port.write_port(SCRIPTS / f"{name}.py", folder / "port.py", capture=captured)
             # from the TF1 script's own initial weights: the same trajectory, step for step
             ran = _run_port(done.port, ["--init-from", str(done.start), *args])
-            cache[name] = (legacy.stdout, done, ran)
+            cache[name] = (legacy_stdout, done, ran)
         return cache[name]
 
     return get

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import session_cache
 
 from parity.legacy_run import run_script
 
@@ -26,11 +27,10 @@ SCRIPTS = ROOT / "tests" / "tf1_scripts"
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
-def capture(script, folder, *args):
-    done = run_script(str(SCRIPTS / script), [str(a) for a in args], capture_dir=str(folder),
-                      cwd=str(ROOT), timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
+def capture(script, folder, out=None):
+    """Capture ``script`` into ``folder`` (its own outputs into ``out``): the capture runs
+    once per test session (tests/session_cache.py) and is copied here."""
+    return session_cache.capture(SCRIPTS / script, folder, out, cwd=str(ROOT), timeout=600)
 
 
 def convert(session, out, *extra):
@@ -142,7 +142,9 @@ def test_every_session_is_captured_and_an_earlier_capture_is_never_overwritten(t
     folder = tmp_path / "cap"
     (folder / "session_001").mkdir(parents=True)
     (folder / "session_001" / "structure.json").write_text("an earlier capture")
-    capture("sessions_in_functions.py", folder)
+    done = run_script(str(SCRIPTS / "sessions_in_functions.py"), [], capture_dir=str(folder),
+                      cwd=str(ROOT), timeout=600)  # into a folder with a capture: not shared
+    assert done.returncode == 0, done.stderr[-3000:]
     sessions = sorted(p.name for p in folder.iterdir())
     assert sessions == [f"session_00{k}" for k in range(1, 6)], sessions
     assert (folder / "session_001" / "structure.json").read_text() == "an earlier capture"

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+import session_cache
 
 from datasets import mnist as mnist_data
 from hyperparams import MnistDynamicRNNConfig
@@ -58,19 +59,24 @@ def sample():
 def legacy_run(tmp_path_factory):
     from parity.adapters.legacy import mnist_dynamic_rnn
 
-    cwd = tmp_path_factory.mktemp("legacy_cwd")
-    out = tmp_path_factory.mktemp("legacy_out")
-    printed = io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)  # nothing may land in the current directory
-    try:
-        with contextlib.redirect_stdout(printed):
-            result = mnist_dynamic_rnn.train(
-                CONFIG, verbose=True, checkpoint_path=out / "model.ckpt",
-                figure_path=out / "digit.png")
-    finally:
-        os.chdir(old)
-    return result, printed.getvalue(), cwd, out
+    def train(folder):  # once per test session (tests/session_cache.py)
+        cwd, out = folder / "legacy_cwd", folder / "legacy_out"
+        cwd.mkdir()
+        out.mkdir()
+        printed = io.StringIO()
+        old = os.getcwd()
+        os.chdir(cwd)  # nothing may land in the current directory
+        try:
+            with contextlib.redirect_stdout(printed):
+                result = mnist_dynamic_rnn.train(
+                    CONFIG, verbose=True, checkpoint_path=out / "model.ckpt",
+                    figure_path=out / "digit.png")
+        finally:
+            os.chdir(old)
+        return result, printed.getvalue(), cwd, out
+
+    return session_cache.once(f"mnist_dynamic_rnn legacy {CONFIG!r}", train,
+                              tmp_path_factory.mktemp("legacy"))
 
 
 @pytest.fixture(scope="module")

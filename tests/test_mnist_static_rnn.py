@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import session_cache
 
 from datasets import mnist
 from hyperparams import MnistStaticRNNConfig
@@ -55,8 +56,12 @@ def test_split():
 
 @pytest.fixture(scope="module")
 def legacy_run(tmp_path_factory):
-    checkpoint = tmp_path_factory.mktemp("static_ckpt") / "model.ckpt"
-    return legacy.train(CONFIG, verbose=False, checkpoint_path=checkpoint), checkpoint
+    def train(folder):  # once per test session (tests/session_cache.py)
+        checkpoint = folder / "model.ckpt"
+        return legacy.train(CONFIG, verbose=False, checkpoint_path=checkpoint), checkpoint
+
+    return session_cache.once(f"mnist_static_rnn legacy {CONFIG!r}", train,
+                              tmp_path_factory.mktemp("static_ckpt"))
 
 
 @pytest.fixture(scope="module")

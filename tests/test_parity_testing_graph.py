@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from parity.legacy_run import run_script
+import session_cache
 
 pytestmark = [pytest.mark.legacy, pytest.mark.port]
 
@@ -30,9 +29,8 @@ def captured(folder, script):
     --emit-model: ``(session folder, model file, own.npz)``."""
     from tf1_migrate import convert
 
-    done = run_script(str(SCRIPTS / script), [str(folder)], capture_dir=str(folder / "cap"),
-                      cwd=str(ROOT), timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    # the capture: once per test session (tests/session_cache.py), copied here
+    session_cache.capture(SCRIPTS / script, folder / "cap", folder, cwd=str(ROOT), timeout=600)
     session = folder / "cap" / "session_001"
     result = convert.convert_any(session, emit_model=folder / "m.keras")
     assert result.table.splitlines()[-1].rstrip().endswith("ok"), result.table  # the probe row

@@ -7,6 +7,7 @@ import tempfile
 
 import numpy as np
 import pytest
+import session_cache
 
 from datasets.series_toy import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y
 from hyperparams import SeriesPredictorConfig
@@ -26,9 +27,12 @@ WITHIN = 1.0
 def legacy_run(tmp_path_factory):
     from parity.adapters.legacy import series_predictor
 
-    directory = tmp_path_factory.mktemp("legacy_ckpt")
-    return series_predictor.train(dataclasses.replace(CONFIG, checkpoint_dir=str(directory)),
-                                  verbose=False), directory
+    def train(directory):  # once per test session (tests/session_cache.py)
+        return series_predictor.train(dataclasses.replace(CONFIG, checkpoint_dir=str(directory)),
+                                      verbose=False), directory
+
+    return session_cache.once(f"series_predictor legacy {CONFIG!r}", train,
+                              tmp_path_factory.mktemp("legacy_ckpt"))
 
 
 @pytest.fixture(scope="module")

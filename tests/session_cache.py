@@ -1,0 +1,95 @@
+"""Work done once per test session and shared by every process of it.
+
+The suite runs in several processes: two pytest-xdist workers, and inside them the port
+tests again on the JAX and PyTorch backends (tests/test_keras_backends.py), each a pytest
+process of its own. The legacy side of those tests (a TF1 graph trained at a test budget, a
+TF1 script captured by ``legacy-run --capture``) does not depend on the Keras backend (it
+runs on TensorFlow alone, seeded: each example's ``test_same_seed_same_numbers`` checks
+that a config gives the same numbers again). So such work is done by the first process
+that needs it and read back by the others, instead of three times.
+
+``once(key, compute, fallback)``: ``compute(folder)`` writes whatever files it makes under
+``folder`` and returns a picklable value (paths in it may point into ``folder``). Within a
+session (``PARITY_TEST_SHARED`` names its folder; conftest.py creates it in the first pytest
+process and removes it at that process's end, and every worker and backend run inherits it)
+the first caller computes under a file lock and the others wait for it and load its value;
+a computation that raised leaves nothing behind and the next caller tries again. Outside a
+session (the variable unset) ``compute(fallback)`` runs as before.
+
+The cached values are the legacy side's results only: what the test under way checks (the
+port on its backend, an equivalence, a conversion) is still computed in the test's own
+process. Tests must not write into a shared folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+ENV = "PARITY_TEST_SHARED"
+
+
+def root() -> Path | None:
+    value = os.environ.get(ENV)
+    return Path(value) if value else None
+
+
+def once(key: str, compute, fallback: Path):
+    """``compute(folder)``'s value for ``key``, computed once per test session (see above)."""
+    base = root()
+    if base is None or not base.is_dir():
+        fallback.mkdir(parents=True, exist_ok=True)
+        return compute(fallback)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:60] + "-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    folder, value_file = base / name, base / f"{name}.pkl"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (also if we die)
+        try:
+            if value_file.exists():
+                return pickle.loads(value_file.read_bytes())
+            shutil.rmtree(folder, ignore_errors=True)  # a half-done earlier try
+            folder.mkdir()
+            try:
+                value = compute(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            tmp = value_file.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(value))
+            tmp.replace(value_file)
+            return value
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+
+def capture(script, cap_dir, out_dir=None, **run_options):
+    """``legacy-run --capture cap_dir script [out_dir]`` (``parity.legacy_run.run_script``)
+    once per test session, copied into ``cap_dir`` (and the script's own outputs into
+    ``out_dir``, its one argument when given): the ``CompletedProcess``. A capture into a
+    folder that already holds one is not for this (the numbering after an earlier capture is
+    what such a test checks): run that one directly."""
+    import tempfile
+
+    from parity.legacy_run import run_script
+
+    def run(folder):
+        (folder / "out").mkdir()
+        args = [str(folder / "out")] if out_dir is not None else []
+        done = run_script(str(script), args, capture_dir=str(folder / "cap"), **run_options)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done, folder
+
+    key = f"capture {script} {out_dir is not None} {sorted(run_options.items())}"
+    fallback = Path(tempfile.mkdtemp(prefix="parity-capture-"))
+    done, folder = once(key, run, fallback)
+    shutil.copytree(folder / "cap", cap_dir, dirs_exist_ok=True)
+    if out_dir is not None:
+        shutil.copytree(folder / "out", out_dir, dirs_exist_ok=True)
+    shutil.rmtree(fallback, ignore_errors=True)  # used only outside a session
+    return done

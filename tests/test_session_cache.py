@@ -1,0 +1,70 @@
+"""tests/session_cache.py: work shared by the processes of one test session is done once,
+by whichever process comes first; the others wait for it and read the same value back."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import session_cache
+
+HERE = Path(__file__).resolve().parent
+
+WORKER = """
+import sys, time
+sys.path.insert(0, {here!r})
+import session_cache
+
+def compute(folder):
+    with open({count!r}, "a") as f:
+        f.write("x")
+    time.sleep(1.0)  # long enough for the other process to arrive while this one computes
+    (folder / "file.txt").write_text("made once")
+    return {{"value": 42, "file": folder / "file.txt"}}
+
+got = session_cache.once("the key", compute, None)
+print(got["value"], got["file"].read_text())
+"""
+
+
+def test_two_processes_compute_once_and_read_the_same_value(tmp_path):
+    shared, count = tmp_path / "shared", tmp_path / "count"
+    shared.mkdir()
+    code = WORKER.format(here=str(HERE), count=str(count))
+    env = {"PARITY_TEST_SHARED": str(shared), "PATH": "/usr/bin:/bin"}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert [o for o, _ in outs] == ["42 made once\n"] * 2
+    assert count.read_text() == "x"  # one computation for the two processes
+
+
+def test_a_failed_computation_leaves_nothing_and_the_next_caller_computes(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("PARITY_TEST_SHARED", str(shared))
+    calls = []
+
+    def failing(folder):
+        calls.append("fail")
+        (folder / "half.txt").write_text("half")
+        raise RuntimeError("training failed")
+
+    with pytest.raises(RuntimeError, match="training failed"):
+        session_cache.once("k", failing, tmp_path / "unused")
+    assert not list(shared.glob("*/half.txt")) and not list(shared.glob("*.pkl"))
+
+    def working(folder):
+        calls.append("work")
+        return 7
+
+    assert session_cache.once("k", working, tmp_path / "unused") == 7
+    assert session_cache.once("k", working, tmp_path / "unused") == 7  # read back, not computed
+    assert calls == ["fail", "work"]
+
+
+def test_outside_a_session_it_computes_in_the_fallback_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARITY_TEST_SHARED", raising=False)
+    got = session_cache.once("k", lambda folder: folder, tmp_path / "here")
+    assert got == tmp_path / "here" and got.is_dir()
