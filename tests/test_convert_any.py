@@ -9,6 +9,7 @@ plain keras.saving.load_model), and must give the TF1 graph's outputs on random 
 (float32, rtol 1e-6, atol 1e-5).
 """
 
+import hashlib
 import itertools
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import session_cache
 
 from parity import convert, keras_rnn, tf1_rnn
 
@@ -38,7 +40,30 @@ def combo_id(combo):
 
 def tf1_outputs_of(combo, x_value, prefix, seed=0, steps=3):
     """Build the TF1 graph of ``combo``, train it ``steps`` Adam steps, save it at ``prefix``;
-    return its outputs on ``x_value``."""
+    return its outputs on ``x_value``. TensorFlow alone: done once per test session
+    (tests/session_cache.py) and the checkpoint copied to ``prefix``."""
+    import shutil
+    import tempfile
+
+    x_value = np.asarray(x_value)
+    key = (f"convert_any tf1 {combo} seed {seed} steps {steps} {x_value.dtype}{x_value.shape} "
+           + hashlib.sha256(np.ascontiguousarray(x_value).tobytes()).hexdigest())
+
+    def run(folder):
+        return _tf1_train_and_save(combo, x_value, folder / "model.ckpt", seed, steps), folder
+
+    fallback = Path(tempfile.mkdtemp(prefix="tf1-graph-"))
+    outputs, folder = session_cache.once(key, run, fallback)
+    prefix = Path(prefix)
+    for part in folder.glob("model.ckpt.*"):
+        shutil.copyfile(part, prefix.with_name(prefix.name + part.name[len("model.ckpt"):]))
+    (prefix.parent / "checkpoint").write_text(  # tf.train.Saver's state file, as save() writes it
+        f'model_checkpoint_path: "{prefix.name}"\nall_model_checkpoint_paths: "{prefix.name}"\n')
+    shutil.rmtree(fallback, ignore_errors=True)  # used only outside a session
+    return outputs
+
+
+def _tf1_train_and_save(combo, x_value, prefix, seed, steps):
     import tensorflow as tf
 
     v1 = tf.compat.v1
