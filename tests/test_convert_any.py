@@ -378,6 +378,7 @@ def test_several_rnns_need_rnn_option_and_a_static_bidirectional_rnn(tmp_path, i
     np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want2, rtol=1e-6, atol=1e-5)
 
 
+@pytest.mark.backend_neutral  # usage errors: before any Keras
 def test_cli_usage_errors(tmp_path):
     proc = parity_cmd("convert", str(tmp_path / "nope.ckpt"), "--emit-model", str(tmp_path / "m.keras"))
     assert proc.returncode == 2 and "not found" in error_lines(proc)[0]
@@ -391,6 +392,7 @@ def test_cli_usage_errors(tmp_path):
 
 
 @pytest.mark.torch
+@pytest.mark.backend_neutral  # its subprocess sets KERAS_BACKEND=torch itself
 def test_emitted_model_runs_on_the_torch_backend(tmp_path, inputs):
     """The emitted file uses built-in layers and ops only: another Keras backend loads it."""
     pytest.importorskip("torch", reason="PyTorch not installed: pip install '.[torch]'")

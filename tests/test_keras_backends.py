@@ -6,6 +6,8 @@ equivalence, one-step and quick-budget tests, the Keras weights files and ``conv
 legacy side still on TensorFlow) run in a subprocess with ``KERAS_BACKEND`` set, and the test
 here fails with that run's failures. What a backend cannot do is skipped there with a
 one-line reason, which is repeated here as a warning (so it shows in this run's summary).
+Tests marked ``backend_neutral`` (usage errors, programs without Keras, a subprocess that
+sets its own backend) run in the TensorFlow run only: no backend can change their outcome.
 
 ``tox -e port-jax`` / ``tox -e port-torch`` run the same port tests directly on one backend.
 """
@@ -58,7 +60,7 @@ def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):
     env.pop("PYTEST_ADDOPTS", None)
     targets = [str(ROOT / "tests" / f) for f in files] if files else [str(ROOT / "tests")]
     # PARITY_BACKEND_MARK narrows the run (tox -e isa: the comparison tests only)
-    mark = "port and not backend"
+    mark = "port and not backend and not backend_neutral"  # backend_neutral: pyproject.toml
     if os.environ.get("PARITY_BACKEND_MARK"):
         mark += f" and ({os.environ['PARITY_BACKEND_MARK']})"
     # -n 0: one process (the suite's own pytest-xdist workers are outside this run)

@@ -193,6 +193,7 @@ def test_unknown_constructs_give_todo_markers_exit_1_and_a_program_that_raises(t
     assert "PARITY_METRIC" not in ran.stdout and "step 0" not in ran.stdout
 
 
+@pytest.mark.backend_neutral
 def test_migrate_write_bad_input_exit_2(tmp_path, capsys):
     script = SCRIPTS / "variable_length_lstm.py"
     assert cli.main(["migrate", str(script), "--write", str(tmp_path / "no" / "port.py")]) == 2
@@ -209,6 +210,7 @@ def _program(path, text):
     return str(path)
 
 
+@pytest.mark.backend_neutral
 def test_check_reads_both_metrics_and_gives_the_verdict(tmp_path, capsys):
     legacy = _program(tmp_path / "legacy.py", "print('step 1 cost 0.9')\nprint('step 2 cost 0.50')\n")
     close = _program(tmp_path / "close.py", "print('loss 0.3')\nprint('PARITY_METRIC loss=0.52')\n")
@@ -223,6 +225,7 @@ def test_check_reads_both_metrics_and_gives_the_verdict(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
+@pytest.mark.backend_neutral
 def test_check_passes_steps_and_arguments(tmp_path, capsys):
     echo = "import sys\nprint('accuracy', 0.1 * int(sys.argv[1]), sys.argv[2:])\n"
     legacy = _program(tmp_path / "legacy.py", echo)
