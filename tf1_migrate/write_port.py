@@ -781,25 +781,27 @@ def test_one_step_as_tf1(port, probe):
     shape = probe["outputs"].shape
 {targets}
     assert_same_step(CAPTURE, model, x, y, loss=port.LOSS_NAME, optimizer={optimizer!r},
-                     learning_rate={lr!r}{momentum}, keras_optimizer=port.build_optimizer())
+                     learning_rate={lr!r}{momentum}, keras_optimizer=port.build_optimizer(){extras})
 '''
 
 
 def _test_text(port_path, script_path, capture_rel, weights_name, model, training) -> tuple[str, list]:
     notes = []
-    single = not (model.lengths or model.state_inputs)
-    if single:
-        outputs_test = '    assert_same_outputs(CAPTURE, model, probe["inputs"])'
-    else:
-        outputs_test = ('    problem = convert.compare_with_probe(model, probe)  # lengths / states: several inputs\n'
-                        '    assert problem is None, problem')
     loss = (training.get("loss") or {}).get("name")
     opt = training.get("optimizer") or {}
     step = ""
-    if not single:
-        notes.append("test_port_parity.py: no one-step test (tf1_migrate.testing.assert_same_step "
-                     "takes a model of one input; this one takes lengths or states too)")
-    elif opt.get("name") not in ("adam", "sgd", "momentum"):
+    # the probe's lengths (not all full) and initial states (not zeros): a port that drops
+    # them, or feeds them in another order, steps differently
+    extras = ""
+    if model.lengths:
+        extras += ', lengths=probe["lengths"]'
+    if model.state_inputs:
+        count = sum(2 if c.kind == "lstm" else 1 for b in model.blocks for c in b.fw + (b.bw or []))
+        extras += f', states=[probe[f"state_in_{{k}}"] for k in range({count})]'
+
+    outputs_test = '    assert_same_outputs(CAPTURE, model, probe["inputs"]' + \
+        extras.replace(", ", ",\n                        ", 1) + ")"
+    if opt.get("name") not in ("adam", "sgd", "momentum"):
         notes.append(f"test_port_parity.py: no one-step test for the optimizer {opt.get('class')}")
     elif loss is None:
         notes.append("test_port_parity.py: no one-step test (the loss is not known)")
@@ -814,7 +816,8 @@ def _test_text(port_path, script_path, capture_rel, weights_name, model, trainin
             targets = '    y = rng.normal(size=shape).astype("float32")'
         momentum = f", momentum={opt['momentum']!r}" if opt.get("name") == "momentum" else ""
         step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
-                                 momentum=momentum)
+                                 momentum=momentum,
+                                 extras=extras.replace(", ", ",\n                     ", 1))
     text = _TEST.format(port=port_path.name, script=script_path.name, weights=weights_name,
                         capture=capture_rel, outputs_test=outputs_test,
                         step_doc=", and one optimizer step moves its weights as TF1's step" if step else "")
