@@ -301,7 +301,10 @@ def describe(sess, models: list, rec: Recorder) -> dict:
                             "train": r in train_runs})
         if r in train_runs and x_name in r["shapes"]:
             batches = r["shapes"][x_name]["batch"]
-            if batches:
+            shape = r["shapes"][x_name]["shape"]
+            if roles.get("time_major_feed") and len(shape) > 1:  # fed [time, batch, ...]
+                out["batch_size"] = shape[1]
+            elif batches:
                 out["batch_size"] = max(batches)
     out["initializers"] = _initializers(graph)
     if id(graph) in rec.initial:
@@ -381,6 +384,8 @@ def _roles(models, opt) -> dict:
         roles["x_name"] = source.name
         roles["input"] = {"ops": chain, "placeholder": source.name,
                           "dtype": source.dtype.name, "shape": source.shape.as_list()}
+        roles["time_major_feed"] = bool(model.time_major) and not any(
+            c.get("op") == "Transpose" for c in chain)
     else:
         roles["input"] = {"unknown": f"the RNN's input is computed by ops the port does not "
                                      f"translate ({', '.join(chain)})"}
@@ -442,6 +447,9 @@ def _input_chain(tensor):
             entry["dtype"] = op.outputs[0].dtype.name
         elif op.type == "Reshape":
             entry["shape"] = op.outputs[0].shape.as_list()
+        elif op.type == "Transpose":
+            perm = _const(op.inputs[1])
+            entry["perm"] = None if perm is None else [int(p) for p in np.ravel(perm)]
         elif op.type not in _CHAIN_OPS:
             chain.append(op.type)
             return [c if isinstance(c, str) else c["op"] for c in chain], None

@@ -116,8 +116,10 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
                                      json.loads((s / 'structure.json').read_text()).get('notes', []))
                          + ")")
     if len(chosen) > 1:
-        todos.append(f"the script trains {len(chosen)} graphs (sessions); the port is written "
-                     f"for the first ({chosen[0][0].name})")
+        todos.append(f"the script trains {len(chosen)} graphs, each in its own Session "
+                     f"({', '.join(c[0].name for c in chosen)}): one port holds one model; the "
+                     f"port's model is the first's, and the training of the others is not "
+                     f"translated (port each graph from a script of its own)")
     return chosen[0][0], chosen[0][1], todos
 
 
@@ -377,6 +379,16 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
             todos += reason
             out += _todo_nodes(reason, stmt.lineno)
             continue
+        if isinstance(stmt, ast.With) and any(
+                isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
+                and i.context_expr.func.attr == "as_default" for i in stmt.items):
+            opens = any(_session_call(n, script.tf) for n in ast.walk(stmt))
+            reason = [f"line {stmt.lineno}: a second TF1 graph (lines {stmt.lineno}-{stmt.end_lineno}"
+                      + (", with a Session of its own" if opens else "") + "): one port holds one "
+                      "model; the second graph is not translated (port it from a script of its own)"]
+            todos += reason
+            out += _todo_nodes(reason, stmt.lineno)
+            continue
         if isinstance(stmt, (ast.With, ast.Try, ast.FunctionDef, ast.ClassDef)) and \
                 not (_names(stmt) & (script.graph | sess)):
             out.append(stmt)
@@ -543,10 +555,24 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
         elif kind == "Cast":
             lines.append(f"    x = x.astype({op['dtype']!r})  # tf.cast")
         elif kind == "Transpose":
-            reason = "the input is transposed in the graph (time-major): not translated"
-            return [f"    # {TODO}: {reason}", f"    raise NotImplementedError({(TODO + ': ' + reason)!r})"], [reason]
+            if not (model.time_major and op.get("perm") == [1, 0, 2]):
+                return _todo_lines(f"the graph transposes the input with perm {op.get('perm')}, "
+                                   f"which is not batch-major to time-major: not translated")
+            lines.append("    # tf.transpose(x, [1, 0, 2]) made the TF1 graph time-major: the "
+                         "Keras model takes x batch-major as it is")
+    if model.time_major and not any(op["op"] == "Transpose" for op in inp.get("ops", [])):
+        lines.append("    x = np.transpose(x, (1, 0) + tuple(range(2, x.ndim)))  # fed time-major "
+                     "[time, batch, ...] (dynamic_rnn time_major=True): Keras takes [batch, time, ...]")
+    if model.time_major and (model.head is None or model.head.input == "sequence"):
+        return _todo_lines("the TF1 graph is time-major and its output is per step: the labels "
+                           "and outputs the script feeds and reads are laid out [time, batch], "
+                           "the Keras model's [batch, time]: not translated")
     lines.append(f"    return x.astype({model.dtype!r})")
     return lines, []
+
+
+def _todo_lines(reason: str) -> tuple[list, list]:
+    return [f"    # {TODO}: {reason}", f"    raise NotImplementedError({(TODO + ': ' + reason)!r})"], [reason]
 
 
 def _carried_imports(script: _Script) -> tuple[list, list]:
@@ -681,6 +707,21 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         stmts = script.session_part[1:]
     session_todos: list = []
     translated = _translate(stmts, script, runs, feed_names, sess_names, session_todos)
+    stop = [t for t in extra_todos if t.startswith("the script trains")]
+    if first is None:  # the Session is opened inside a loop, function or block
+        nested = next((s for s in script.prelude
+                       if any(_session_call(n, script.tf) for n in ast.walk(s))), None)
+        if nested is not None:
+            where = next(n.lineno for n in ast.walk(nested) if _session_call(n, script.tf))
+            kind = {"For": "a for loop", "While": "a while loop", "With": "a with block",
+                    "If": "an if block", "Try": "a try block"}.get(
+                type(nested).__name__, f"'{getattr(nested, 'name', '')}'")
+            stop.append(f"line {where}: the TF1 Session is opened inside {kind} (lines "
+                        f"{nested.lineno}-{nested.end_lineno}), not at the script's top level: "
+                        f"the training around it is not translated")
+    if stop:  # the program stops before the Session part: it would do something else
+        translated = _todo_nodes(stop, 0) + translated
+        session_todos += [t for t in stop if t not in todos]
     todos += session_todos
     marked = []
     for stmt in translated:
@@ -890,7 +931,8 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
     weights = out.with_name(f"{out.stem}.init.weights.h5")
     text, todos, notes, model = generate(script, out, session, data, extra, weights.name)
     done = Written(port=out, capture=str(session), notes=notes)
-    if not any("build_model" in t or "capture:" in t for t in todos):
+    model_written = f"def build_model():\n    # {TODO}" not in text
+    if model_written and not any("build_model" in t or "capture:" in t for t in todos):
         try:
             why = _weights(text, model, session, data, init_from, weights)
         except (convert.ConversionError, keras_rnn.FillError, tf1_rnn.MappingError,
