@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 
 import numpy as np
@@ -220,16 +221,56 @@ def _loss_of_gradients(grads):
                 shape = op.inputs[0].op
                 if shape.type == "Shape":
                     return shape.inputs[0]
+                # a loss of static shape: its gradient op consumes grad_ys_0 ("<scope>gradients/<loss op>_grad/...")
+                for consumer in op.outputs[0].consumers():
+                    m = re.match(r"^(?:.*/)?gradients(?:_\d+)?/(.+?)_grad/", consumer.name)
+                    if m:
+                        try:
+                            return op.graph.get_operation_by_name(m.group(1)).outputs[0]
+                        except (KeyError, ValueError, IndexError):
+                            pass
     return None
 
 
-def _clipped(grads) -> str | None:
+_RAW_GRADIENT = re.compile(r"(^|/)gradients(_\d+)?/")
+
+
+def _clipped(grads) -> dict | None:
+    """How the gradients given to ``apply_gradients`` were changed after ``tf.gradients``:
+    None (not at all), ``{"global_norm": clip_norm}`` (one ``tf.clip_by_global_norm`` of
+    them all), or ``{"unknown": why}``."""
+    grads = [g for g in grads or [] if g is not None]
     if not grads:
         return None
+    scales, raw = set(), []
     for g in grads:
-        if g is not None and any("clip_by_global_norm" in op.name for op in _ancestors(g, 60)):
-            return "clip_by_global_norm"
-    return None
+        op = g.op
+        if _RAW_GRADIENT.search(op.name) and "clip_by_global_norm" not in op.name:
+            continue  # as tf.gradients / compute_gradients made it
+        if op.type == "Identity" and "clip_by_global_norm" in op.name:
+            mul = op.inputs[0].op
+            if mul.type == "Mul" and len(mul.inputs) == 2:
+                raw.append(mul.inputs[0])
+                scales.add(mul.inputs[1].op)
+                continue
+        return {"unknown": f"the gradients are changed ({op.type} {op.name}) between tf.gradients "
+                           f"and apply_gradients: not translated"}
+    if not scales:
+        return None
+    if len(scales) > 1 or len(raw) != len(grads):
+        return {"unknown": "tf.clip_by_global_norm clips some of the gradients, or several groups of "
+                           "them apart: Keras's global_clipnorm clips them all together"}
+    scale = next(iter(scales))  # clip_norm * min(1 / global_norm, 1 / clip_norm) (+ 0 * global_norm)
+    mul = scale.inputs[0].op if scale.type in ("Add", "AddV2") else scale
+    clip = _const(mul.inputs[0]) if mul.type == "Mul" else None
+    norms = [op for op in _ancestors(scale.outputs[0], 400) if op.type == "L2Loss"]
+    if clip is None or np.size(clip) != 1:
+        return {"unknown": "tf.clip_by_global_norm's clip_norm is not a constant: not translated"}
+    if len(norms) != len(grads):
+        return {"unknown": f"tf.clip_by_global_norm's global norm is of {len(norms)} tensors, "
+                           f"{len(grads)} gradients are applied: Keras's global_clipnorm takes the "
+                           f"norm of the gradients it applies"}
+    return {"global_norm": float(np.asarray(clip).reshape(()))}
 
 
 def _role_by_graph(t, roles) -> str:
@@ -516,8 +557,11 @@ def _optimizer(sess, opt) -> dict:
         out["nesterov"] = bool(getattr(o, "_use_nesterov", False))
     if cls == "RMSPropOptimizer":
         out["centered"] = bool(getattr(o, "_centered", False))
-    if opt.get("clipped"):
-        out["unknown"] = "the gradients are clipped (tf.clip_by_global_norm) before apply_gradients"
+    clipped = opt.get("clipped") or {}
+    if "unknown" in clipped:
+        return {"class": cls, "unknown": clipped["unknown"]}
+    if "global_norm" in clipped:
+        out["global_clipnorm"] = clipped["global_norm"]
     return out
 
 
@@ -584,6 +628,11 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
         code = (f"keras.optimizers.Adagrad(learning_rate={lr!r}, initial_accumulator_value="
                 f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
         why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
+    if opt.get("global_clipnorm") is not None:
+        code = code[:-1] + f", global_clipnorm={opt['global_clipnorm']!r})"
+        why.append("tf.clip_by_global_norm(gradients, clip_norm) before apply_gradients: Keras's "
+                   "global_clipnorm clips the gradients of all the weights together, by their "
+                   "global norm, before the update, as TF1 did")
     return code, why + [f"note: {n}" for n in opt.get("notes", [])]
 
 

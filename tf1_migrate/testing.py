@@ -697,7 +697,8 @@ def _tf1_model_for_weights(ref: _Reference, values: dict, rnn):
 def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
                      optimizer: str = "adam", learning_rate: float = 0.001, momentum: float = 0.9,
                      keras_optimizer=None, checkpoint=None, rnn=None, rtol: float = 1e-5,
-                     atol: float | None = None, weights=None, lengths=None, states=None) -> None:
+                     atol: float | None = None, weights=None, lengths=None, states=None,
+                     clip_norm: float | None = None) -> None:
     """Assert that one optimizer step on ``(inputs, targets)`` moves each weight of the Keras
     model as TF1 moves the variable it was converted from.
 
@@ -713,6 +714,9 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
     for gradients near zero the two frameworks' float32 rounding moves it by up to a few
     tenths of a percent of ``lr`` (0.13% measured on an MNIST LSTM); a wrong learning rate,
     loss or mapping moves it by the order of ``lr``. ``keras_model`` is left as it was.
+
+    ``clip_norm``: the TF1 step clips the gradients with ``tf.clip_by_global_norm(grads,
+    clip_norm)`` before ``apply_gradients`` (the Keras optimizer's ``global_clipnorm``).
 
     ``lengths`` (TF1's ``sequence_length``; default: every sequence full) and ``states``
     (the initial states, Keras order ``h, c`` per LSTM cell; default: zeros), for a
@@ -739,7 +743,10 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
                          f"RMSPropOptimizer starts its mean square at 1.0, Keras's RMSprop at 0: "
                          f"their first steps differ)")
     atol = 0.02 * learning_rate if atol is None else atol
-    keras_optimizer = keras_optimizer or faithful_keras_optimizer(optimizer, learning_rate, momentum)
+    if keras_optimizer is None:
+        keras_optimizer = faithful_keras_optimizer(optimizer, learning_rate, momentum)
+        if clip_norm is not None:
+            keras_optimizer.global_clipnorm = clip_norm
     _check_optimizer_defaults(optimizer, keras_optimizer)
     x, y = np.asarray(inputs), np.asarray(targets)
     ref = _reference(tf1, checkpoint, rnn)
@@ -766,8 +773,13 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
         labels = v1.placeholder(y.dtype, [None, *y.shape[1:]], name="targets")
         w_t = v1.constant(np.asarray(weights, dtype=out.dtype.as_numpy_dtype)) if weights is not None else None
         loss_t = _tf1_loss(loss, labels, out, w_t)
-        train = _tf1_optimizer(optimizer, learning_rate, momentum).minimize(
-            loss_t, var_list=list(variables))
+        tf1_opt = _tf1_optimizer(optimizer, learning_rate, momentum)
+        if clip_norm is None:
+            train = tf1_opt.minimize(loss_t, var_list=list(variables))
+        else:
+            var_list = list(variables)
+            grads, _ = v1.clip_by_global_norm(v1.gradients(loss_t, var_list), clip_norm)
+            train = tf1_opt.apply_gradients(zip(grads, var_list))
         with v1.Session(graph=graph) as sess:
             sess.run(v1.global_variables_initializer())
             restore(sess)

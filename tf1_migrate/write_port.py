@@ -304,6 +304,12 @@ class _Session(ast.NodeTransformer):
                 return node
             feed = node.args[1] if len(node.args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "feed_dict"), ast.Dict(keys=[], values=[]))
+            if isinstance(feed, ast.Dict) and None not in feed.keys and \
+                    len(feed.keys) == len(run["feed"]) and \
+                    all(_names(k) & self.script.graph for k in feed.keys):
+                # a literal feed_dict: its keys in the order the capture saw them fed (names,
+                # or attributes of a model object: {model.inputs: ...})
+                feed.keys = [ast.Constant(f["role"]) for f in run["feed"]]
             feed = self.visit(feed)
             return ast.Call(func=ast.Name("port_run", ast.Load()),
                             args=[ast.parse(repr(roles), mode="eval").body, feed], keywords=[])
@@ -774,6 +780,7 @@ import importlib.util
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF1 cells for the reference graph
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log
 
 import numpy as np
 import pytest
@@ -856,6 +863,8 @@ def _test_text(port_path, script_path, capture_rel, weights_name, model, trainin
         else:
             targets = '    y = rng.normal(size=shape).astype("float32")'
         momentum = f", momentum={opt['momentum']!r}" if opt.get("name") == "momentum" else ""
+        if opt.get("global_clipnorm") is not None:  # tf.clip_by_global_norm before the step
+            momentum += f",\n                     clip_norm={opt['global_clipnorm']!r}"
         step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
                                  momentum=momentum,
                                  extras=extras.replace(", ", ",\n                     ", 1))

@@ -26,7 +26,7 @@ pred = tf.layers.dense(outputs[:, -1, :], 1)
 loss = tf.reduce_mean(tf.square(pred - y))
 tvars = tf.trainable_variables()
 grads, _ = tf.clip_by_global_norm(tf.gradients(loss, tvars), CLIP)
-train_op = tf.train.AdamOptimizer(0.02).apply_gradients(zip(grads, tvars))
+train_op = tf.train.GradientDescentOptimizer(0.05).apply_gradients(zip(grads, tvars))
 
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
