@@ -54,12 +54,13 @@ class Recorder:
         self.depth = 0
 
     # ------------------------------------------------------------------ optimizer
-    def noted(self, optimizer, loss, train_op, grads=None):
+    def noted(self, optimizer, loss, train_op, grads=None, global_step=None):
         graph = train_op.graph if hasattr(train_op, "graph") else _v1().get_default_graph()
         if loss is None and grads:
             loss = _loss_of_gradients(grads)
         self.optimizers.append({"graph": graph, "optimizer": optimizer, "loss": loss,
-                                "train": train_op, "clipped": _clipped(grads)})
+                                "train": train_op, "clipped": _clipped(grads),
+                                "global_step": global_step})
 
     # ------------------------------------------------------------------ runs
     def line(self) -> int | None:
@@ -113,7 +114,7 @@ def install(recorder_owner, script: str) -> Recorder:
             op = minimize(self, loss, *args, **kwargs)
         finally:
             rec.depth -= 1
-        _safe(rec.noted, self, loss, op)
+        _safe(rec.noted, self, loss, op, None, kwargs.get("global_step", args[0] if args else None))
         return op
 
     @functools.wraps(apply)
@@ -121,7 +122,8 @@ def install(recorder_owner, script: str) -> Recorder:
         grads_and_vars = list(grads_and_vars)
         op = apply(self, grads_and_vars, *args, **kwargs)
         if not rec.depth:
-            _safe(rec.noted, self, None, op, [g for g, _ in grads_and_vars])
+            _safe(rec.noted, self, None, op, [g for g, _ in grads_and_vars],
+                  kwargs.get("global_step", args[0] if args else None))
         return op
 
     optimizer_cls.minimize, optimizer_cls.apply_gradients = _minimize, _apply
@@ -322,6 +324,19 @@ def describe(sess, models: list, rec: Recorder) -> dict:
         last = train_runs[-1]["feed"] if train_runs else None
         out["loss"] = _loss(sess, opt["loss"], last, roles)
     out["steps"] = sum(r["count"] for r in train_runs)
+    schedule = (out.get("optimizer") or {}).get("schedule")
+    if schedule:  # Keras counts from 0, one per step: so must the global step have
+        try:
+            var = graph.get_operation_by_name(schedule["global_step"]).outputs[0]
+            now = int(sess.run(var if var.dtype.name != "resource" else
+                               graph.get_tensor_by_name(schedule["global_step"] + "/Read/ReadVariableOp:0")))
+        except Exception:  # noqa: BLE001
+            now = None
+        if now != out["steps"]:
+            out["optimizer"] = {"class": out["optimizer"]["class"],
+                                "unknown": f"the learning rate decays with {schedule['global_step']}, "
+                                           f"which is {now} after {out['steps']} train steps (Keras's "
+                                           f"schedule counts the optimizer's steps from 0)"}
     x_name = roles.get("x_name")
     for r in runs:
         feeds = []
@@ -547,6 +562,14 @@ def _optimizer(sess, opt) -> dict:
     name, attrs = _HYPER[cls]
     out = {"class": cls, "name": name, "notes": []}
     for key, attr in attrs.items():
+        if key == "learning_rate":
+            schedule = _exponential_decay(getattr(o, attr, None), opt.get("global_step"))
+            if schedule is not None and "unknown" in schedule:
+                return {"class": cls, "unknown": schedule["unknown"]}
+            if schedule is not None:
+                out["schedule"] = schedule
+                out[key] = schedule["initial_learning_rate"]
+                continue
         value, note = _value(sess, getattr(o, attr, None))
         if value is None:
             return {"class": cls, "unknown": f"{cls}'s {key} is {note or 'not readable'}"}
@@ -563,6 +586,56 @@ def _optimizer(sess, opt) -> dict:
     if "global_norm" in clipped:
         out["global_clipnorm"] = clipped["global_norm"]
     return out
+
+
+def _variable_of(t):
+    """The variable op a tensor reads (through casts, reads and identities), or None."""
+    op = t.op
+    for _ in range(6):
+        if op.type in ("VarHandleOp", "VariableV2", "Variable"):
+            return op
+        if op.type not in ("Cast", "ReadVariableOp", "Identity") or not op.inputs:
+            return None
+        op = op.inputs[0].op
+    return None
+
+
+def _exponential_decay(lr, global_step) -> dict | None:
+    """``tf.train.exponential_decay(lr0, global_step, decay_steps, decay_rate, staircase)`` as
+    the graph computes it (``lr0 * decay_rate ** ([floor](global_step / decay_steps))``): its
+    arguments, ``{"unknown": why}`` when it cannot be a Keras schedule, None when ``lr`` is
+    no such tensor."""
+    if not hasattr(lr, "op") or lr.op.type != "Mul" or "ExponentialDecay" not in lr.op.name:
+        return None
+    try:
+        initial = _const(lr.op.inputs[0])
+        power = lr.op.inputs[1].op
+        rate = _const(power.inputs[0])
+        exponent = power.inputs[1].op
+        staircase = exponent.type == "Floor"
+        div = exponent.inputs[0].op if staircase else exponent
+        steps = _const(div.inputs[1])
+        step_var = _variable_of(div.inputs[0])
+    except (IndexError, AttributeError):
+        return {"unknown": f"the learning rate {lr.name} is not tf.train.exponential_decay as "
+                           f"the port knows it"}
+    if power.type != "Pow" or div.type not in ("RealDiv", "Div", "TrueDiv") or \
+            None in (initial, rate, steps) or step_var is None:
+        return {"unknown": f"tf.train.exponential_decay ({lr.name}) with a learning rate, decay "
+                           f"rate or decay steps that are not constants: not translated"}
+    given = _variable_of(global_step) if hasattr(global_step, "op") else None
+    if given is None or given is not step_var:
+        return {"unknown": f"tf.train.exponential_decay ({lr.name}) decays with "
+                           f"{step_var.name}, which the train op does not increment (minimize / "
+                           f"apply_gradients(global_step=...)): Keras's schedule counts the "
+                           f"optimizer's own steps"}
+    def number(c):  # the float32 constant as it was written (0.7, not 0.699999988)
+        value = float(str(np.float32(np.asarray(c).reshape(()))))
+        return int(value) if value.is_integer() else value
+
+    return {"kind": "exponential_decay", "initial_learning_rate": float(number(initial)),
+            "decay_steps": number(steps), "decay_rate": number(rate), "staircase": staircase,
+            "global_step": step_var.name}
 
 
 def _loss(sess, loss, feed, roles) -> dict:
@@ -603,9 +676,21 @@ def _loss(sess, loss, feed, roles) -> dict:
 
 
 # ----------------------------------------------------------------------------- Keras forms
+class _Code(str):
+    """Code written as it is where a number's repr would go."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def keras_optimizer(opt: dict) -> tuple[str, list]:
     """``(Keras 3 code, comment lines)`` for an ``optimizer`` entry."""
     name, lr = opt["name"], opt["learning_rate"]
+    schedule = opt.get("schedule")
+    if schedule:  # tf.train.exponential_decay: its Keras 3 schedule, the same arguments
+        lr = _Code(f"keras.optimizers.schedules.ExponentialDecay(initial_learning_rate="
+                   f"{schedule['initial_learning_rate']!r}, decay_steps={schedule['decay_steps']!r}, "
+                   f"decay_rate={schedule['decay_rate']!r}, staircase={schedule['staircase']!r})")
     if name == "adam":
         code = (f"keras.optimizers.Adam(learning_rate={lr!r}, beta_1={opt['beta1']!r}, "
                 f"beta_2={opt['beta2']!r}, epsilon={opt['epsilon']!r})")
@@ -628,6 +713,10 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
         code = (f"keras.optimizers.Adagrad(learning_rate={lr!r}, initial_accumulator_value="
                 f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
         why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
+    if schedule:
+        why.append(f"tf.train.exponential_decay(..., global_step, ...) with the global step "
+                   f"incremented by each train step: Keras's ExponentialDecay of the optimizer's "
+                   f"iterations (0 at the first step, as the global step was)")
     if opt.get("global_clipnorm") is not None:
         code = code[:-1] + f", global_clipnorm={opt['global_clipnorm']!r})"
         why.append("tf.clip_by_global_norm(gradients, clip_norm) before apply_gradients: Keras's "

@@ -110,6 +110,11 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
             data = json.loads((s / "structure.json").read_text())
             if data.get("models"):
                 chosen.append((s, data))
+    if not chosen:  # an RNN the capture could not describe (its notes say why), trained
+        for s in sessions:
+            data = json.loads((s / "structure.json").read_text())
+            if data.get("notes") and (data.get("training") or {}).get("steps"):
+                return s, data, [f"the model: {n}" for n in data["notes"]]
     if not chosen:
         raise WriteError(f"the capture in {folder} holds no RNN (its notes: "
                          + "; ".join(n for s in sessions for n in
@@ -833,6 +838,16 @@ def test_one_step_as_tf1(port, probe):
 '''
 
 
+_UNPORTED = '''"""Keras 3 port of {script}, written by `parity migrate {script} --write {port}`:
+not written. The TF1 model is not one the port generator translates (below); the program
+stops rather than train something else.
+"""
+
+{todos}
+raise NotImplementedError({message!r})
+'''
+
+
 def _test_text(port_path, script_path, capture_rel, weights_name, model, training) -> tuple[str, list]:
     notes = []
     loss = (training.get("loss") or {}).get("name")
@@ -937,6 +952,11 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
         if not folder.is_dir():
             raise WriteError(f"--capture {folder}: not a folder")
     session, data, extra = _choose_session(folder)
+    if not data.get("models"):  # nothing the port can be built around: it only says why
+        _write_atomic(out, _UNPORTED.format(script=script.name, port=out.name,
+                                            todos="\n".join(f"# {TODO}: {t}" for t in extra),
+                                            message=f"{TODO}: " + "; ".join(extra)))
+        return Written(port=out, capture=str(session), todos=extra)
     weights = out.with_name(f"{out.stem}.init.weights.h5")
     text, todos, notes, model = generate(script, out, session, data, extra, weights.name)
     done = Written(port=out, capture=str(session), notes=notes)
