@@ -714,9 +714,9 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
                 f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
         why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
     if schedule:
-        why.append(f"tf.train.exponential_decay(..., global_step, ...) with the global step "
-                   f"incremented by each train step: Keras's ExponentialDecay of the optimizer's "
-                   f"iterations (0 at the first step, as the global step was)")
+        why.append("tf.train.exponential_decay(..., global_step, ...) with the global step "
+                   "incremented by each train step: Keras's ExponentialDecay of the optimizer's "
+                   "iterations (0 at the first step, as the global step was)")
     if opt.get("global_clipnorm") is not None:
         code = code[:-1] + f", global_clipnorm={opt['global_clipnorm']!r})"
         why.append("tf.clip_by_global_norm(gradients, clip_norm) before apply_gradients: Keras's "
