@@ -488,6 +488,7 @@ def _feed_role(names, roles) -> str:
 
 
 _CHAIN_OPS = {"Reshape", "OneHot", "Cast", "Unpack", "Identity", "Transpose"}
+_GATHERS = {"GatherV2", "ResourceGather", "Gather"}
 
 
 def _input_chain(tensor):
@@ -506,6 +507,18 @@ def _input_chain(tensor):
         elif op.type == "Transpose":
             perm = _const(op.inputs[1])
             entry["perm"] = None if perm is None else [int(p) for p in np.ravel(perm)]
+        elif op.type in _GATHERS:  # tf.nn.embedding_lookup(variable, ids)
+            var = _variable_of(op.inputs[0])
+            axis = _const(op.inputs[2]) if op.type == "GatherV2" else 0
+            if var is None or axis is None or int(np.asarray(axis)) != 0:
+                chain.append(entry)
+                return [c if isinstance(c, str) else c["op"] for c in chain], None
+            trainable = {v.op.name for v in op.graph.get_collection("trainable_variables")}
+            shape = op.inputs[0].shape.as_list()
+            chain.append({"op": "Embedding", "variable": var.name, "shape": shape,
+                          "trainable": var.name in trainable})
+            op = op.inputs[1].op
+            continue
         elif op.type not in _CHAIN_OPS:
             chain.append(op.type)
             return [c if isinstance(c, str) else c["op"] for c in chain], None

@@ -552,12 +552,78 @@ def report_metric():
 '''
 
 
+_DENSE_GRADIENTS = '''def dense_gradients(optimizer):
+    """The optimizer, given dense gradients: Keras 3 on TensorFlow updates an embedding from
+    the rows of its sparse gradient alone (tf.IndexedSlices), TF1's AdamOptimizer every row."""
+    apply = optimizer.apply
+
+    def dense(g):  # tf.IndexedSlices -> the dense gradient (repeated rows add up)
+        if hasattr(g, "indices") and hasattr(g, "dense_shape"):
+            return keras.ops.scatter(keras.ops.expand_dims(g.indices, -1), g.values, g.dense_shape)
+        return g
+
+    def dense_apply(grads, trainable_variables=None):
+        return apply([dense(g) for g in grads], trainable_variables)
+
+    optimizer.apply = dense_apply
+    return optimizer
+
+
+'''
+
+
+def _embedding_of(training: dict) -> dict | None:
+    """The ``tf.nn.embedding_lookup`` of a variable between the fed ids and the RNN, or None."""
+    ops = (training.get("input") or {}).get("ops") or []
+    return next((op for op in ops if op.get("op") == "Embedding"), None)
+
+
+def _embedding_code(embedding: dict, model, initializers: dict) -> str:
+    from tf1_migrate import keras_code
+
+    vocab, dim = embedding["shape"]
+    spec = initializers.get(embedding["variable"]) or {}
+    init = ("keras.initializers.GlorotUniform()" if spec.get("kind") == "glorot_uniform"
+            else keras_code.initializer_code(spec))
+    more = f"embeddings_initializer={init}, " if init else ""
+    if not embedding.get("trainable", True):
+        more += "trainable=False, "
+    return f'''
+
+def build_model():
+    """tf.nn.embedding_lookup({embedding["variable"]} [{vocab}, {dim}], ids) before the RNN
+    model: keras.layers.Embedding with the TF1 variable's weights, trained with it."""
+    rnn = build_rnn_model()
+    ids = keras.Input(shape=({model.timesteps},), dtype='int32', name='ids')
+    more = [keras.Input(shape=t.shape[1:], dtype=t.dtype) for t in rnn.inputs[1:]]
+    embedded = keras.layers.Embedding({vocab}, {dim}, {more}name='embedding')(ids)
+    return keras.Model([ids, *more] if more else ids, rnn([embedded, *more] if more else embedded),
+                       name='port_with_embedding')
+'''
+
+
 def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if "unknown" in inp:
         return [f"    # {TODO}: {inp['unknown']}",
                 f"    raise NotImplementedError({(TODO + ': ' + inp['unknown'])!r})"], [inp["unknown"]]
     lines = ["    x = np.asarray(x)"]
-    for op in inp.get("ops", []):
+    ops = inp.get("ops", [])
+    kinds = [op["op"] for op in ops]
+    if "Embedding" in kinds:  # ids: only casts before the lookup, no reshaping after it
+        at = kinds.index("Embedding")
+        if kinds.count("Embedding") > 1 or set(kinds[:at]) - {"Identity", "Cast"} or \
+                set(kinds[at + 1:]) - {"Identity", "Unpack", "Transpose"}:
+            return _todo_lines(f"the input's ops around tf.nn.embedding_lookup ({', '.join(kinds)}) "
+                               f"are not translated")
+        ops = [op for op in ops if op["op"] == "Transpose"]
+        if model.time_major and not ops:
+            lines.append("    x = np.transpose(x)  # the ids fed time-major [time, batch] "
+                         "(dynamic_rnn time_major=True): Keras takes [batch, time]")
+        elif ops and not (model.time_major and ops[0].get("perm") == [1, 0, 2]):
+            return _todo_lines("the embedded input is transposed other than to time-major")
+        lines.append("    return x.astype('int32')  # token ids: the model's Embedding looks them up")
+        return lines, []
+    for op in ops:
         kind = op["op"]
         if kind == "Reshape":
             lines.append(f"    x = x.reshape((-1, {model.timesteps}, {model.input_size}))  # tf.reshape of the placeholder")
@@ -620,6 +686,10 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         todos.append(str(exc))
         model_text = ("\n\ndef build_model():\n"
                       f"    # {TODO}: {exc}\n    raise NotImplementedError({(TODO + ': ' + str(exc))!r})\n")
+    embedding = _embedding_of(training)
+    if embedding is not None and "raise NotImplementedError" not in model_text:
+        model_text = model_text.replace("\ndef build_model():", "\ndef build_rnn_model():", 1) + \
+            _embedding_code(embedding, model, training.get("initializers") or {})
     for note in data.get("notes", []) + model.notes:
         todos.append(f"capture: {note}")
     if "unknown" in training:
@@ -659,6 +729,10 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts.append(model_text)
     # training: the optimizer and loss
     parts.append("")
+    if embedding is not None and opt and "unknown" not in opt and opt.get("name") not in ("adam", "sgd"):
+        opt = {"unknown": f"tf.train.{opt.get('class')} updates only the looked-up rows of the "
+                          f"embedding {embedding['variable']} (a sparse update); Keras 3 updates "
+                          f"every row on JAX and PyTorch: not translated"}
     if "unknown" in opt or not opt:
         why = opt.get("unknown", "no optimizer was recorded")
         todos.append(f"optimizer: {why}")
@@ -666,6 +740,11 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
                   f"    raise NotImplementedError({(TODO + ': ' + why)!r})"]
     else:
         code, why = graph_training.keras_optimizer(opt)
+        if embedding is not None and opt["name"] == "adam":
+            parts += [_DENSE_GRADIENTS]
+            why.append(f"TF1's AdamOptimizer moves every row of the embedding {embedding['variable']} "
+                       f"(its moments decay everywhere), not only the rows looked up: dense gradients")
+            code = f"dense_gradients({code})"
         parts += ["def build_optimizer():"] + [f"    # {w}" for w in why] + [f"    return {code}"]
     parts += ["", ""]
     if "unknown" in loss or not loss:
@@ -817,7 +896,7 @@ def probe():
 def _model(port):
     model = port.build_model()
     model.load_weights(WEIGHTS)
-    return model
+    return model{inner}
 
 
 def test_outputs_as_tf1(port, probe):
@@ -883,8 +962,12 @@ def _test_text(port_path, script_path, capture_rel, weights_name, model, trainin
         step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
                                  momentum=momentum,
                                  extras=extras.replace(", ", ",\n                     ", 1))
+    inner = ""
+    if _embedding_of(training):
+        inner = ('.get_layer("port")  # the RNN model after the embedding lookup (the '
+                 'checks start\n    # from the embedded inputs: the TF1 graph\'s RNN input)')
     text = _TEST.format(port=port_path.name, script=script_path.name, weights=weights_name,
-                        capture=capture_rel, outputs_test=outputs_test,
+                        capture=capture_rel, outputs_test=outputs_test, inner=inner,
                         step_doc=", and one optimizer step moves its weights as TF1's step" if step else "")
     return text + step, notes
 
@@ -901,21 +984,30 @@ def _write_atomic(path: Path, text: str) -> None:
 def _weights(port_text: str, model, session: Path, data: dict, init_from, out: Path) -> str | None:
     """Build the port's model, fill it with the TF1 weights, check it on the capture's probe
     and save the weights; why not, or None."""
+    import numpy as np
+
     from tf1_migrate import convert, keras_rnn
     from tf1_migrate.keras_weights import save_weights
 
     namespace: dict = {}
-    start = port_text.index("\ndef build_model():")
+    embedding = _embedding_of(data.get("training") or {})
+    start = port_text.index("\ndef build_rnn_model():" if embedding else "\ndef build_model():")
     pre = port_text.index("\nclass LengthMask") if "\nclass LengthMask" in port_text else start
     exec("import keras\nimport numpy as np\n" + port_text[pre:port_text.index("\ndef build_optimizer")],
          namespace)
     keras_model = namespace["build_model"]()
+    rnn_model = keras_model.get_layer("port") if embedding else keras_model
     checkpoint = init_from or str(session / data.get("checkpoint", "model.ckpt"))
-    keras_rnn.fill(keras_model, model, convert.read_checkpoint(checkpoint))
+    values = convert.read_checkpoint(checkpoint)
+    keras_rnn.fill(rnn_model, model, values)
+    if embedding:
+        if embedding["variable"] not in values:
+            return f"the checkpoint has no embedding variable {embedding['variable']}"
+        keras_model.get_layer("embedding").set_weights([np.asarray(values[embedding["variable"]])])
     if init_from is None:
         probe, _ = convert._capture_probe(session, session, model)
         if probe is not None:
-            problem = convert.compare_with_probe(keras_model, probe)
+            problem = convert.compare_with_probe(rnn_model, probe)
             if problem:
                 return f"the written model does not compute what the captured graph computes: {problem}"
     save_weights(keras_model, str(out))
