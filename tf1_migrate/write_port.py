@@ -7,7 +7,8 @@ What the port is made of:
   by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
   capture's probe with the converted TF1 weights;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
-  defaults written out where Keras's differ;
+  defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
+  Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
 - the script's own code: imports, functions and statements that do not use TensorFlow are
   carried over as they are (``# from SCRIPT line N``); ``input_data`` becomes the suite's
   offline MNIST loader; ``tf.set_random_seed`` ``keras.utils.set_random_seed``; the TF1
@@ -17,7 +18,9 @@ What the port is made of:
   (``"train"``: one ``train_on_batch``; ``"loss"``, ``"accuracy"``, ``"output"``,
   ``"state_out"``) and the feed's keys are the roles of the placeholders (``"x"``, ``"y"``,
   ``"lengths"``, ``"state"``); the input ops between placeholder and RNN (reshape, one-hot,
-  cast) are NumPy in ``prepare_x``. The loop around them stays the script's: the same
+  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; an embedding lookup of a
+  variable is a ``keras.layers.Embedding`` in ``build_model()`` before the RNN model
+  (``build_rnn_model()``). The loop around them stays the script's: the same
   number of optimizer steps and batches;
 - ``PARITY_METRIC name=value``: the last loss or accuracy the program computed, printed
   last (what ``parity check`` compares).
@@ -1083,7 +1086,7 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
         _write_atomic(test_path, test_text)
         done.test = test_path
     done.notes += test_notes
-    done.todos = todos
+    done.todos = list(dict.fromkeys(todos))  # one line per reason (a statement may repeat one)
     return done
 
 
