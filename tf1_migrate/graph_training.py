@@ -675,10 +675,23 @@ def _loss(sess, loss, feed, roles) -> dict:
     per = np.asarray(per, np.float64)
     value = float(value)
     tol = dict(rtol=1e-4, atol=1e-6)
+    lengths = next((np.asarray(v) for k, v in feed.items()
+                    if roles["feeds"].get(_name(k)) == "lengths"), None)
     if np.isclose(value, per.mean(), **tol):
         reduction = "mean"
     elif np.isclose(value, per.sum(), **tol):
         reduction = "sum"
+    elif kind == "sparse_softmax_cross_entropy" and lengths is not None and lengths.ndim == 1 \
+            and per.ndim in (1, 2) and lengths.size and per.size % lengths.size == 0:
+        # tf.contrib.seq2seq.sequence_loss(logits, targets, tf.sequence_mask(lengths)): the
+        # mean over each sequence's valid steps (its cross-entropy flattened to [batch * time])
+        per = per.reshape(lengths.size, -1)
+        mask = np.arange(per.shape[1])[None, :] < lengths[:, None]
+        if mask.any() and np.isclose(value, (per * mask).sum() / mask.sum(), **tol):
+            return {"name": "sequence_loss", "reduction": "mean over the valid steps",
+                    "tensor": loss.name, "per_element": op.type}
+        return {"unknown": f"the loss ({loss.name}) is {kind} reduced neither by a mean, a sum "
+                           f"nor a mean over the sequences' valid steps (weights?)"}
     else:
         return {"unknown": f"the loss ({loss.name}) is {kind} reduced neither by a mean nor a sum "
                            f"of its elements (weights?)"}
@@ -752,4 +765,9 @@ def keras_loss(loss: dict) -> tuple[str, str]:
                 "TF1 sigmoid_cross_entropy_with_logits, averaged")
     if name == "mean_square":
         return ("keras.losses.MeanSquaredError()", "TF1 reduce_mean(square(pred - labels))")
+    if name == "sequence_loss":
+        return ("keras.losses.SparseCategoricalCrossentropy(from_logits=True, "
+                "reduction='mean_with_sample_weight')",
+                "TF1 seq2seq.sequence_loss(logits, targets, sequence_mask(lengths)): the mean over "
+                "the valid steps (port_run gives the mask as the sample weights)")
     return ("sum_of_squares", "TF1 reduce_sum(square(pred - labels)): a sum, not a mean")

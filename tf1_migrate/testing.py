@@ -635,10 +635,11 @@ def _keras_loss(name, weights=None):
     if name == "sequence_loss":
         w = np.asarray(weights, dtype="float32")
 
-        def weighted(y, p):  # per example: sum_t xent * w / sum(w), summed over the batch
+        def weighted(y, p):  # per element: xent * w / sum(w), summed (per element, not per
+            # example: a model whose output carries a mask of its lengths has it applied to these)
             xent = keras.losses.sparse_categorical_crossentropy(y, p, from_logits=True)
             # a backend tensor, not the NumPy array: PyTorch would call numpy() on xent
-            return ops.sum(xent * ops.convert_to_tensor(w, dtype=xent.dtype), axis=1) / float(w.sum())
+            return xent * ops.convert_to_tensor(w, dtype=xent.dtype) / float(w.sum())
         return _Summed(weighted)
     return {"mse": keras.losses.MeanSquaredError(),
             "softmax_cross_entropy": keras.losses.CategoricalCrossentropy(from_logits=True),

@@ -479,6 +479,11 @@ def port_run(fetches, feed):
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
     labels = feed.get("y")
+    weights = {{}}
+    if LOSS_NAME == "sequence_loss" and "lengths" in feed:  # weights: tf.sequence_mask(lengths)
+        steps = np.shape(labels)[1] if labels is not None else 0
+        weights["sample_weight"] = (np.arange(steps)[None, :] <
+                                    np.asarray(feed["lengths"])[:, None]).astype("float32")
     output, states, train_loss = None, [], None
     if any(f not in ("train", "loss", "state_in") or (f == "loss" and "train" not in wanted)
            for f in wanted):
@@ -486,14 +491,15 @@ def port_run(fetches, feed):
         got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
         output, states = got[0], got[1:]
     if "train" in wanted:
-        train_loss = float(np.asarray(train_model.train_on_batch(inputs, np.asarray(labels))))
+        train_loss = float(np.asarray(train_model.train_on_batch(inputs, np.asarray(labels),
+                                                                 **weights)))
     values = []
     for f in wanted:
         if f == "train":
             values.append(None)
         elif f == "loss":
             value = train_loss if train_loss is not None else float(
-                keras.ops.convert_to_numpy(LOSS(np.asarray(labels), output)))
+                keras.ops.convert_to_numpy(LOSS(np.asarray(labels), output, **weights)))
             _METRIC.update(name="loss", value=value)
             values.append(value)
         elif f == "accuracy":
@@ -953,13 +959,16 @@ def _test_text(port_path, script_path, capture_rel, weights_name, model, trainin
     else:
         if loss == "softmax_cross_entropy":
             targets = '    y = np.eye(shape[-1], dtype="float32")[rng.randint(0, shape[-1], size=shape[:-1])]'
-        elif loss == "sparse_softmax_cross_entropy":
+        elif loss in ("sparse_softmax_cross_entropy", "sequence_loss"):
             targets = '    y = rng.randint(0, shape[-1], size=shape[:-1]).astype("int32")'
         elif loss == "sigmoid_cross_entropy":
             targets = '    y = (rng.rand(*shape) > 0.5).astype("float32")'
         else:
             targets = '    y = rng.normal(size=shape).astype("float32")'
         momentum = f", momentum={opt['momentum']!r}" if opt.get("name") == "momentum" else ""
+        if loss == "sequence_loss":  # its weights: the probe's lengths as tf.sequence_mask
+            momentum += (',\n                     weights=(np.arange(shape[1])[None, :] < '
+                         'probe["lengths"][:, None]).astype("float32")')
         if opt.get("global_clipnorm") is not None:  # tf.clip_by_global_norm before the step
             momentum += f",\n                     clip_norm={opt['global_clipnorm']!r}"
         step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
