@@ -7,6 +7,7 @@ check's tolerance of the script's own at a short budget, and its generated parit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -143,16 +144,43 @@ def test_port_on_jax_from_keras_initializers(ported):
     assert port[0] == "accuracy" and abs(port[1] - legacy[1]) <= check.DEFAULT_TOLERANCE * legacy[1]
 
 
-@pytest.mark.parametrize("name", ["static_rnn_mnist"])
-def test_generated_parity_test_passes(ported, name):
-    _, done, _ = ported(name)
-    assert done.test is not None and done.weights is not None
-    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(done.test)], cwd=done.test.parent, env=_env(),
-                         capture_output=True, text=True, timeout=600)
-    assert ran.returncode == 0, ran.stdout[-3000:]
-    # the one-step test where the model takes one input (static_rnn_mnist), else the outputs
-    assert ("2 passed" if name == "static_rnn_mnist" else "1 passed") in ran.stdout
+# the one-step test of a model with sequence lengths / initial states runs with the probe's
+# lengths (not all full) and states (not zeros): ports broken there must fail it
+BROKEN = {
+    "variable_length_lstm": {"lengths dropped": ("(x, mask=mask)", "(x)"),
+                             "learning rate": ("SGD(learning_rate=0.1)", "SGD(learning_rate=0.12)")},
+    "carried_state_regression": {"states swapped": ("initial_state=[state_h_0, state_c_0]",
+                                                    "initial_state=[state_c_0, state_h_0]")},
+}
+
+
+def test_generated_parity_tests_pass_and_fail_on_broken_ports(ported, tmp_path):
+    files, expected = [], {}
+    for name in ["static_rnn_mnist", *BROKEN]:
+        done = ported(name)[1]
+        assert done.test is not None and done.weights is not None
+        assert "def test_one_step_as_tf1" in done.test.read_text()
+        files.append(done.test.with_name(f"test_port_parity_{name}.py"))  # unique in one process
+        shutil.copy(done.test, files[-1])
+        expected[files[-1].stem] = ("PASSED", "PASSED")
+        for k, (what, (old, new)) in enumerate(BROKEN.get(name, {}).items()):
+            broken = tmp_path / f"{name}_broken_{k}"
+            shutil.copytree(done.port.parent, broken, ignore=shutil.ignore_patterns("test_*"))
+            text = (broken / "port.py").read_text()
+            assert old in text, (name, what)
+            (broken / "port.py").write_text(text.replace(old, new))
+            files.append(broken / f"test_port_parity_{name}_broken_{k}.py")
+            shutil.copy(done.test, files[-1])
+            # dropped lengths / swapped states change the outputs too; a learning rate only the step
+            expected[files[-1].stem] = ("PASSED" if what == "learning rate" else "FAILED", "FAILED")
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider",
+                          *map(str, files)], cwd=tmp_path, env=_env(), capture_output=True,
+                         text=True, timeout=600)
+    found = {(Path(m.group(1)).name, m.group(2)): m.group(0).split()[0] for m in
+             re.finditer(r"^(?:PASSED|FAILED|ERROR) (\S+?)\.py::(\w+)", ran.stdout, re.M)}
+    for stem, (outputs, step) in expected.items():
+        got = (found.get((stem, "test_outputs_as_tf1")), found.get((stem, "test_one_step_as_tf1")))
+        assert got == (outputs, step), (stem, got, ran.stdout[-3000:])
 
 
 # ----------------------------------------------------------------------------- unknown constructs

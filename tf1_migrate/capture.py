@@ -302,7 +302,11 @@ def _cell(cell, details) -> tf1_rnn.Cell:
     cls = type(cell).__name__
     kind = tf1_rnn.TF1_CLASSES.get(cls)
     if kind is None:
-        raise _NotDescribed(f"cell class {cls} has no Keras 3 mapping here")
+        own = "" if type(cell).__module__.startswith(("tensorflow", "tf_keras", "keras")) else (
+            " (the script's own RNNCell subclass: its call() is "
+            "not translated; write it as a Keras cell, a keras.layers.Layer with state_size, "
+            "run by keras.layers.RNN)")
+        raise _NotDescribed(f"cell class {cls} has no Keras 3 mapping here{own}")
     roles, scope, shapes = {}, "", {}
     for var in cell.weights:
         name = var.op.name

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 
 import numpy as np
@@ -53,12 +54,13 @@ class Recorder:
         self.depth = 0
 
     # ------------------------------------------------------------------ optimizer
-    def noted(self, optimizer, loss, train_op, grads=None):
+    def noted(self, optimizer, loss, train_op, grads=None, global_step=None):
         graph = train_op.graph if hasattr(train_op, "graph") else _v1().get_default_graph()
         if loss is None and grads:
             loss = _loss_of_gradients(grads)
         self.optimizers.append({"graph": graph, "optimizer": optimizer, "loss": loss,
-                                "train": train_op, "clipped": _clipped(grads)})
+                                "train": train_op, "clipped": _clipped(grads),
+                                "global_step": global_step})
 
     # ------------------------------------------------------------------ runs
     def line(self) -> int | None:
@@ -112,7 +114,7 @@ def install(recorder_owner, script: str) -> Recorder:
             op = minimize(self, loss, *args, **kwargs)
         finally:
             rec.depth -= 1
-        _safe(rec.noted, self, loss, op)
+        _safe(rec.noted, self, loss, op, None, kwargs.get("global_step", args[0] if args else None))
         return op
 
     @functools.wraps(apply)
@@ -120,7 +122,8 @@ def install(recorder_owner, script: str) -> Recorder:
         grads_and_vars = list(grads_and_vars)
         op = apply(self, grads_and_vars, *args, **kwargs)
         if not rec.depth:
-            _safe(rec.noted, self, None, op, [g for g, _ in grads_and_vars])
+            _safe(rec.noted, self, None, op, [g for g, _ in grads_and_vars],
+                  kwargs.get("global_step", args[0] if args else None))
         return op
 
     optimizer_cls.minimize, optimizer_cls.apply_gradients = _minimize, _apply
@@ -220,16 +223,56 @@ def _loss_of_gradients(grads):
                 shape = op.inputs[0].op
                 if shape.type == "Shape":
                     return shape.inputs[0]
+                # a loss of static shape: its gradient op consumes grad_ys_0 ("<scope>gradients/<loss op>_grad/...")
+                for consumer in op.outputs[0].consumers():
+                    m = re.match(r"^(?:.*/)?gradients(?:_\d+)?/(.+?)_grad/", consumer.name)
+                    if m:
+                        try:
+                            return op.graph.get_operation_by_name(m.group(1)).outputs[0]
+                        except (KeyError, ValueError, IndexError):
+                            pass
     return None
 
 
-def _clipped(grads) -> str | None:
+_RAW_GRADIENT = re.compile(r"(^|/)gradients(_\d+)?/")
+
+
+def _clipped(grads) -> dict | None:
+    """How the gradients given to ``apply_gradients`` were changed after ``tf.gradients``:
+    None (not at all), ``{"global_norm": clip_norm}`` (one ``tf.clip_by_global_norm`` of
+    them all), or ``{"unknown": why}``."""
+    grads = [g for g in grads or [] if g is not None]
     if not grads:
         return None
+    scales, raw = set(), []
     for g in grads:
-        if g is not None and any("clip_by_global_norm" in op.name for op in _ancestors(g, 60)):
-            return "clip_by_global_norm"
-    return None
+        op = g.op
+        if _RAW_GRADIENT.search(op.name) and "clip_by_global_norm" not in op.name:
+            continue  # as tf.gradients / compute_gradients made it
+        if op.type == "Identity" and "clip_by_global_norm" in op.name:
+            mul = op.inputs[0].op
+            if mul.type == "Mul" and len(mul.inputs) == 2:
+                raw.append(mul.inputs[0])
+                scales.add(mul.inputs[1].op)
+                continue
+        return {"unknown": f"the gradients are changed ({op.type} {op.name}) between tf.gradients "
+                           f"and apply_gradients: not translated"}
+    if not scales:
+        return None
+    if len(scales) > 1 or len(raw) != len(grads):
+        return {"unknown": "tf.clip_by_global_norm clips some of the gradients, or several groups of "
+                           "them apart: Keras's global_clipnorm clips them all together"}
+    scale = next(iter(scales))  # clip_norm * min(1 / global_norm, 1 / clip_norm) (+ 0 * global_norm)
+    mul = scale.inputs[0].op if scale.type in ("Add", "AddV2") else scale
+    clip = _const(mul.inputs[0]) if mul.type == "Mul" else None
+    norms = [op for op in _ancestors(scale.outputs[0], 400) if op.type == "L2Loss"]
+    if clip is None or np.size(clip) != 1:
+        return {"unknown": "tf.clip_by_global_norm's clip_norm is not a constant: not translated"}
+    if len(norms) != len(grads):
+        return {"unknown": f"tf.clip_by_global_norm's global norm is of {len(norms)} tensors, "
+                           f"{len(grads)} gradients are applied: Keras's global_clipnorm takes the "
+                           f"norm of the gradients it applies"}
+    return {"global_norm": float(np.asarray(clip).reshape(()))}
 
 
 def _role_by_graph(t, roles) -> str:
@@ -281,6 +324,19 @@ def describe(sess, models: list, rec: Recorder) -> dict:
         last = train_runs[-1]["feed"] if train_runs else None
         out["loss"] = _loss(sess, opt["loss"], last, roles)
     out["steps"] = sum(r["count"] for r in train_runs)
+    schedule = (out.get("optimizer") or {}).get("schedule")
+    if schedule:  # Keras counts from 0, one per step: so must the global step have
+        try:
+            var = graph.get_operation_by_name(schedule["global_step"]).outputs[0]
+            now = int(sess.run(var if var.dtype.name != "resource" else
+                               graph.get_tensor_by_name(schedule["global_step"] + "/Read/ReadVariableOp:0")))
+        except Exception:  # noqa: BLE001
+            now = None
+        if now != out["steps"]:
+            out["optimizer"] = {"class": out["optimizer"]["class"],
+                                "unknown": f"the learning rate decays with {schedule['global_step']}, "
+                                           f"which is {now} after {out['steps']} train steps (Keras's "
+                                           f"schedule counts the optimizer's steps from 0)"}
     x_name = roles.get("x_name")
     for r in runs:
         feeds = []
@@ -301,7 +357,10 @@ def describe(sess, models: list, rec: Recorder) -> dict:
                             "train": r in train_runs})
         if r in train_runs and x_name in r["shapes"]:
             batches = r["shapes"][x_name]["batch"]
-            if batches:
+            shape = r["shapes"][x_name]["shape"]
+            if roles.get("time_major_feed") and len(shape) > 1:  # fed [time, batch, ...]
+                out["batch_size"] = shape[1]
+            elif batches:
                 out["batch_size"] = max(batches)
     out["initializers"] = _initializers(graph)
     if id(graph) in rec.initial:
@@ -381,6 +440,8 @@ def _roles(models, opt) -> dict:
         roles["x_name"] = source.name
         roles["input"] = {"ops": chain, "placeholder": source.name,
                           "dtype": source.dtype.name, "shape": source.shape.as_list()}
+        roles["time_major_feed"] = bool(model.time_major) and not any(
+            c.get("op") == "Transpose" for c in chain)
     else:
         roles["input"] = {"unknown": f"the RNN's input is computed by ops the port does not "
                                      f"translate ({', '.join(chain)})"}
@@ -427,6 +488,7 @@ def _feed_role(names, roles) -> str:
 
 
 _CHAIN_OPS = {"Reshape", "OneHot", "Cast", "Unpack", "Identity", "Transpose"}
+_GATHERS = {"GatherV2", "ResourceGather", "Gather"}
 
 
 def _input_chain(tensor):
@@ -442,6 +504,21 @@ def _input_chain(tensor):
             entry["dtype"] = op.outputs[0].dtype.name
         elif op.type == "Reshape":
             entry["shape"] = op.outputs[0].shape.as_list()
+        elif op.type == "Transpose":
+            perm = _const(op.inputs[1])
+            entry["perm"] = None if perm is None else [int(p) for p in np.ravel(perm)]
+        elif op.type in _GATHERS:  # tf.nn.embedding_lookup(variable, ids)
+            var = _variable_of(op.inputs[0])
+            axis = _const(op.inputs[2]) if op.type == "GatherV2" else 0
+            if var is None or axis is None or int(np.asarray(axis)) != 0:
+                chain.append(entry)
+                return [c if isinstance(c, str) else c["op"] for c in chain], None
+            trainable = {v.op.name for v in op.graph.get_collection("trainable_variables")}
+            shape = op.inputs[0].shape.as_list()
+            chain.append({"op": "Embedding", "variable": var.name, "shape": shape,
+                          "trainable": var.name in trainable})
+            op = op.inputs[1].op
+            continue
         elif op.type not in _CHAIN_OPS:
             chain.append(op.type)
             return [c if isinstance(c, str) else c["op"] for c in chain], None
@@ -498,6 +575,14 @@ def _optimizer(sess, opt) -> dict:
     name, attrs = _HYPER[cls]
     out = {"class": cls, "name": name, "notes": []}
     for key, attr in attrs.items():
+        if key == "learning_rate":
+            schedule = _exponential_decay(getattr(o, attr, None), opt.get("global_step"))
+            if schedule is not None and "unknown" in schedule:
+                return {"class": cls, "unknown": schedule["unknown"]}
+            if schedule is not None:
+                out["schedule"] = schedule
+                out[key] = schedule["initial_learning_rate"]
+                continue
         value, note = _value(sess, getattr(o, attr, None))
         if value is None:
             return {"class": cls, "unknown": f"{cls}'s {key} is {note or 'not readable'}"}
@@ -508,9 +593,62 @@ def _optimizer(sess, opt) -> dict:
         out["nesterov"] = bool(getattr(o, "_use_nesterov", False))
     if cls == "RMSPropOptimizer":
         out["centered"] = bool(getattr(o, "_centered", False))
-    if opt.get("clipped"):
-        out["unknown"] = "the gradients are clipped (tf.clip_by_global_norm) before apply_gradients"
+    clipped = opt.get("clipped") or {}
+    if "unknown" in clipped:
+        return {"class": cls, "unknown": clipped["unknown"]}
+    if "global_norm" in clipped:
+        out["global_clipnorm"] = clipped["global_norm"]
     return out
+
+
+def _variable_of(t):
+    """The variable op a tensor reads (through casts, reads and identities), or None."""
+    op = t.op
+    for _ in range(6):
+        if op.type in ("VarHandleOp", "VariableV2", "Variable"):
+            return op
+        if op.type not in ("Cast", "ReadVariableOp", "Identity") or not op.inputs:
+            return None
+        op = op.inputs[0].op
+    return None
+
+
+def _exponential_decay(lr, global_step) -> dict | None:
+    """``tf.train.exponential_decay(lr0, global_step, decay_steps, decay_rate, staircase)`` as
+    the graph computes it (``lr0 * decay_rate ** ([floor](global_step / decay_steps))``): its
+    arguments, ``{"unknown": why}`` when it cannot be a Keras schedule, None when ``lr`` is
+    no such tensor."""
+    if not hasattr(lr, "op") or lr.op.type != "Mul" or "ExponentialDecay" not in lr.op.name:
+        return None
+    try:
+        initial = _const(lr.op.inputs[0])
+        power = lr.op.inputs[1].op
+        rate = _const(power.inputs[0])
+        exponent = power.inputs[1].op
+        staircase = exponent.type == "Floor"
+        div = exponent.inputs[0].op if staircase else exponent
+        steps = _const(div.inputs[1])
+        step_var = _variable_of(div.inputs[0])
+    except (IndexError, AttributeError):
+        return {"unknown": f"the learning rate {lr.name} is not tf.train.exponential_decay as "
+                           f"the port knows it"}
+    if power.type != "Pow" or div.type not in ("RealDiv", "Div", "TrueDiv") or \
+            None in (initial, rate, steps) or step_var is None:
+        return {"unknown": f"tf.train.exponential_decay ({lr.name}) with a learning rate, decay "
+                           f"rate or decay steps that are not constants: not translated"}
+    given = _variable_of(global_step) if hasattr(global_step, "op") else None
+    if given is None or given is not step_var:
+        return {"unknown": f"tf.train.exponential_decay ({lr.name}) decays with "
+                           f"{step_var.name}, which the train op does not increment (minimize / "
+                           f"apply_gradients(global_step=...)): Keras's schedule counts the "
+                           f"optimizer's own steps"}
+    def number(c):  # the float32 constant as it was written (0.7, not 0.699999988)
+        value = float(str(np.float32(np.asarray(c).reshape(()))))
+        return int(value) if value.is_integer() else value
+
+    return {"kind": "exponential_decay", "initial_learning_rate": float(number(initial)),
+            "decay_steps": number(steps), "decay_rate": number(rate), "staircase": staircase,
+            "global_step": step_var.name}
 
 
 def _loss(sess, loss, feed, roles) -> dict:
@@ -537,10 +675,23 @@ def _loss(sess, loss, feed, roles) -> dict:
     per = np.asarray(per, np.float64)
     value = float(value)
     tol = dict(rtol=1e-4, atol=1e-6)
+    lengths = next((np.asarray(v) for k, v in feed.items()
+                    if roles["feeds"].get(_name(k)) == "lengths"), None)
     if np.isclose(value, per.mean(), **tol):
         reduction = "mean"
     elif np.isclose(value, per.sum(), **tol):
         reduction = "sum"
+    elif kind == "sparse_softmax_cross_entropy" and lengths is not None and lengths.ndim == 1 \
+            and per.ndim in (1, 2) and lengths.size and per.size % lengths.size == 0:
+        # tf.contrib.seq2seq.sequence_loss(logits, targets, tf.sequence_mask(lengths)): the
+        # mean over each sequence's valid steps (its cross-entropy flattened to [batch * time])
+        per = per.reshape(lengths.size, -1)
+        mask = np.arange(per.shape[1])[None, :] < lengths[:, None]
+        if mask.any() and np.isclose(value, (per * mask).sum() / mask.sum(), **tol):
+            return {"name": "sequence_loss", "reduction": "mean over the valid steps",
+                    "tensor": loss.name, "per_element": op.type}
+        return {"unknown": f"the loss ({loss.name}) is {kind} reduced neither by a mean, a sum "
+                           f"nor a mean over the sequences' valid steps (weights?)"}
     else:
         return {"unknown": f"the loss ({loss.name}) is {kind} reduced neither by a mean nor a sum "
                            f"of its elements (weights?)"}
@@ -551,9 +702,21 @@ def _loss(sess, loss, feed, roles) -> dict:
 
 
 # ----------------------------------------------------------------------------- Keras forms
+class _Code(str):
+    """Code written as it is where a number's repr would go."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def keras_optimizer(opt: dict) -> tuple[str, list]:
     """``(Keras 3 code, comment lines)`` for an ``optimizer`` entry."""
     name, lr = opt["name"], opt["learning_rate"]
+    schedule = opt.get("schedule")
+    if schedule:  # tf.train.exponential_decay: its Keras 3 schedule, the same arguments
+        lr = _Code(f"keras.optimizers.schedules.ExponentialDecay(initial_learning_rate="
+                   f"{schedule['initial_learning_rate']!r}, decay_steps={schedule['decay_steps']!r}, "
+                   f"decay_rate={schedule['decay_rate']!r}, staircase={schedule['staircase']!r})")
     if name == "adam":
         code = (f"keras.optimizers.Adam(learning_rate={lr!r}, beta_1={opt['beta1']!r}, "
                 f"beta_2={opt['beta2']!r}, epsilon={opt['epsilon']!r})")
@@ -576,6 +739,15 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
         code = (f"keras.optimizers.Adagrad(learning_rate={lr!r}, initial_accumulator_value="
                 f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
         why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
+    if schedule:
+        why.append("tf.train.exponential_decay(..., global_step, ...) with the global step "
+                   "incremented by each train step: Keras's ExponentialDecay of the optimizer's "
+                   "iterations (0 at the first step, as the global step was)")
+    if opt.get("global_clipnorm") is not None:
+        code = code[:-1] + f", global_clipnorm={opt['global_clipnorm']!r})"
+        why.append("tf.clip_by_global_norm(gradients, clip_norm) before apply_gradients: Keras's "
+                   "global_clipnorm clips the gradients of all the weights together, by their "
+                   "global norm, before the update, as TF1 did")
     return code, why + [f"note: {n}" for n in opt.get("notes", [])]
 
 
@@ -593,4 +765,9 @@ def keras_loss(loss: dict) -> tuple[str, str]:
                 "TF1 sigmoid_cross_entropy_with_logits, averaged")
     if name == "mean_square":
         return ("keras.losses.MeanSquaredError()", "TF1 reduce_mean(square(pred - labels))")
+    if name == "sequence_loss":
+        return ("keras.losses.SparseCategoricalCrossentropy(from_logits=True, "
+                "reduction='mean_with_sample_weight')",
+                "TF1 seq2seq.sequence_loss(logits, targets, sequence_mask(lengths)): the mean over "
+                "the valid steps (port_run gives the mask as the sample weights)")
     return ("sum_of_squares", "TF1 reduce_sum(square(pred - labels)): a sum, not a mean")

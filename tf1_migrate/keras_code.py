@@ -118,8 +118,10 @@ def model_code(model, initializers: dict | None = None) -> tuple[str, list]:
       f"dtype={model.dtype!r}, name='inputs')")
     all_inputs, state_outputs = ["inputs"], []
     pre = ""
-    if (model.lengths or model.state_inputs) and (len(model.blocks) != 1 or model.blocks[0].bidirectional):
-        raise NotWritable("sequence lengths or a carried state with several blocks or directions")
+    if model.state_inputs and (len(model.blocks) != 1 or model.blocks[0].bidirectional):
+        raise NotWritable("a carried state with several blocks or directions")
+    if model.lengths and len(model.blocks) != 1:
+        raise NotWritable("sequence lengths with several blocks")
     if model.time_major:
         notes.append("the TF1 graph is time-major: the Keras model takes [batch, time, features]")
     mask = None
@@ -136,12 +138,16 @@ def model_code(model, initializers: dict | None = None) -> tuple[str, list]:
         tag = f"_{b}" if len(model.blocks) > 1 else ""
         if block.bidirectional:
             sequences = not last_block or final_sequence or head.input == "last"
-            fw = _layer(block.fw, sequences, f"forward{tag}")
-            bw = _layer(block.bw, sequences, f"backward{tag}", go_backwards=True)
+            # with TF1's sequence_length: each direction runs on the valid steps only (the
+            # backward one from each sequence's last valid step), zeros past the length
+            more = f", zero_output_for_mask={sequences}" if mask is not None else ""
+            fw = _layer(block.fw, sequences, f"forward{tag}", more=more)
+            bw = _layer(block.bw, sequences, f"backward{tag}", go_backwards=True, more=more)
             w("    x = keras.layers.Bidirectional(")
             w(f"        {fw},")
             w(f"        backward_layer={bw},")
-            w(f"        merge_mode={block.merge!r}, name='bidirectional{tag}')(x)")
+            w(f"        merge_mode={block.merge!r}, name='bidirectional{tag}')"
+              f"(x{', mask=mask' if mask is not None else ''})")
             if last_block and head is not None and head.input == "last":
                 w("    x = x[:, -1, :]  # TF1 outputs[-1]: the last step of both directions' sequences")
             continue

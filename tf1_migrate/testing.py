@@ -104,8 +104,12 @@ def _reference(tf1, checkpoint=None, rnn=None) -> _Reference:
     return ref
 
 
-def _graph_with_reference(ref: _Reference, x):
-    """(graph, placeholder, output, {variable: checkpoint name} or None, restore function)."""
+def _graph_with_reference(ref: _Reference, x, extras=None):
+    """(graph, placeholder, output, {variable: checkpoint name} or None, restore function).
+
+    ``extras``: ``{"lengths": array or None, "states": [arrays] or None}`` to build the
+    graph with placeholders for them (a description's model only); the placeholders are
+    put back into it under ``"feed"`` (``{placeholder: value}``)."""
     import tensorflow as tf
 
     from tf1_migrate import tf1_graph
@@ -116,7 +120,18 @@ def _graph_with_reference(ref: _Reference, x):
         if ref.model is not None:
             shape = [None, None, ref.model.input_size]
             ph = v1.placeholder(ref.model.dtype, shape, name="inputs")
-            out, variables = tf1_graph.build(ref.model, ph)
+            n = s = None
+            feed = {}
+            if extras and extras.get("lengths") is not None:
+                n = v1.placeholder(tf.int32, [None], name="lengths")
+                feed[n] = np.asarray(extras["lengths"], np.int32)
+            if extras and extras.get("states") is not None:
+                s = [v1.placeholder(ref.model.dtype, [None, np.shape(a)[-1]], name=f"state_{k}")
+                     for k, a in enumerate(extras["states"])]
+                feed.update({p: np.asarray(a, ref.model.dtype) for p, a in zip(s, extras["states"])})
+            if extras is not None:
+                extras["feed"] = feed
+            out, variables = tf1_graph.build(ref.model, ph, lengths=n, states=s)
 
             def restore(sess):
                 tf1_graph.load(sess, variables, ref.weights)
@@ -620,10 +635,11 @@ def _keras_loss(name, weights=None):
     if name == "sequence_loss":
         w = np.asarray(weights, dtype="float32")
 
-        def weighted(y, p):  # per example: sum_t xent * w / sum(w), summed over the batch
+        def weighted(y, p):  # per element: xent * w / sum(w), summed (per element, not per
+            # example: a model whose output carries a mask of its lengths has it applied to these)
             xent = keras.losses.sparse_categorical_crossentropy(y, p, from_logits=True)
             # a backend tensor, not the NumPy array: PyTorch would call numpy() on xent
-            return ops.sum(xent * ops.convert_to_tensor(w, dtype=xent.dtype), axis=1) / float(w.sum())
+            return xent * ops.convert_to_tensor(w, dtype=xent.dtype) / float(w.sum())
         return _Summed(weighted)
     return {"mse": keras.losses.MeanSquaredError(),
             "softmax_cross_entropy": keras.losses.CategoricalCrossentropy(from_logits=True),
@@ -682,7 +698,8 @@ def _tf1_model_for_weights(ref: _Reference, values: dict, rnn):
 def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
                      optimizer: str = "adam", learning_rate: float = 0.001, momentum: float = 0.9,
                      keras_optimizer=None, checkpoint=None, rnn=None, rtol: float = 1e-5,
-                     atol: float | None = None, weights=None) -> None:
+                     atol: float | None = None, weights=None, lengths=None, states=None,
+                     clip_norm: float | None = None) -> None:
     """Assert that one optimizer step on ``(inputs, targets)`` moves each weight of the Keras
     model as TF1 moves the variable it was converted from.
 
@@ -698,6 +715,16 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
     for gradients near zero the two frameworks' float32 rounding moves it by up to a few
     tenths of a percent of ``lr`` (0.13% measured on an MNIST LSTM); a wrong learning rate,
     loss or mapping moves it by the order of ``lr``. ``keras_model`` is left as it was.
+
+    ``clip_norm``: the TF1 step clips the gradients with ``tf.clip_by_global_norm(grads,
+    clip_norm)`` before ``apply_gradients`` (the Keras optimizer's ``global_clipnorm``).
+
+    ``lengths`` (TF1's ``sequence_length``; default: every sequence full) and ``states``
+    (the initial states, Keras order ``h, c`` per LSTM cell; default: zeros), for a
+    capture whose RNN takes them: the TF1 side runs with them, and the Keras model gets
+    them as its further inputs (sequences, lengths, states, as ``parity convert
+    --emit-model`` and ``parity migrate --write`` build it); a Keras model that returns its
+    final states after its output is trained on its first output.
 
     The TF1 side of the step is the captured RNN and head rebuilt with TF1's own cells from
     the capture's description and checkpoint, plus the loss and optimizer named here (the
@@ -717,38 +744,60 @@ def assert_same_step(tf1, keras_model, inputs, targets, *, loss: str = "mse",
                          f"RMSPropOptimizer starts its mean square at 1.0, Keras's RMSprop at 0: "
                          f"their first steps differ)")
     atol = 0.02 * learning_rate if atol is None else atol
-    keras_optimizer = keras_optimizer or faithful_keras_optimizer(optimizer, learning_rate, momentum)
+    if keras_optimizer is None:
+        keras_optimizer = faithful_keras_optimizer(optimizer, learning_rate, momentum)
+        if clip_norm is not None:
+            keras_optimizer.global_clipnorm = clip_norm
     _check_optimizer_defaults(optimizer, keras_optimizer)
     x, y = np.asarray(inputs), np.asarray(targets)
     ref = _reference(tf1, checkpoint, rnn)
+    if ref.model is None:
+        _no_extras(lengths, states)
+    model = ref.model
+    extras = None
+    if model is not None and (model.lengths or model.state_inputs or lengths is not None
+                              or states is not None):
+        if lengths is not None and not model.lengths:
+            raise ValueError("lengths= given, but the captured RNN has no sequence_length")
+        if states is not None and not model.state_inputs:
+            raise ValueError("states= given, but the captured RNN takes no initial state")
+        extras = {"lengths": lengths if lengths is not None or not model.lengths
+                  else np.full(x.shape[0], x.shape[1], np.int32),
+                  "states": states}
+    feeds = _keras_feeds(keras_model, ref, x, lengths, states)
 
     # TF1: restore, one step
     v1 = tf1_graph.v1()
     with _quiet():
-        graph, ph, out, variables, restore = _graph_with_reference(ref, x)
+        graph, ph, out, variables, restore = _graph_with_reference(ref, x, extras)
     with graph.as_default(), _quiet():
         labels = v1.placeholder(y.dtype, [None, *y.shape[1:]], name="targets")
         w_t = v1.constant(np.asarray(weights, dtype=out.dtype.as_numpy_dtype)) if weights is not None else None
         loss_t = _tf1_loss(loss, labels, out, w_t)
-        train = _tf1_optimizer(optimizer, learning_rate, momentum).minimize(
-            loss_t, var_list=list(variables))
+        tf1_opt = _tf1_optimizer(optimizer, learning_rate, momentum)
+        if clip_norm is None:
+            train = tf1_opt.minimize(loss_t, var_list=list(variables))
+        else:
+            var_list = list(variables)
+            grads, _ = v1.clip_by_global_norm(v1.gradients(loss_t, var_list), clip_norm)
+            train = tf1_opt.apply_gradients(zip(grads, var_list))
         with v1.Session(graph=graph) as sess:
             sess.run(v1.global_variables_initializer())
             restore(sess)
             names = list(variables.values())
             before = dict(zip(names, sess.run(list(variables))))
-            feed = {ph: _feed(ref, x), labels: y}
+            feed = {ph: _feed(ref, x), labels: y, **(extras or {}).get("feed", {})}
             sess.run(train, feed)
             after = dict(zip(names, sess.run(list(variables))))
 
     # Keras: a copy of the model, one step
     with _quiet():
         k_before, k_after = _keras_step(keras_model, keras_optimizer, _keras_loss(loss, weights),
-                                        x, y, ref, before, rnn)
+                                        feeds, y, ref, before, rnn)
     _compare_steps(k_before, k_after, before, after, rtol, atol)
 
 
-def _keras_step(keras_model, keras_optimizer, loss, x, y, ref, before, rnn):
+def _keras_step(keras_model, keras_optimizer, loss, feeds, y, ref, before, rnn):
     import keras
 
     from tf1_migrate import keras_rnn
@@ -761,10 +810,14 @@ def _keras_step(keras_model, keras_optimizer, loss, x, y, ref, before, rnn):
     stepped = clone if clone is not None else keras_model
     saved = keras_model.get_weights()
     try:
-        stepped.compile(optimizer=keras_optimizer, loss=loss)
+        trained = stepped
+        outputs = getattr(stepped, "outputs", None) or []
+        if len(outputs) > 1:  # output, final states: the loss is on the output
+            trained = keras.Model(stepped.inputs, outputs[0])
+        trained.compile(optimizer=keras_optimizer, loss=loss)
         rnn_model = _tf1_model_for_weights(ref, before, rnn)
         k_before = keras_rnn.keras_cell_weights(stepped, rnn_model)
-        stepped.train_on_batch(x, y)
+        trained.train_on_batch(feeds[0] if len(feeds) == 1 else feeds, y)
         k_after = keras_rnn.keras_cell_weights(stepped, rnn_model)
     finally:
         if clone is None:

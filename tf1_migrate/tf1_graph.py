@@ -92,12 +92,32 @@ def _last_h(state):
     return state.h if hasattr(state, "h") else state
 
 
-def build(model: RNNModel, inputs):
+def _initial_state(cells, states, offset):
+    """(TF1's initial state of ``cells`` from ``states`` (Keras order: ``h, c`` per LSTM cell,
+    ``h`` per other cell) at ``offset``, the offset of the next cells' states); ``(None,
+    offset)`` without ``states``."""
+    if states is None:
+        return None, offset
+    tf = v1()
+    parts = []
+    for cell in cells:
+        if cell.kind == "lstm":
+            parts.append(tf.nn.rnn_cell.LSTMStateTuple(states[offset + 1], states[offset]))
+            offset += 2
+        else:
+            parts.append(states[offset])
+            offset += 1
+    return (parts[0] if len(parts) == 1 else tuple(parts)), offset
+
+
+def build(model: RNNModel, inputs, *, lengths=None, states=None):
     """The TF1 graph of ``model`` on ``inputs`` (in the current default graph).
 
     Returns ``(output tensor, {variable: TF1 name in the description})``. ``inputs`` is laid
     out as the TF1 graph was (time-major when ``model.time_major``); the output of a
-    sequence is batch-major, as Keras gives it.
+    sequence is batch-major, as Keras gives it. ``lengths``: TF1's ``sequence_length`` of
+    every block; ``states``: the initial states (Keras order: ``h, c`` per LSTM cell, the
+    cells in order, a bidirectional block's forward cells before its backward ones).
     """
     tf = v1()
     tf1_rnn.require(model, for_emit=True)
@@ -105,6 +125,7 @@ def build(model: RNNModel, inputs):
     made, x = [], inputs
     dtype = tf.as_dtype(model.dtype)
     state = None
+    offset = 0
     for b, block in enumerate(model.blocks):
         def stack(cells):
             built = [_make_cell(c, f"c{len(made) + k}") for k, c in enumerate(cells)]
@@ -114,16 +135,21 @@ def build(model: RNNModel, inputs):
         with tf.variable_scope(f"block{b}"):
             if block.bidirectional:
                 fw, bw = stack(block.fw), stack(block.bw)
+                first, offset = _initial_state(block.fw, states, offset)
+                second, offset = _initial_state(block.bw, states, offset)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     (out_fw, out_bw), (s_fw, s_bw) = tf.nn.bidirectional_dynamic_rnn(
-                        fw, bw, x, dtype=dtype, time_major=time_major)
+                        fw, bw, x, sequence_length=lengths, initial_state_fw=first,
+                        initial_state_bw=second, dtype=dtype, time_major=time_major)
                 x = _merge(out_fw, out_bw, block.merge)
                 state = _merge(_last_h(s_fw), _last_h(s_bw), block.merge)
             else:
+                first, offset = _initial_state(block.fw, states, offset)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    x, s = tf.nn.dynamic_rnn(stack(block.fw), x, dtype=dtype, time_major=time_major)
+                    x, s = tf.nn.dynamic_rnn(stack(block.fw), x, sequence_length=lengths,
+                                             initial_state=first, dtype=dtype, time_major=time_major)
                 state = _last_h(s)
     sequence = tf.transpose(x, [1, 0, 2]) if time_major else x
     out = sequence
@@ -177,17 +203,7 @@ def build_layer(block: tf1_rnn.Block, inputs, *, dtype="float32", lengths=None, 
         return built[0] if len(built) == 1 else tf.nn.rnn_cell.MultiRNNCell(built)
 
     def initial(cells, offset):  # (TF1's state of the cells, where the next cells' start)
-        if states is None:
-            return None, offset
-        parts = []
-        for cell in cells:
-            if cell.kind == "lstm":
-                parts.append(tf.nn.rnn_cell.LSTMStateTuple(states[offset + 1], states[offset]))
-                offset += 2
-            else:
-                parts.append(states[offset])
-                offset += 1
-        return (parts[0] if len(parts) == 1 else tuple(parts)), offset
+        return _initial_state(cells, states, offset)
 
     with warnings.catch_warnings(), tf.variable_scope("layer"):
         warnings.simplefilter("ignore")

@@ -7,7 +7,8 @@ What the port is made of:
   by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
   capture's probe with the converted TF1 weights;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
-  defaults written out where Keras's differ;
+  defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
+  Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
 - the script's own code: imports, functions and statements that do not use TensorFlow are
   carried over as they are (``# from SCRIPT line N``); ``input_data`` becomes the suite's
   offline MNIST loader; ``tf.set_random_seed`` ``keras.utils.set_random_seed``; the TF1
@@ -17,7 +18,9 @@ What the port is made of:
   (``"train"``: one ``train_on_batch``; ``"loss"``, ``"accuracy"``, ``"output"``,
   ``"state_out"``) and the feed's keys are the roles of the placeholders (``"x"``, ``"y"``,
   ``"lengths"``, ``"state"``); the input ops between placeholder and RNN (reshape, one-hot,
-  cast) are NumPy in ``prepare_x``. The loop around them stays the script's: the same
+  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; an embedding lookup of a
+  variable is a ``keras.layers.Embedding`` in ``build_model()`` before the RNN model
+  (``build_rnn_model()``). The loop around them stays the script's: the same
   number of optimizer steps and batches;
 - ``PARITY_METRIC name=value``: the last loss or accuracy the program computed, printed
   last (what ``parity check`` compares).
@@ -110,14 +113,21 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
             data = json.loads((s / "structure.json").read_text())
             if data.get("models"):
                 chosen.append((s, data))
+    if not chosen:  # an RNN the capture could not describe (its notes say why), trained
+        for s in sessions:
+            data = json.loads((s / "structure.json").read_text())
+            if data.get("notes") and (data.get("training") or {}).get("steps"):
+                return s, data, [f"the model: {n}" for n in data["notes"]]
     if not chosen:
         raise WriteError(f"the capture in {folder} holds no RNN (its notes: "
                          + "; ".join(n for s in sessions for n in
                                      json.loads((s / 'structure.json').read_text()).get('notes', []))
                          + ")")
     if len(chosen) > 1:
-        todos.append(f"the script trains {len(chosen)} graphs (sessions); the port is written "
-                     f"for the first ({chosen[0][0].name})")
+        todos.append(f"the script trains {len(chosen)} graphs, each in its own Session "
+                     f"({', '.join(c[0].name for c in chosen)}): one port holds one model; the "
+                     f"port's model is the first's, and the training of the others is not "
+                     f"translated (port each graph from a script of its own)")
     return chosen[0][0], chosen[0][1], todos
 
 
@@ -302,6 +312,12 @@ class _Session(ast.NodeTransformer):
                 return node
             feed = node.args[1] if len(node.args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "feed_dict"), ast.Dict(keys=[], values=[]))
+            if isinstance(feed, ast.Dict) and None not in feed.keys and \
+                    len(feed.keys) == len(run["feed"]) and \
+                    all(_names(k) & self.script.graph for k in feed.keys):
+                # a literal feed_dict: its keys in the order the capture saw them fed (names,
+                # or attributes of a model object: {model.inputs: ...})
+                feed.keys = [ast.Constant(f["role"]) for f in run["feed"]]
             feed = self.visit(feed)
             return ast.Call(func=ast.Name("port_run", ast.Load()),
                             args=[ast.parse(repr(roles), mode="eval").body, feed], keywords=[])
@@ -374,6 +390,16 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
             continue
         if isinstance(stmt, ast.With) and any(_session_call(i.context_expr, script.tf) for i in stmt.items):
             reason = [f"line {stmt.lineno}: a second TF1 Session in the Session part"]
+            todos += reason
+            out += _todo_nodes(reason, stmt.lineno)
+            continue
+        if isinstance(stmt, ast.With) and any(
+                isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
+                and i.context_expr.func.attr == "as_default" for i in stmt.items):
+            opens = any(_session_call(n, script.tf) for n in ast.walk(stmt))
+            reason = [f"line {stmt.lineno}: a second TF1 graph (lines {stmt.lineno}-{stmt.end_lineno}"
+                      + (", with a Session of its own" if opens else "") + "): one port holds one "
+                      "model; the second graph is not translated (port it from a script of its own)"]
             todos += reason
             out += _todo_nodes(reason, stmt.lineno)
             continue
@@ -453,6 +479,11 @@ def port_run(fetches, feed):
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
     labels = feed.get("y")
+    weights = {{}}
+    if LOSS_NAME == "sequence_loss" and "lengths" in feed:  # weights: tf.sequence_mask(lengths)
+        steps = np.shape(labels)[1] if labels is not None else 0
+        weights["sample_weight"] = (np.arange(steps)[None, :] <
+                                    np.asarray(feed["lengths"])[:, None]).astype("float32")
     output, states, train_loss = None, [], None
     if any(f not in ("train", "loss", "state_in") or (f == "loss" and "train" not in wanted)
            for f in wanted):
@@ -460,14 +491,15 @@ def port_run(fetches, feed):
         got = [keras.ops.convert_to_numpy(g) for g in (got if isinstance(got, (list, tuple)) else [got])]
         output, states = got[0], got[1:]
     if "train" in wanted:
-        train_loss = float(np.asarray(train_model.train_on_batch(inputs, np.asarray(labels))))
+        train_loss = float(np.asarray(train_model.train_on_batch(inputs, np.asarray(labels),
+                                                                 **weights)))
     values = []
     for f in wanted:
         if f == "train":
             values.append(None)
         elif f == "loss":
             value = train_loss if train_loss is not None else float(
-                keras.ops.convert_to_numpy(LOSS(np.asarray(labels), output)))
+                keras.ops.convert_to_numpy(LOSS(np.asarray(labels), output, **weights)))
             _METRIC.update(name="loss", value=value)
             values.append(value)
         elif f == "accuracy":
@@ -529,12 +561,78 @@ def report_metric():
 '''
 
 
+_DENSE_GRADIENTS = '''def dense_gradients(optimizer):
+    """The optimizer, given dense gradients: Keras 3 on TensorFlow updates an embedding from
+    the rows of its sparse gradient alone (tf.IndexedSlices), TF1's AdamOptimizer every row."""
+    apply = optimizer.apply
+
+    def dense(g):  # tf.IndexedSlices -> the dense gradient (repeated rows add up)
+        if hasattr(g, "indices") and hasattr(g, "dense_shape"):
+            return keras.ops.scatter(keras.ops.expand_dims(g.indices, -1), g.values, g.dense_shape)
+        return g
+
+    def dense_apply(grads, trainable_variables=None):
+        return apply([dense(g) for g in grads], trainable_variables)
+
+    optimizer.apply = dense_apply
+    return optimizer
+
+
+'''
+
+
+def _embedding_of(training: dict) -> dict | None:
+    """The ``tf.nn.embedding_lookup`` of a variable between the fed ids and the RNN, or None."""
+    ops = (training.get("input") or {}).get("ops") or []
+    return next((op for op in ops if op.get("op") == "Embedding"), None)
+
+
+def _embedding_code(embedding: dict, model, initializers: dict) -> str:
+    from tf1_migrate import keras_code
+
+    vocab, dim = embedding["shape"]
+    spec = initializers.get(embedding["variable"]) or {}
+    init = ("keras.initializers.GlorotUniform()" if spec.get("kind") == "glorot_uniform"
+            else keras_code.initializer_code(spec))
+    more = f"embeddings_initializer={init}, " if init else ""
+    if not embedding.get("trainable", True):
+        more += "trainable=False, "
+    return f'''
+
+def build_model():
+    """tf.nn.embedding_lookup({embedding["variable"]} [{vocab}, {dim}], ids) before the RNN
+    model: keras.layers.Embedding with the TF1 variable's weights, trained with it."""
+    rnn = build_rnn_model()
+    ids = keras.Input(shape=({model.timesteps},), dtype='int32', name='ids')
+    more = [keras.Input(shape=t.shape[1:], dtype=t.dtype) for t in rnn.inputs[1:]]
+    embedded = keras.layers.Embedding({vocab}, {dim}, {more}name='embedding')(ids)
+    return keras.Model([ids, *more] if more else ids, rnn([embedded, *more] if more else embedded),
+                       name='port_with_embedding')
+'''
+
+
 def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if "unknown" in inp:
         return [f"    # {TODO}: {inp['unknown']}",
                 f"    raise NotImplementedError({(TODO + ': ' + inp['unknown'])!r})"], [inp["unknown"]]
     lines = ["    x = np.asarray(x)"]
-    for op in inp.get("ops", []):
+    ops = inp.get("ops", [])
+    kinds = [op["op"] for op in ops]
+    if "Embedding" in kinds:  # ids: only casts before the lookup, no reshaping after it
+        at = kinds.index("Embedding")
+        if kinds.count("Embedding") > 1 or set(kinds[:at]) - {"Identity", "Cast"} or \
+                set(kinds[at + 1:]) - {"Identity", "Unpack", "Transpose"}:
+            return _todo_lines(f"the input's ops around tf.nn.embedding_lookup ({', '.join(kinds)}) "
+                               f"are not translated")
+        ops = [op for op in ops if op["op"] == "Transpose"]
+        if model.time_major and not ops:
+            lines.append("    x = np.transpose(x)  # the ids fed time-major [time, batch] "
+                         "(dynamic_rnn time_major=True): Keras takes [batch, time]")
+        elif ops and not (model.time_major and ops[0].get("perm") == [1, 0, 2]):
+            return _todo_lines("the embedded input is transposed other than to time-major")
+        lines.append("    return x.astype('int32')  # token ids: the model's Embedding looks them up")
+        return lines, []
+    for op in ops:
         kind = op["op"]
         if kind == "Reshape":
             lines.append(f"    x = x.reshape((-1, {model.timesteps}, {model.input_size}))  # tf.reshape of the placeholder")
@@ -543,10 +641,24 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
         elif kind == "Cast":
             lines.append(f"    x = x.astype({op['dtype']!r})  # tf.cast")
         elif kind == "Transpose":
-            reason = "the input is transposed in the graph (time-major): not translated"
-            return [f"    # {TODO}: {reason}", f"    raise NotImplementedError({(TODO + ': ' + reason)!r})"], [reason]
+            if not (model.time_major and op.get("perm") == [1, 0, 2]):
+                return _todo_lines(f"the graph transposes the input with perm {op.get('perm')}, "
+                                   f"which is not batch-major to time-major: not translated")
+            lines.append("    # tf.transpose(x, [1, 0, 2]) made the TF1 graph time-major: the "
+                         "Keras model takes x batch-major as it is")
+    if model.time_major and not any(op["op"] == "Transpose" for op in inp.get("ops", [])):
+        lines.append("    x = np.transpose(x, (1, 0) + tuple(range(2, x.ndim)))  # fed time-major "
+                     "[time, batch, ...] (dynamic_rnn time_major=True): Keras takes [batch, time, ...]")
+    if model.time_major and (model.head is None or model.head.input == "sequence"):
+        return _todo_lines("the TF1 graph is time-major and its output is per step: the labels "
+                           "and outputs the script feeds and reads are laid out [time, batch], "
+                           "the Keras model's [batch, time]: not translated")
     lines.append(f"    return x.astype({model.dtype!r})")
     return lines, []
+
+
+def _todo_lines(reason: str) -> tuple[list, list]:
+    return [f"    # {TODO}: {reason}", f"    raise NotImplementedError({(TODO + ': ' + reason)!r})"], [reason]
 
 
 def _carried_imports(script: _Script) -> tuple[list, list]:
@@ -583,6 +695,10 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         todos.append(str(exc))
         model_text = ("\n\ndef build_model():\n"
                       f"    # {TODO}: {exc}\n    raise NotImplementedError({(TODO + ': ' + str(exc))!r})\n")
+    embedding = _embedding_of(training)
+    if embedding is not None and "raise NotImplementedError" not in model_text:
+        model_text = model_text.replace("\ndef build_model():", "\ndef build_rnn_model():", 1) + \
+            _embedding_code(embedding, model, training.get("initializers") or {})
     for note in data.get("notes", []) + model.notes:
         todos.append(f"capture: {note}")
     if "unknown" in training:
@@ -622,6 +738,10 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts.append(model_text)
     # training: the optimizer and loss
     parts.append("")
+    if embedding is not None and opt and "unknown" not in opt and opt.get("name") not in ("adam", "sgd"):
+        opt = {"unknown": f"tf.train.{opt.get('class')} updates only the looked-up rows of the "
+                          f"embedding {embedding['variable']} (a sparse update); Keras 3 updates "
+                          f"every row on JAX and PyTorch: not translated"}
     if "unknown" in opt or not opt:
         why = opt.get("unknown", "no optimizer was recorded")
         todos.append(f"optimizer: {why}")
@@ -629,6 +749,11 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
                   f"    raise NotImplementedError({(TODO + ': ' + why)!r})"]
     else:
         code, why = graph_training.keras_optimizer(opt)
+        if embedding is not None and opt["name"] == "adam":
+            parts += [_DENSE_GRADIENTS]
+            why.append(f"TF1's AdamOptimizer moves every row of the embedding {embedding['variable']} "
+                       f"(its moments decay everywhere), not only the rows looked up: dense gradients")
+            code = f"dense_gradients({code})"
         parts += ["def build_optimizer():"] + [f"    # {w}" for w in why] + [f"    return {code}"]
     parts += ["", ""]
     if "unknown" in loss or not loss:
@@ -681,6 +806,21 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         stmts = script.session_part[1:]
     session_todos: list = []
     translated = _translate(stmts, script, runs, feed_names, sess_names, session_todos)
+    stop = [t for t in extra_todos if t.startswith("the script trains")]
+    if first is None:  # the Session is opened inside a loop, function or block
+        nested = next((s for s in script.prelude
+                       if any(_session_call(n, script.tf) for n in ast.walk(s))), None)
+        if nested is not None:
+            where = next(n.lineno for n in ast.walk(nested) if _session_call(n, script.tf))
+            kind = {"For": "a for loop", "While": "a while loop", "With": "a with block",
+                    "If": "an if block", "Try": "a try block"}.get(
+                type(nested).__name__, f"'{getattr(nested, 'name', '')}'")
+            stop.append(f"line {where}: the TF1 Session is opened inside {kind} (lines "
+                        f"{nested.lineno}-{nested.end_lineno}), not at the script's top level: "
+                        f"the training around it is not translated")
+    if stop:  # the program stops before the Session part: it would do something else
+        translated = _todo_nodes(stop, 0) + translated
+        session_todos += [t for t in stop if t not in todos]
     todos += session_todos
     marked = []
     for stmt in translated:
@@ -733,6 +873,7 @@ import importlib.util
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF1 cells for the reference graph
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log
 
 import numpy as np
 import pytest
@@ -764,7 +905,7 @@ def probe():
 def _model(port):
     model = port.build_model()
     model.load_weights(WEIGHTS)
-    return model
+    return model{inner}
 
 
 def test_outputs_as_tf1(port, probe):
@@ -781,42 +922,64 @@ def test_one_step_as_tf1(port, probe):
     shape = probe["outputs"].shape
 {targets}
     assert_same_step(CAPTURE, model, x, y, loss=port.LOSS_NAME, optimizer={optimizer!r},
-                     learning_rate={lr!r}{momentum}, keras_optimizer=port.build_optimizer())
+                     learning_rate={lr!r}{momentum}, keras_optimizer=port.build_optimizer(){extras})
+'''
+
+
+_UNPORTED = '''"""Keras 3 port of {script}, written by `parity migrate {script} --write {port}`:
+not written. The TF1 model is not one the port generator translates (below); the program
+stops rather than train something else.
+"""
+
+{todos}
+raise NotImplementedError({message!r})
 '''
 
 
 def _test_text(port_path, script_path, capture_rel, weights_name, model, training) -> tuple[str, list]:
     notes = []
-    single = not (model.lengths or model.state_inputs)
-    if single:
-        outputs_test = '    assert_same_outputs(CAPTURE, model, probe["inputs"])'
-    else:
-        outputs_test = ('    problem = convert.compare_with_probe(model, probe)  # lengths / states: several inputs\n'
-                        '    assert problem is None, problem')
     loss = (training.get("loss") or {}).get("name")
     opt = training.get("optimizer") or {}
     step = ""
-    if not single:
-        notes.append("test_port_parity.py: no one-step test (tf1_migrate.testing.assert_same_step "
-                     "takes a model of one input; this one takes lengths or states too)")
-    elif opt.get("name") not in ("adam", "sgd", "momentum"):
+    # the probe's lengths (not all full) and initial states (not zeros): a port that drops
+    # them, or feeds them in another order, steps differently
+    extras = ""
+    if model.lengths:
+        extras += ', lengths=probe["lengths"]'
+    if model.state_inputs:
+        count = sum(2 if c.kind == "lstm" else 1 for b in model.blocks for c in b.fw + (b.bw or []))
+        extras += f', states=[probe[f"state_in_{{k}}"] for k in range({count})]'
+
+    outputs_test = '    assert_same_outputs(CAPTURE, model, probe["inputs"]' + \
+        extras.replace(", ", ",\n                        ", 1) + ")"
+    if opt.get("name") not in ("adam", "sgd", "momentum"):
         notes.append(f"test_port_parity.py: no one-step test for the optimizer {opt.get('class')}")
     elif loss is None:
         notes.append("test_port_parity.py: no one-step test (the loss is not known)")
     else:
         if loss == "softmax_cross_entropy":
             targets = '    y = np.eye(shape[-1], dtype="float32")[rng.randint(0, shape[-1], size=shape[:-1])]'
-        elif loss == "sparse_softmax_cross_entropy":
+        elif loss in ("sparse_softmax_cross_entropy", "sequence_loss"):
             targets = '    y = rng.randint(0, shape[-1], size=shape[:-1]).astype("int32")'
         elif loss == "sigmoid_cross_entropy":
             targets = '    y = (rng.rand(*shape) > 0.5).astype("float32")'
         else:
             targets = '    y = rng.normal(size=shape).astype("float32")'
         momentum = f", momentum={opt['momentum']!r}" if opt.get("name") == "momentum" else ""
+        if loss == "sequence_loss":  # its weights: the probe's lengths as tf.sequence_mask
+            momentum += (',\n                     weights=(np.arange(shape[1])[None, :] < '
+                         'probe["lengths"][:, None]).astype("float32")')
+        if opt.get("global_clipnorm") is not None:  # tf.clip_by_global_norm before the step
+            momentum += f",\n                     clip_norm={opt['global_clipnorm']!r}"
         step = _STEP_TEST.format(targets=targets, optimizer=opt["name"], lr=opt["learning_rate"],
-                                 momentum=momentum)
+                                 momentum=momentum,
+                                 extras=extras.replace(", ", ",\n                     ", 1))
+    inner = ""
+    if _embedding_of(training):
+        inner = ('.get_layer("port")  # the RNN model after the embedding lookup (the '
+                 'checks start\n    # from the embedded inputs: the TF1 graph\'s RNN input)')
     text = _TEST.format(port=port_path.name, script=script_path.name, weights=weights_name,
-                        capture=capture_rel, outputs_test=outputs_test,
+                        capture=capture_rel, outputs_test=outputs_test, inner=inner,
                         step_doc=", and one optimizer step moves its weights as TF1's step" if step else "")
     return text + step, notes
 
@@ -833,21 +996,30 @@ def _write_atomic(path: Path, text: str) -> None:
 def _weights(port_text: str, model, session: Path, data: dict, init_from, out: Path) -> str | None:
     """Build the port's model, fill it with the TF1 weights, check it on the capture's probe
     and save the weights; why not, or None."""
+    import numpy as np
+
     from tf1_migrate import convert, keras_rnn
     from tf1_migrate.keras_weights import save_weights
 
     namespace: dict = {}
-    start = port_text.index("\ndef build_model():")
+    embedding = _embedding_of(data.get("training") or {})
+    start = port_text.index("\ndef build_rnn_model():" if embedding else "\ndef build_model():")
     pre = port_text.index("\nclass LengthMask") if "\nclass LengthMask" in port_text else start
     exec("import keras\nimport numpy as np\n" + port_text[pre:port_text.index("\ndef build_optimizer")],
          namespace)
     keras_model = namespace["build_model"]()
+    rnn_model = keras_model.get_layer("port") if embedding else keras_model
     checkpoint = init_from or str(session / data.get("checkpoint", "model.ckpt"))
-    keras_rnn.fill(keras_model, model, convert.read_checkpoint(checkpoint))
+    values = convert.read_checkpoint(checkpoint)
+    keras_rnn.fill(rnn_model, model, values)
+    if embedding:
+        if embedding["variable"] not in values:
+            return f"the checkpoint has no embedding variable {embedding['variable']}"
+        keras_model.get_layer("embedding").set_weights([np.asarray(values[embedding["variable"]])])
     if init_from is None:
         probe, _ = convert._capture_probe(session, session, model)
         if probe is not None:
-            problem = convert.compare_with_probe(keras_model, probe)
+            problem = convert.compare_with_probe(rnn_model, probe)
             if problem:
                 return f"the written model does not compute what the captured graph computes: {problem}"
     save_weights(keras_model, str(out))
@@ -884,10 +1056,16 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
         if not folder.is_dir():
             raise WriteError(f"--capture {folder}: not a folder")
     session, data, extra = _choose_session(folder)
+    if not data.get("models"):  # nothing the port can be built around: it only says why
+        _write_atomic(out, _UNPORTED.format(script=script.name, port=out.name,
+                                            todos="\n".join(f"# {TODO}: {t}" for t in extra),
+                                            message=f"{TODO}: " + "; ".join(extra)))
+        return Written(port=out, capture=str(session), todos=extra)
     weights = out.with_name(f"{out.stem}.init.weights.h5")
     text, todos, notes, model = generate(script, out, session, data, extra, weights.name)
     done = Written(port=out, capture=str(session), notes=notes)
-    if not any("build_model" in t or "capture:" in t for t in todos):
+    model_written = f"def build_model():\n    # {TODO}" not in text
+    if model_written and not any("build_model" in t or "capture:" in t for t in todos):
         try:
             why = _weights(text, model, session, data, init_from, weights)
         except (convert.ConversionError, keras_rnn.FillError, tf1_rnn.MappingError,
@@ -917,7 +1095,7 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
         _write_atomic(test_path, test_text)
         done.test = test_path
     done.notes += test_notes
-    done.todos = todos
+    done.todos = list(dict.fromkeys(todos))  # one line per reason (a statement may repeat one)
     return done
 
 
