@@ -366,7 +366,7 @@ class _Session(ast.NodeTransformer):
             node.keywords = [k for k in node.keywords if k.arg not in params]
             return self.generic_visit(node)
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in self.sess:
-            if f.attr == "close":
+            if f.attr in ("close", "finalize"):  # nothing to do in Keras
                 self.drop = True
                 return node
             if f.attr == "make_callable":
@@ -482,6 +482,8 @@ def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list
                 not any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                         and n.value.id in sess for n in ast.walk(stmt.value)):
             script.graph |= _assigned(stmt)  # more of the TF1 graph (e.g. an init op)
+            if isinstance(stmt.value, ast.Name) and stmt.value.id in script.tf:
+                script.tf |= _assigned(stmt)  # tf = runtime.tf1(): TensorFlow's name
             continue
         t = _Session(script, runs, feed_names, sess, calls)
         new = t.visit(copy.deepcopy(stmt))
@@ -571,7 +573,7 @@ def _translate_function(fn, info, script, runs, calls, todos):
     """A function that holds a Session, with its Session part translated: the Session's
     opening becomes ``start_port(seed)`` (the Keras model, compiled), what builds the TF1
     graph goes, ``sess.run`` becomes ``port_run``."""
-    saved = set(script.graph)
+    saved, saved_tf = set(script.graph), set(script.tf)
     script.graph |= info["graph"] | {_RUNTIME_SESSION}
     builders = {n for n in saved if n not in calls}
 
@@ -605,7 +607,7 @@ def _translate_function(fn, info, script, runs, calls, todos):
     args.defaults = [args.defaults[i - first_default] for i, _ in keep if i >= first_default]
     args.args = [a for _, a in keep]
     new.body = body(fn.body) or [ast.Pass()]
-    script.graph = saved
+    script.graph, script.tf = saved, saved_tf
     return new
 
 
