@@ -893,6 +893,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
             body.append(f"{where} (tf.set_random_seed)\nkeras.utils.set_random_seed({ast.unparse(seed)})")
         elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
             defs.append(f"{where}\n{script.segment(stmt)}")
+        elif functions:  # module-level, in order: the functions may read it (a default value)
+            defs.append(f"{where}\n{script.segment(stmt)}")
         else:
             body.append(f"{where}\n{script.segment(stmt)}")
     graph_lines = sorted({s.lineno for s in script.prelude if _names(s) & script.graph
