@@ -1,7 +1,7 @@
 """`parity migrate legacy_graph/ID.py --write port.py` on the built-in examples: the port is
-complete (no TODO(migrate)) and, trained at the example's quick budget, ends within the
-example's tolerance (parity.registry) of the hand-written port (eager_port/ID.py, run by
-`parity run ID --impl port --quick`).
+complete (no TODO(migrate)) and, trained at the example's quick budget from the TF1
+program's initial weights, ends within the example's tolerance (parity.registry) of the
+hand-written port (eager_port/ID.py, run by `parity run ID --impl port --quick`).
 
 Cost: each example's TF1 program is captured at a 3-step budget (the capture needs the
 graph and a few sess.run calls, not a trained model); the generated port and the
@@ -84,8 +84,13 @@ def test_generated_port_of_a_builtin_matches_the_hand_written_port(written, exam
     assert done.todos == [] and "TODO(migrate)" not in text
     assert not re.search(r"^\s*(import|from)\s+(tensorflow|tf1_compat)\b", text, re.M)
     quick = str(example.steps_for("quick"))
-    ran = subprocess.run([sys.executable, str(done.port), quick], cwd=done.port.parent,
-                         env=_env(), capture_output=True, text=True, timeout=900)
+    # from the TF1 program's own initial weights (its seed's): one draw of Keras's initialisers
+    # can be a poor one at this budget (mnist_dynamic_rnn's seed: 0.90), which would measure the
+    # draw, not the port; benchmarks/migrate_write.py runs the ports from their own start
+    assert done.start is not None
+    ran = subprocess.run([sys.executable, str(done.port), "--init-from", str(done.start), quick],
+                         cwd=done.port.parent, env=_env(), capture_output=True, text=True,
+                         timeout=900)
     assert ran.returncode == 0, ran.stderr[-2000:]
     generated = _printed(example_id, ran.stdout)
     hand_written = _hand_written(example_id, tmp_path)
