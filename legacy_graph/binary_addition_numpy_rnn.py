@@ -127,4 +127,7 @@ def train(config: Config = Config(), *, verbose: bool = True) -> float:
 
 
 if __name__ == "__main__":
-    train()
+    import sys
+
+    # python legacy_graph/binary_addition_numpy_rnn.py [STEPS]: another budget (parity check --steps N)
+    train(Config(steps=int(sys.argv[1])) if len(sys.argv) > 1 else Config())

@@ -171,4 +171,7 @@ def train(config: MnistDynamicRNNConfig = MnistDynamicRNNConfig(), *, verbose: b
 
 
 if __name__ == "__main__":
-    train()
+    import sys
+
+    # python legacy_graph/mnist_dynamic_rnn.py [STEPS]: another budget (parity check --steps N)
+    train(MnistDynamicRNNConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else MnistDynamicRNNConfig())

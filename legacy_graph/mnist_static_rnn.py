@@ -127,4 +127,7 @@ def train(config: MnistStaticRNNConfig = MnistStaticRNNConfig(), *, verbose: boo
 
 
 if __name__ == "__main__":
-    train()
+    import sys
+
+    # python legacy_graph/mnist_static_rnn.py [STEPS]: another budget (parity check --steps N)
+    train(MnistStaticRNNConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else MnistStaticRNNConfig())

@@ -183,4 +183,7 @@ def train(config=SeriesPredictorConfig(), *, verbose=True) -> float:
 
 
 if __name__ == "__main__":
-    train()
+    import sys
+
+    # python legacy_graph/series_predictor.py [STEPS]: another budget (parity check --steps N)
+    train(SeriesPredictorConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else SeriesPredictorConfig())

@@ -122,4 +122,7 @@ def train(config: StackedLSTMConfig = StackedLSTMConfig(), *, verbose: bool = Tr
 
 
 if __name__ == "__main__":
-    train()
+    import sys
+
+    # python legacy_graph/stacked_lstm.py [STEPS]: another budget (parity check --steps N)
+    train(StackedLSTMConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else StackedLSTMConfig())

@@ -48,3 +48,20 @@ def test_targets():
     assert flat > 0
     assert bench.met_target("airline_passengers", R(value=flat - 1))
     assert not bench.met_target("airline_passengers", R(value=flat + 1))
+
+
+def test_migrate_write_benchmark_refuses_an_unknown_target(tmp_path, capsys):
+    from benchmarks import migrate_write
+
+    assert migrate_write.main(["--only", "nope", "--out", str(tmp_path)]) == 2
+    assert "unknown target(s) nope" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_migrate_write_docs_block_reads_back_what_it_wrote():
+    from benchmarks import migrate_write
+
+    port = (migrate_write.ROOT / "tests" / "tf1_scripts" / "bigru_classifier.py").read_text()
+    page = f"# page\n\n{migrate_write.docs_block(port)}\n\nafter\n"
+    assert migrate_write.shown_port(page) == port
+    assert migrate_write.shown_port("# a page without the block\n") is None

@@ -57,6 +57,8 @@ GRAPH = "graph.meta"  # the session's graph (tf.train.export_meta_graph)
 _RNN_FUNCTIONS = ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn")
 _CONTRIB = ("stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn")
 _WRAPPERS = {"DropoutWrapper", "ResidualWrapper", "DeviceWrapper"}
+# an activation that is the only reader of the dense layer's output belongs to the head
+_HEAD_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu"}
 _HEAD_MATMULS = {"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"}
 _PASS_THROUGH = {"Identity", "ReadVariableOp", "Tile", "ExpandDims", "Reshape", "Enter"}
 
@@ -652,22 +654,28 @@ def _heads_in_graph(graph, cell_variables):
         kernel = _source_variable(op.inputs[1], cell_variables)
         if kernel is None:
             continue
-        out, bias = op.outputs[0], None
-        for _ in range(3):  # tensordot's reshape, then the bias
+        out, bias, activation = op.outputs[0], None, None
+        for _ in range(4):  # tensordot's reshape, the bias, an activation, a reshape
             consumers = [c for c in out.consumers()
                          if not any(p.startswith("gradients") for p in c.name.split("/"))]
             adds = [c for c in consumers if c.type in ("BiasAdd", "Add", "AddV2")]
-            if adds:
+            if adds and bias is None and activation is None:
                 other = [t for t in adds[0].inputs if t is not out][0]
                 bias = _source_variable(other, cell_variables)
-                if bias is not None:
-                    out = adds[0].outputs[0]
-                break
+                if bias is None:
+                    break
+                out = adds[0].outputs[0]
+                continue
+            acts = [c for c in consumers if c.type in _HEAD_ACTIVATIONS]
+            if len(consumers) == 1 and acts and activation is None:
+                activation = _HEAD_ACTIVATIONS[acts[0].type]
+                out = acts[0].outputs[0]
+                continue
             reshapes = [c for c in consumers if c.type == "Reshape"]
-            if not reshapes:
-                break
+            if not reshapes or bias is not None and activation is None:
+                break  # the bias's output is the head's, unless an activation follows
             out = reshapes[0].outputs[0]
-        found.append((op.inputs[0], kernel, bias, out))
+        found.append((op.inputs[0], kernel, bias, out, activation))
     return found
 
 
@@ -702,7 +710,7 @@ def _find_heads(sess, models, variable_names):
                 values["extra"].append(np.zeros(0))
                 unreached.append(f"{head[1]} ({_first_line(exc)})")
         candidates = _candidates(model, values)
-        for (_fed_by, kernel, bias, out), fed in zip(heads, values["extra"]):
+        for (_fed_by, kernel, bias, out, activation), fed in zip(heads, values["extra"]):
             fed = np.asarray(fed)
             matches = [key for key, arr in candidates.items()
                        if arr.size == fed.size and arr.shape[-1] == fed.shape[-1]
@@ -715,7 +723,7 @@ def _find_heads(sess, models, variable_names):
                 continue
             shape = graph.get_operation_by_name(kernel).outputs[0].shape.as_list()
             model.head = tf1_rnn.Head(kernel, bias, int(shape[0]), int(shape[1]), input=kind,
-                                      output=out.name)
+                                      activation=activation, output=out.name)
             if merge and model.blocks[-1].merge is None:
                 model.blocks[-1].merge = merge
             break

@@ -14,9 +14,11 @@ captured, :func:`describe` turns that into the ``"training"`` entry of ``structu
   on the last training batch (the mean or the sum of those per-element values), as one of
   the names :mod:`tf1_migrate.testing` knows, and its Keras 3 form (:func:`keras_loss`);
 - ``steps`` (the ``Session.run`` calls that ran the train op), ``batch_size``, and
-  ``runs``: each call site (script line) with the role of each fetch (``train``, ``loss``,
+  ``runs``: each call site (script line; for a ``sess.make_callable`` callable, the line
+  that calls it, and ``callable_line`` the one that made it) with the role of each fetch (``train``, ``loss``,
   ``accuracy``, ``streaming_accuracy``, ``output``, ``state_out``, ``init``) and of each feed
-  (``x``, ``y``, ``lengths``, ``state``, ``keep``), with the line that made each tensor;
+  (``x``, ``y``, ``lengths``, ``state``, ``keep``), with the line that made each tensor
+  (``unused``: a fed tensor that nothing fetched is computed from);
 - ``input``: the ops between the fed input and the RNN (``Reshape``, ``OneHot``, ``Cast``,
   ``Unpack``), which a Keras port does with NumPy.
 
@@ -80,12 +82,14 @@ class Recorder:
         variables = graph.get_collection("variables")
         self.initial[id(graph)] = dict(zip([v.op.name for v in variables], sess.run(variables)))
 
-    def ran(self, sess, fetches, feed_dict, line):
+    def ran(self, sess, fetches, feed_dict, line, made=None):
+        """``made``: for a ``sess.make_callable`` callable, the line that made it."""
         key = (id(sess.graph), line)
         record = self.runs.get(key)
         if record is None:
             record = self.runs[key] = {"graph": sess.graph, "line": line, "count": 0,
-                                       "fetches": fetches, "feed": None, "shapes": {}}
+                                       "fetches": fetches, "feed": None, "shapes": {},
+                                       "callable_line": made}
         record["count"] += 1
         if feed_dict:
             record["feed"] = dict(feed_dict)  # the last one: values kept for the loss check
@@ -140,6 +144,26 @@ def install(recorder_owner, script: str) -> Recorder:
         return run(self, fetches, feed_dict, *args, **kwargs)
 
     base.run = _run
+    make_callable = base.make_callable
+
+    @functools.wraps(make_callable)
+    def _make_callable(self, fetches, feed_list=None, accept_options=False):
+        fn = make_callable(self, fetches, feed_list, accept_options)
+        made = rec.line() if not getattr(recorder_owner, "internal", False) else None
+        if made is None:
+            return fn
+        feeds = list(feed_list or [])
+
+        def call(*args, **kwargs):  # noted as the sess.run it stands for, at the caller's line
+            line = rec.line()
+            if line is not None:
+                _safe(rec.before_run, self, fetches)
+                _safe(rec.ran, self, fetches, dict(zip(feeds, args)), line, made)
+            return fn(*args, **kwargs)
+
+        return call
+
+    base.make_callable = _make_callable
     return rec
 
 
@@ -207,6 +231,21 @@ def _ancestors(tensor, limit=4000) -> dict:
         for t in op.inputs:
             queue.append((t.op, d + 1))
     return seen
+
+
+def _fed_and_read(fetches, limit=50000):
+    """The names of the placeholders the fetches are computed from (inputs and control
+    inputs), or None when the graph is too large to walk."""
+    seen, stack = set(), [getattr(f, "op", f) for f in _leaves(fetches) if hasattr(f, "graph")]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if len(seen) > limit:
+            return None
+        stack += [t.op for t in op.inputs] + list(op.control_inputs)
+    return {op.outputs[0].name for op in seen if op.type == "Placeholder"}
 
 
 def _placeholders(tensor) -> set:
@@ -340,11 +379,14 @@ def describe(sess, models: list, rec: Recorder) -> dict:
     x_name = roles.get("x_name")
     for r in runs:
         feeds = []
+        read = _fed_and_read(r["fetches"]) if r["feed"] else None
         for k in (r["feed"] or {}):
             names = [_name(t) for t in _leaves(k)]
             role = _feed_role(names, roles)
             entry = {"name": names[0] if len(names) == 1 else names, "role": role,
                      "line": _origin_line(_leaves(k)[0], rec.script)}
+            if read is not None and not set(names) & read:
+                entry["unused"] = True  # nothing fetched is computed from it
             shapes = [r["shapes"].get(n) for n in names]
             if shapes and shapes[0]:
                 entry["shape"], entry["dtype"] = shapes[0]["shape"], shapes[0]["dtype"]
@@ -355,6 +397,8 @@ def describe(sess, models: list, rec: Recorder) -> dict:
         out["runs"].append({"line": r["line"], "count": r["count"], "fetches": fetches,
                             "feed": feeds, "origins": lines,
                             "train": r in train_runs})
+        if r.get("callable_line") is not None:  # a sess.make_callable's callable, made there
+            out["runs"][-1]["callable_line"] = r["callable_line"]
         if r in train_runs and x_name in r["shapes"]:
             batches = r["shapes"][x_name]["batch"]
             shape = r["shapes"][x_name]["shape"]

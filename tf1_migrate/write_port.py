@@ -179,11 +179,20 @@ def _assigned(stmt) -> set:
     return out
 
 
+# tf1_compat.runtime (the TF1 runtime of legacy-run programs): its module, and what it gives
+_RUNTIME_MODULES = {"tf1_compat.runtime", "legacy_graph.runtime"}
+_RUNTIME_TF = "__tf1__"  # what a call of runtime.tf1() (the tensorflow.compat.v1 module) becomes
+_RUNTIME_SESSION = "graph_session"  # runtime.graph_session(seed): a Graph and its Session
+
+
 def _session_call(node, tf_names) -> bool:
-    """``tf.Session(...)`` / ``tf.InteractiveSession(...)`` / ``tf.compat.v1.Session(...)``."""
+    """``tf.Session(...)`` / ``tf.InteractiveSession(...)`` / ``tf.compat.v1.Session(...)``,
+    or ``graph_session(...)`` of the TF1 runtime (tf1_compat.runtime)."""
     if not isinstance(node, ast.Call):
         return False
     f = node.func
+    if isinstance(f, ast.Name) and f.id == _RUNTIME_SESSION and f.id in tf_names:
+        return True
     if isinstance(f, ast.Attribute) and f.attr in ("Session", "InteractiveSession"):
         return bool(_names(f) & tf_names)
     return False
@@ -207,6 +216,7 @@ class _Script:
         except SyntaxError as exc:
             raise WriteError(f"{path}: not Python ({exc.msg}, line {exc.lineno})") from None
         self.tf = set()
+        self.runtime_names = self._runtime_api()
         for stmt in ast.walk(self.tree):
             if isinstance(stmt, ast.Import):
                 self.tf |= {(a.asname or a.name).split(".")[0] for a in stmt.names if _is_tf_module(a.name)}
@@ -234,6 +244,44 @@ class _Script:
                 for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
                     self.assign_at[line] = stmt.targets[0].id
 
+    def _runtime_api(self) -> set:
+        """The TF1 runtime's names the script imports (tf1_compat.runtime): ``runtime.tf1()``
+        becomes the TensorFlow module's name, ``runtime.X`` ``X``; returns the names used."""
+        modules, functions = set(), set()
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.module in _RUNTIME_MODULES:
+                functions |= {a.asname or a.name for a in stmt.names if a.name == (a.asname or a.name)}
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module and any(
+                    f"{stmt.module}.{a.name}" in _RUNTIME_MODULES for a in stmt.names):
+                modules |= {a.asname or a.name for a in stmt.names
+                            if f"{stmt.module}.{a.name}" in _RUNTIME_MODULES}
+            elif isinstance(stmt, ast.Import):
+                modules |= {a.asname for a in stmt.names if a.name in _RUNTIME_MODULES and a.asname}
+        if not modules and not functions:
+            return set()
+        used = set()
+
+        class Rewrite(ast.NodeTransformer):
+            def visit_Attribute(self, node):
+                node = self.generic_visit(node)
+                if isinstance(node.value, ast.Name) and node.value.id in modules:
+                    used.add(node.attr)
+                    return ast.copy_location(ast.Name(node.attr, node.ctx), node)
+                return node
+
+            def visit_Call(self, node):
+                node = self.generic_visit(node)
+                if isinstance(node.func, ast.Name) and node.func.id == "tf1" and not node.args:
+                    return ast.copy_location(ast.Name(_RUNTIME_TF, ast.Load()), node)
+                return node
+
+        Rewrite().visit(self.tree)
+        ast.fix_missing_locations(self.tree)
+        used |= functions
+        self.tf |= {_RUNTIME_TF} | ({_RUNTIME_SESSION} & used)
+        self.rewritten = True
+        return used
+
     def _opens_session(self, stmt) -> bool:
         if isinstance(stmt, ast.With):
             return any(_session_call(i.context_expr, self.tf) for i in stmt.items)
@@ -247,7 +295,14 @@ class _Script:
             any(a.name == "input_data" for a in stmt.names)
 
     def segment(self, node) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        text = ast.get_source_segment(self.source, node) or ast.unparse(node)
+        if getattr(self, "rewritten", False):  # the source, unless the runtime's names changed it
+            try:
+                same = ast.dump(ast.parse(text).body[0]) == ast.dump(node)
+            except SyntaxError:
+                same = False
+            return text if same else ast.unparse(node)
+        return text
 
 
 # ----------------------------------------------------------------------------- sess.run
@@ -269,21 +324,63 @@ def _roles_literal(fetch):
 class _Session(ast.NodeTransformer):
     """Rewrites one statement of the Session part; ``todos`` says why it cannot be."""
 
-    def __init__(self, script: _Script, runs: list, feed_names: dict, sess_names: set):
+    def __init__(self, script: _Script, runs: list, feed_names: dict, sess_names: set,
+                 calls: dict | None = None):
         self.script, self.runs, self.feed_names, self.sess = script, runs, feed_names, sess_names
+        self.calls = calls or {}  # session function -> the parameters it loses (Session, graph)
         self.todos: list = []
         self.drop = False
 
     def _run_at(self, node):
-        inside = [r for r in self.runs if node.lineno <= r["line"] <= (node.end_lineno or node.lineno)]
+        inside = [r for r in self.runs if node.lineno <= r["line"] <= (node.end_lineno or node.lineno)
+                  and "callable_line" not in r]
         return inside[0] if inside else None
+
+    def _callable(self, node):
+        """``sess.make_callable(fetches, feed_list)`` -> a function of the feeds, by role."""
+        made = [r for r in self.runs if node.lineno <= r.get("callable_line", 0) <= (node.end_lineno or node.lineno)]
+        if not made:
+            self.todos.append(f"line {node.lineno}: the callable of this sess.make_callable was not "
+                              f"called while the script was captured: what it fetches is not known")
+            return node
+        roles, unknown = _roles_literal(made[0]["fetches"])
+        bad = [f["role"] for f in made[0]["feed"] if f["role"] not in _FEED_ROLES and not f.get("unused")]
+        if unknown or bad:
+            self.todos.append(f"line {node.lineno}: sess.make_callable fetches or feeds what is not "
+                              f"the train op, the loss, an accuracy, the output, the input or labels "
+                              f"({', '.join(map(str, unknown + bad))})")
+            return node
+        feed_roles = [None if f.get("unused") else f["role"] for f in made[0]["feed"]]
+        return ast.parse(f"lambda *feed: port_run({roles!r}, {{role: value for role, value in "
+                         f"zip({feed_roles!r}, feed) if role}})", mode="eval").body
+
+    def _feed_by_position(self, feed, run):
+        """A feed_dict literal whose keys are not plain names (``model.x``, ``g["x"]``): its
+        keys are the recorded feeds, in order."""
+        if not isinstance(feed, ast.Dict) or None in feed.keys or len(feed.keys) != len(run["feed"]) \
+                or all(isinstance(k, ast.Name) for k in feed.keys):
+            return None
+        keys, values = [], []
+        for v, f in zip(feed.values, run["feed"]):
+            if f.get("unused"):
+                continue
+            keys.append(ast.Constant(f["role"]))
+            values.append(self.visit(v))
+        return ast.Dict(keys=keys, values=values)
 
     def visit_Call(self, node):
         f = node.func
+        if isinstance(f, ast.Name) and f.id in self.calls:  # a session function: no Session, no graph
+            params, positions = self.calls[f.id]
+            node.args = [a for i, a in enumerate(node.args) if i not in positions]
+            node.keywords = [k for k in node.keywords if k.arg not in params]
+            return self.generic_visit(node)
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in self.sess:
-            if f.attr == "close":
+            if f.attr in ("close", "finalize"):  # nothing to do in Keras
                 self.drop = True
                 return node
+            if f.attr == "make_callable":
+                return self._callable(node)
             if f.attr != "run":
                 self.todos.append(f"line {node.lineno}: sess.{f.attr}(...) has no Keras form here")
                 return node
@@ -305,20 +402,14 @@ class _Session(ast.NodeTransformer):
             if "init" in flat:
                 self.todos.append(f"line {node.lineno}: sess.run mixes an initializer with other fetches")
                 return node
-            bad = [f["role"] for f in run["feed"] if f["role"] not in _FEED_ROLES]
+            bad = [f["role"] for f in run["feed"] if f["role"] not in _FEED_ROLES and not f.get("unused")]
             if bad:
                 self.todos.append(f"line {node.lineno}: sess.run feeds a tensor that is none of the "
                                   f"input, labels, lengths or state ({', '.join(bad)})")
                 return node
             feed = node.args[1] if len(node.args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "feed_dict"), ast.Dict(keys=[], values=[]))
-            if isinstance(feed, ast.Dict) and None not in feed.keys and \
-                    len(feed.keys) == len(run["feed"]) and \
-                    all(_names(k) & self.script.graph for k in feed.keys):
-                # a literal feed_dict: its keys in the order the capture saw them fed (names,
-                # or attributes of a model object: {model.inputs: ...})
-                feed.keys = [ast.Constant(f["role"]) for f in run["feed"]]
-            feed = self.visit(feed)
+            feed = self._feed_by_position(feed, run) or self.visit(feed)
             return ast.Call(func=ast.Name("port_run", ast.Load()),
                             args=[ast.parse(repr(roles), mode="eval").body, feed], keywords=[])
         return self.generic_visit(node)
@@ -368,12 +459,12 @@ def _todo_nodes(reasons: list, line: int):
     return nodes
 
 
-def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
+def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list:
     out = []
     for stmt in stmts:
         if isinstance(stmt, (ast.For, ast.While, ast.If)):
             header = copy.deepcopy(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
-            t = _Session(script, runs, feed_names, sess)
+            t = _Session(script, runs, feed_names, sess, calls)
             header = t.visit(header)
             if t.todos:
                 todos += t.todos
@@ -384,8 +475,8 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
                 new.iter = header
             else:
                 new.test = header
-            new.body = _translate(stmt.body, script, runs, feed_names, sess, todos) or [ast.Pass()]
-            new.orelse = _translate(stmt.orelse, script, runs, feed_names, sess, todos)
+            new.body = _translate(stmt.body, script, runs, feed_names, sess, todos, calls) or [ast.Pass()]
+            new.orelse = _translate(stmt.orelse, script, runs, feed_names, sess, todos, calls)
             out.append(new)
             continue
         if isinstance(stmt, ast.With) and any(_session_call(i.context_expr, script.tf) for i in stmt.items):
@@ -411,8 +502,10 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
                 not any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                         and n.value.id in sess for n in ast.walk(stmt.value)):
             script.graph |= _assigned(stmt)  # more of the TF1 graph (e.g. an init op)
+            if isinstance(stmt.value, ast.Name) and stmt.value.id in script.tf:
+                script.tf |= _assigned(stmt)  # tf = runtime.tf1(): TensorFlow's name
             continue
-        t = _Session(script, runs, feed_names, sess)
+        t = _Session(script, runs, feed_names, sess, calls)
         new = t.visit(copy.deepcopy(stmt))
         if t.todos:
             todos += t.todos
@@ -422,6 +515,120 @@ def _translate(stmts, script, runs, feed_names, sess, todos) -> list:
         else:
             out.append(new)
     return out
+
+
+# ----------------------------------------------------------------------------- Sessions in functions
+def _opened_sessions(fn, tf_names) -> set:
+    """The names a function binds to a TF1 Session it opens (``with ... as sess``,
+    ``with graph_session() as (graph, sess)``, ``sess = tf.Session()``)."""
+    names = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                if _session_call(item.context_expr, tf_names) and item.optional_vars is not None:
+                    names |= {n.id for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Assign) and _session_call(node.value, tf_names):
+            names |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _session_functions(script: _Script) -> dict:
+    """The module's functions that hold a TF1 Session: those that open one, and those it is
+    passed to. name -> {"sess": its Session names, "graph": its names of the TF1 graph
+    (what a graph-building function returned, and parameters given it), "drop": the
+    parameters the port takes away (the Session's and the graph's)}."""
+    defs = {s.name: s for s in script.tree.body if isinstance(s, ast.FunctionDef)}
+    found = {}
+    for name, fn in defs.items():
+        opened = _opened_sessions(fn, script.tf)
+        if opened:
+            found[name] = {"sess": opened, "graph": set(), "drop": set()}
+    builders = {n for n, fn in defs.items() if n not in found and _names(fn) & script.graph}
+    todo = list(found)
+    while todo:
+        name = todo.pop()
+        info = found[name]
+        for node in ast.walk(defs[name]):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                    isinstance(node.value.func, ast.Name) and node.value.func.id in builders:
+                info["graph"] |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        for node in ast.walk(defs[name]):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in defs and node.func.id not in builders):
+                continue
+            callee = defs[node.func.id]
+            params = [a.arg for a in callee.args.args]
+            given = [(params[i], a) for i, a in enumerate(node.args) if i < len(params)]
+            given += [(k.arg, k.value) for k in node.keywords if k.arg]
+            sess = {p for p, a in given if isinstance(a, ast.Name) and a.id in info["sess"]}
+            graph = {p for p, a in given if isinstance(a, ast.Name) and a.id in info["graph"]}
+            if not sess:
+                continue
+            other = found.setdefault(callee.name, {"sess": set(), "graph": set(), "drop": set()})
+            if not (sess <= other["sess"] and graph <= other["graph"]):
+                other["sess"] |= sess
+                other["graph"] |= graph
+                other["drop"] |= sess | graph
+                todo.append(callee.name)
+    return found
+
+
+def _session_with(stmt, script):
+    """``with tf.Session() as sess:`` / ``with graph_session(seed) as (graph, sess):`` -> the
+    seed expression (None for none), or False when ``stmt`` opens no Session."""
+    if not isinstance(stmt, ast.With):
+        return False
+    for item in stmt.items:
+        call = item.context_expr
+        if _session_call(call, script.tf):
+            if isinstance(call.func, ast.Name) and call.func.id == _RUNTIME_SESSION:
+                seed = call.args[0] if call.args else next(
+                    (k.value for k in call.keywords if k.arg == "seed"), None)
+                return seed
+            return None
+    return False
+
+
+def _translate_function(fn, info, script, runs, calls, todos):
+    """A function that holds a Session, with its Session part translated: the Session's
+    opening becomes ``start_port(seed)`` (the Keras model, compiled), what builds the TF1
+    graph goes, ``sess.run`` becomes ``port_run``."""
+    saved, saved_tf = set(script.graph), set(script.tf)
+    script.graph |= info["graph"] | {_RUNTIME_SESSION}
+    builders = {n for n in saved if n not in calls}
+
+    def body(stmts):
+        out = []
+        for stmt in stmts:
+            seed = _session_with(stmt, script)
+            if seed is not False:
+                out.append(ast.Expr(ast.Call(ast.Name("start_port", ast.Load()),
+                                             [seed] if seed is not None else [], [])))
+                out += body(stmt.body)
+                continue
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and \
+                    isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in builders:
+                continue  # the TF1 graph: build_model()
+            if isinstance(stmt, (ast.For, ast.While, ast.If, ast.With, ast.Try)) and \
+                    any(_session_with(s, script) is not False for s in ast.walk(stmt) if s is not stmt):
+                new = copy.copy(stmt)
+                new.body = body(stmt.body) or [ast.Pass()]
+                if hasattr(stmt, "orelse"):
+                    new.orelse = body(stmt.orelse)
+                out.append(new)
+                continue
+            out += _translate([stmt], script, runs, {}, info["sess"], todos, calls)
+        return out
+
+    new = copy.deepcopy(fn)
+    args = new.args
+    first_default = len(args.args) - len(args.defaults)
+    keep = [(i, a) for i, a in enumerate(args.args) if a.arg not in info["drop"]]
+    args.defaults = [args.defaults[i - first_default] for i, _ in keep if i >= first_default]
+    args.args = [a for _, a in keep]
+    new.body = body(fn.body) or [ast.Pass()]
+    script.graph, script.tf = saved, saved_tf
+    return new
 
 
 # ----------------------------------------------------------------------------- writing
@@ -609,6 +816,46 @@ def build_model():
     return keras.Model([ids, *more] if more else ids, rnn([embedded, *more] if more else embedded),
                        name='port_with_embedding')
 '''
+_START_PORT = '''
+def start_port(seed=None):
+    """Where the TF1 script opened its Session (its graph built, its variables initialised):
+    the Keras model, compiled with the TF1 loss and optimizer, seeded as the graph was."""
+    global model, train_model, LOSS
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    if os.environ.get("PARITY_SEED"):  # parity check --seed
+        keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))
+    model = build_model()
+    train_model = model if len(model.outputs) == 1 else keras.Model(model.inputs, model.outputs[0])
+    if INIT_FROM:
+        model.load_weights(INIT_FROM)
+    LOSS = build_loss()
+    train_model.compile(optimizer=build_optimizer(), loss=LOSS)
+'''
+
+_PROGRESS_BAR = '''
+def progress_bar(total, verbose=True):
+    """The TF1 runtime's progress bar (tf1_compat.runtime.progress_bar), Keras 3's Progbar."""
+    return keras.utils.Progbar(total, stateful_metrics=["loss", "acc"]) if verbose else None
+'''
+
+
+def _is_main_guard(stmt) -> bool:
+    """``if __name__ == "__main__":``"""
+    return isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Compare) \
+        and isinstance(stmt.test.left, ast.Name) and stmt.test.left.id == "__name__" \
+        and len(stmt.test.comparators) == 1 and isinstance(stmt.test.comparators[0], ast.Constant) \
+        and stmt.test.comparators[0].value == "__main__"
+
+
+def _unparse_marked(node, script_path) -> str:
+    return ast.unparse(node)
+
+
+def _marked_text(text: str) -> str:
+    """The markers of ast.unparse'd code (``__parity_todo__(N)``) as comments."""
+    return re.sub(r"^(\s*)__parity_todo__\((\d+)\)$",
+                  lambda m: f"{m.group(1)}# {TODO}: {_REASONS[int(m.group(2))]}", text, flags=re.M)
 
 
 def _prepare_code(inp: dict, model) -> tuple[list, list]:
@@ -665,6 +912,12 @@ def _carried_imports(script: _Script) -> tuple[list, list]:
     """(import lines, TODO reasons) of the prelude, TensorFlow's left out."""
     lines = []
     for stmt in script.prelude:
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module in _RUNTIME_MODULES or stmt.module and any(
+                f"{stmt.module}.{a.name}" in _RUNTIME_MODULES for a in stmt.names)) or \
+                isinstance(stmt, ast.Import) and any(a.name in _RUNTIME_MODULES for a in stmt.names):
+            continue  # the TF1 runtime: what the port needs of it is written out below
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            continue  # first in the port
         if script._is_input_data_import(stmt):
             lines.append("from datasets import mnist as input_data  # the suite's offline MNIST "
                          f"loader (never downloads); from {script.path.name} line {stmt.lineno}")
@@ -709,6 +962,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts = [_HEADER.format(script=script_path.name, port=port_path.name, weights=weights_name,
                             start=weights_name.replace(".init.", ".start."),
                             usage="[the script's own arguments]"),
+             *[script.segment(s) + "\n" for s in script.prelude
+               if isinstance(s, ast.ImportFrom) and s.module == "__future__"],
              "import os", "import sys", "",
              'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log', "",
              "import numpy as np", "import keras"]
@@ -716,12 +971,28 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts += [line for line in dict.fromkeys(imports) if line not in parts]
     # the functions and classes of the script that do not use TensorFlow
     defs, body = [], []
+    # the Session opened in a function (and passed to others): those functions, translated
+    functions = _session_functions(script) if not script.session_part else {}
+    runs = training.get("runs", [])
+    calls = {}
+    for name, info in functions.items():
+        fn = next(s for s in script.tree.body if isinstance(s, ast.FunctionDef) and s.name == name)
+        calls[name] = (info["drop"], {i for i, a in enumerate(fn.args.args) if a.arg in info["drop"]})
+    session_todos: list = []
     for k, stmt in enumerate(script.prelude):
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             continue
         if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
                 and isinstance(stmt.value.value, str):
             continue  # the script's docstring
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in functions:
+            new = _translate_function(stmt, functions[stmt.name], script, runs, calls, session_todos)
+            defs.append(f"# from {script_path.name} line {stmt.lineno} (its TF1 Session part translated)\n"
+                        + _unparse_marked(new, script_path))
+            continue
+        if functions and _is_main_guard(stmt):
+            body += [f"# from {script_path.name} line {s.lineno}\n{script.segment(s)}" for s in stmt.body]
+            continue
         if _names(stmt) & script.graph and _seed_call(stmt, script.tf) is None:
             continue  # the TF1 graph: build_model() below
         seed = _seed_call(stmt, script.tf)
@@ -730,11 +1001,14 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
             body.append(f"{where} (tf.set_random_seed)\nkeras.utils.set_random_seed({ast.unparse(seed)})")
         elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
             defs.append(f"{where}\n{script.segment(stmt)}")
+        elif functions:  # module-level, in order: the functions may read it (a default value)
+            defs.append(f"{where}\n{script.segment(stmt)}")
         else:
             body.append(f"{where}\n{script.segment(stmt)}")
     graph_lines = sorted({s.lineno for s in script.prelude if _names(s) & script.graph
                           and not isinstance(s, (ast.Import, ast.ImportFrom))
-                          and _seed_call(s, script.tf) is None})
+                          and _seed_call(s, script.tf) is None
+                          and not (isinstance(s, ast.FunctionDef) and s.name in functions)})
     parts.append(model_text)
     # training: the optimizer and loss
     parts.append("")
@@ -784,10 +1058,11 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
                  f'    parts += ([np.asarray(s, "float32") for s in state] if state is not None else\n'
                  f'              [np.zeros((len(x), n), "float32") for n in {sizes!r}])\n')
     parts.append(_RUNTIME.format(prepare="\n".join(prepare), lengths=lengths, state=state))
+    if "progress_bar" in script.runtime_names:
+        parts.append(_PROGRESS_BAR)
     parts += defs
 
     # the Session part
-    runs = training.get("runs", [])
     feed_names = {}
     for run in runs:
         for f in run["feed"]:
@@ -804,7 +1079,6 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     elif first is not None:
         sess_names = {t.id for t in first.targets if isinstance(t, ast.Name)}
         stmts = script.session_part[1:]
-    session_todos: list = []
     translated = _translate(stmts, script, runs, feed_names, sess_names, session_todos)
     stop = [t for t in extra_todos if t.startswith("the script trains")]
     if first is None:  # the Session is opened inside a loop, function or block
@@ -845,6 +1119,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         inner.append(f"# the TF1 graph ({script_path.name} lines {graph_lines[0]}-{graph_lines[-1]}) "
                      f"is build_model(), build_loss() and build_optimizer()")
     inner += ["sys.stdout = _Printed(sys.stdout)  # for report_metric()"] + body
+    if functions:  # the model is built where the script opens its Session: start_port()
+        main += ["\n".join("    " + line if line.strip() else "" for line in block.splitlines())
+                 for block in inner + ["report_metric()"]]
+        parts.insert(parts.index(defs[0]) if defs else len(parts), _START_PORT)
+        text = "\n".join(parts + main) + "\n"
+        text = _marked_text(text)
+        return text, todos, notes, model
     inner += ['if os.environ.get("PARITY_SEED"):  # parity check --seed',
               '    keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))',
               'model = build_model()',
