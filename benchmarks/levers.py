@@ -155,7 +155,8 @@ def pair(args) -> dict:
     results, outputs = {}, {}
     for name, model in (("off", off), ("on", on)):
         if lever == "fast":
-            backend_choices.use_fast_lstm(name == "on", scan_unroll=args.scan_unroll)
+            backend_choices.use_fast_lstm(name == "on", scan_unroll=args.scan_unroll,
+                                              backends=("jax", "torch"))
         model.set_weights(start)
         outputs[name] = np.array(model.predict(x[:batch], verbose=0))
         model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, shuffle=False, verbose=0)
@@ -167,7 +168,8 @@ def pair(args) -> dict:
     for _ in range(args.reps):
         for name, model in (("off", off), ("on", on)):
             if lever == "fast":  # PyTorch reads the switch at every call (JAX: traced above)
-                backend_choices.use_fast_lstm(name == "on", scan_unroll=args.scan_unroll)
+                backend_choices.use_fast_lstm(name == "on", scan_unroll=args.scan_unroll,
+                                              backends=("jax", "torch"))
             t0, c0 = time.perf_counter(), time.process_time()
             fit(model)
             times[name].append(time.perf_counter() - t0)
@@ -234,6 +236,8 @@ def threads(args) -> dict:
             out = _child(["port", args.example, "--reps", str(args.reps)], env, args.backend)
             raw[name].append(out["ms"])
             raw_cpu[name].append(out["cpu_ms"])
+            print(f"{name}: {out['ms']:.3f} ms/step (CPU {out['cpu_ms']:.3f})", file=sys.stderr,
+                  flush=True)  # progress: a run cut short keeps what it measured
     best = {name: min(v) for name, v in raw.items()}
     first = next(iter(settings))
     return {"example": args.example, "backend": args.backend, "lever": "threads",

@@ -107,13 +107,16 @@ def jit_compile(**per_backend: bool) -> bool:
 _FAST = {"on": False, "scan_unroll": 1, "original": None}
 
 
-def use_fast_lstm(on: bool = True, *, scan_unroll: int = 1) -> bool:
-    """Route ``keras.layers.LSTM`` (rolled on JAX, unmasked, tanh/sigmoid, on a CPU) through
-    the loops above on the JAX and PyTorch backends; returns whether the backend has one.
-    Read when a model is traced (JAX) or called (PyTorch), so it applies process-wide."""
+def use_fast_lstm(on: bool = True, *, scan_unroll: int = 1, backends=("torch",)) -> bool:
+    """Route ``keras.layers.LSTM`` (unmasked, tanh/sigmoid, on a CPU) through the loops above
+    on the backends named; returns whether this backend's LSTM now takes one. Measured
+    (benchmarks/results/levers.md): PyTorch's fused kernel 0.54x the time of a step, so
+    the ports turn it on there; JAX's hoisted loop was slower than Keras's own scan
+    (1.35x; 3.5x with ``scan_unroll=4``), so only ``backends=("jax", ...)`` asks for it.
+    Read when a model is traced (JAX) or called (PyTorch): it applies process-wide."""
     from keras.src import backend as kb
 
-    if backend() not in ("jax", "torch"):
+    if backend() not in ("jax", "torch") or (on and backend() not in backends):
         return False
     if _FAST["original"] is None:
         _FAST["original"] = kb.lstm
