@@ -1,8 +1,9 @@
 """What a Keras 3 port chooses per backend (TensorFlow, JAX, PyTorch) and per device.
 
 The ports are backend-neutral Keras 3; these few choices are measured per backend
-(benchmarks/README.md) and change no number: ``unroll`` for a short fixed sequence,
-``steps_per_execution``, XLA for the TensorFlow backend, and a clear error where a backend
+(benchmarks/README.md, benchmarks/results/levers.md) and change no number: ``unroll`` for a
+short fixed sequence, ``steps_per_execution``, XLA for the TensorFlow backend, the LSTM
+layer's loop on the PyTorch backend (``use_fast_lstm``), and a clear error where a backend
 cannot compute what the article computes (float64).
 """
 
