@@ -36,6 +36,9 @@ def load_data(config: Config = Config()):
 # ----------------------------------------------------------------------------- model
 def build_model(config: Config = Config(), steps_per_execution: int = 1) -> keras.Model:
     """``LSTM(100)`` + ``Dense(1)`` on the last step, compiled with MSE and Adam."""
+    # PyTorch backend on a CPU: the LSTM layer through PyTorch's fused LSTM kernel (same
+    # numbers; eager_port/backend_choices.py); nothing on TensorFlow/JAX.
+    backend_choices.use_fast_lstm()
     model = keras.Sequential(
         [
             keras.Input((config.window, 1), name="x"),

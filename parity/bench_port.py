@@ -18,8 +18,9 @@ the values). Configurations per backend:
   PyTorch, whose ``fit`` accepts only 1);
 - TensorFlow ``jit_compile=True`` (XLA; JAX always compiles, PyTorch would mean
   ``torch.compile``);
-- PyTorch: the default ``OMP_NUM_THREADS=1`` this suite sets beside TensorFlow, and all
-  cores.
+- PyTorch: the default ``OMP_NUM_THREADS=1`` this suite sets beside TensorFlow, the same
+  with ``keras.layers.LSTM`` run by PyTorch's fused LSTM kernel
+  (``eager_port.backend_choices.use_fast_lstm``, what the suite's ports do), and all cores.
 
 Where the model is a plain stack of ``LSTM`` layers (plus ``Dense`` heads), PyTorch's fused
 ``nn.LSTM`` of the same shape, trained the same way with default threads, is the
@@ -58,7 +59,8 @@ def configurations(backend: str, steps: int, cores: int) -> list[dict]:
     if backend == "jax":
         return [{"name": "default"}, {"name": f"steps_per_execution={spe}", "spe": spe}]
     if backend == "torch":
-        out = [{"name": "OMP_NUM_THREADS=1", "threads": 1}]
+        out = [{"name": "OMP_NUM_THREADS=1", "threads": 1},
+               {"name": "OMP_NUM_THREADS=1 + fused LSTM kernel", "threads": 1, "fast_lstm": True}]
         if cores > 1:
             out.append({"name": f"OMP_NUM_THREADS={cores}", "threads": cores})
         return out
@@ -125,6 +127,10 @@ def worker(spec: str, cfg: dict) -> dict:
     import numpy as np
 
     keras.utils.set_random_seed(0)
+    if cfg.get("fast_lstm"):  # keras.layers.LSTM through PyTorch's fused kernel (same numbers)
+        from eager_port import backend_choices
+
+        backend_choices.use_fast_lstm()
     model = _compile(_load(spec), cfg)
     shape = _input_shape(model, cfg.get("input_shape"))
     batch, steps, warmup = cfg["batch"], cfg["steps"], cfg["warmup"]
