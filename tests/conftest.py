@@ -33,7 +33,7 @@ EXAMPLE_TEST_FILES = {"test_binary_addition_lstm.py", "test_binary_addition_nump
 # --no-loadscope-reorder`, pyproject.toml) hands out whole files in collection order, so these
 # start at once on the workers instead of ending the run alone on one of them.
 SLOW_FIRST = ["test_keras_backends_torch.py", "test_keras_backends.py", "test_main_job.py",
-              "test_many_seeds.py", "test_convert_any.py", "test_stacked_lstm.py",
+              "test_migrate_builtin.py", "test_many_seeds.py", "test_speed_levers.py", "test_convert_any.py", "test_stacked_lstm.py",
               "test_migrate_write.py", "test_migrate_constructs.py", "test_robustness.py", "test_legacy_run.py", "test_cli.py",
               "test_legacy_run_programs.py", "test_docs.py", "test_capture.py",
               "test_migration_trust.py", "test_mnist_static_rnn.py", "test_seq2seq.py",

@@ -33,8 +33,12 @@ EXAMPLE_FILES = ["test_binary_addition_lstm.py", "test_binary_addition_numpy_rnn
 # backend choice there is tested in test_cli.py); running them again here would repeat the
 # TensorFlow runs. The same holds for the main job, the fault cases and the capture and
 # README walk-throughs (each starts `parity` or `legacy-run` processes of its own).
+# The generated ports of the built-in examples are compared with the hand-written ports at the
+# quick budget on TensorFlow (test_migrate_builtin.py: minutes of training per backend); the
+# generated ports run on the other backends in test_migrate_write.py and
+# test_migrate_constructs.py, which these runs include.
 IGNORED = ["test_keras_backends.py", "test_keras_backends_torch.py", "test_cli.py", "test_main_job.py", "test_robustness.py",
-           "test_inputs_more.py", "test_capture.py", "test_readme_example.py"]
+           "test_inputs_more.py", "test_capture.py", "test_readme_example.py", "test_migrate_builtin.py"]
 
 # (backend, extra environment, test files): JAX runs the float64 example a second time
 # with JAX_ENABLE_X64=1, the one setting under which JAX computes in float64.

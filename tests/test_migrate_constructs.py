@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import session_cache
 
 from parity import check, cli, legacy_run
 from tf1_migrate import write_port
@@ -89,11 +90,17 @@ def ported(tmp_path_factory):
             for each in TRANSLATED:
                 folder = tmp_path_factory.mktemp(each)
                 script = SCRIPTS / f"construct_{each}.py"
-                legacy = legacy_run.run_script(str(script), STEPS, env=_env(),
-                                               capture_dir=str(folder / "capture"))
-                assert legacy.returncode == 0, legacy.stderr[-2000:]
-                done = write_port.write_port(script, folder / "port.py", capture=folder / "capture")
-                cache[each] = [legacy.stdout, done, None]
+
+                def capture(shared, script=script):  # TensorFlow only: once per test session
+                    legacy = legacy_run.run_script(str(script), STEPS, env=_env(),
+                                                   capture_dir=str(shared / "capture"))
+                    assert legacy.returncode == 0, legacy.stderr[-2000:]
+                    return legacy.stdout, shared / "capture"
+
+                legacy_stdout, captured = session_cache.once(
+                    f"migrate_constructs capture {each} {STEPS}", capture, folder / "legacy")
+                done = write_port.write_port(script, folder / "port.py", capture=captured)
+                cache[each] = [legacy_stdout, done, None]
                 if done.start is not None:
                     runs[each] = [str(done.port), "--init-from", str(done.start), *STEPS]
             ran = _run(["-c", _DRIVER, json.dumps(runs)], tmp_path_factory.getbasetemp())
