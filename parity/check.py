@@ -31,6 +31,10 @@ DEFAULT_TOLERANCE = 0.1  # relative: 10% of the legacy script's value
 METRIC_LINE = re.compile(r"^PARITY_METRIC\s+([A-Za-z_][\w.-]*)=(\S+)\s*$", re.M)
 _NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 _WORDS = {"accuracy": r"acc(?:uracy)?", "loss": r"(?:loss|cost)"}
+# after the word: the first number (not one of a size such as "128 x 128"), else the number
+# after a ':' or '=' later on the line ("accuracy over all 128 x 128 pairs: 1.0000")
+_NEXT = r"[^0-9\n-]{0,30}?" + _NUMBER + r"(?![\d.]|\s*[x\u00d7]\s*\d)"
+_AFTER_SIGN = r"[^\n:=]{0,60}?[:=]\s*" + _NUMBER
 
 
 class CheckError(ValueError):
@@ -59,9 +63,10 @@ def read_metric(text: str, name: str | None = None) -> tuple[str, float] | None:
     names = [name] if name in _WORDS else ["accuracy", "loss"]
     best = None
     for key in names:
-        for m in re.finditer(_WORDS[key] + r"\b[^0-9\n-]{0,30}?" + _NUMBER, text, re.I):
-            if best is None or m.start() > best[2]:
-                best = (key, float(m.group(1)), m.start())
+        for word in re.finditer(_WORDS[key] + r"\b", text, re.I):
+            m = re.match(_NEXT, text[word.end():]) or re.match(_AFTER_SIGN, text[word.end():])
+            if m and (best is None or word.start() > best[2]):
+                best = (key, float(m.group(1)), word.start())
     return (best[0], best[1]) if best else None
 
 

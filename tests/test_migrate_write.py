@@ -254,6 +254,25 @@ def test_check_reads_both_metrics_and_gives_the_verdict(tmp_path, capsys):
 
 
 @pytest.mark.backend_neutral
+def test_check_reads_the_value_not_a_size_printed_before_it():
+    """'accuracy over all 128 x 128 pairs: 1.0000' (the binary-addition programs) is 1.0, not
+    128; the generated ports' PARITY_METRIC line reads their output the same way."""
+    line = "exact-sum accuracy over all 128 x 128 pairs: 1.0000\n"
+    assert check.read_metric(line) == ("accuracy", 1.0)
+    assert check.read_metric("Step 10, Minibatch Loss= 2.1, Training Accuracy= 0.5") == ("accuracy", 0.5)
+    assert check.read_metric("accuracy 0.97 (time: 3)") == ("accuracy", 0.97)
+    ns = {}
+    runtime = write_port._RUNTIME
+    start = runtime.index("_NUMBER = ")
+    exec(runtime[start:runtime.index("\n\n\ndef report_metric")].replace("{{", "{").replace("}}", "}"), ns)
+    import re
+
+    word = re.search(ns["_WORDS"]["accuracy"] + r"\b", line, re.I)
+    assert re.match(ns["_NEXT"], line[word.end():]) is None  # 128 is a size
+    assert float(re.match(ns["_AFTER_SIGN"], line[word.end():]).group(1)) == 1.0
+
+
+@pytest.mark.backend_neutral
 def test_check_passes_steps_and_arguments(tmp_path, capsys):
     echo = "import sys\nprint('accuracy', 0.1 * int(sys.argv[1]), sys.argv[2:])\n"
     legacy = _program(tmp_path / "legacy.py", echo)

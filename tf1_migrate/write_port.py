@@ -747,6 +747,8 @@ class _Printed:
 
 _NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 _WORDS = {{"accuracy": r"acc(?:uracy)?", "loss": r"(?:loss|cost)"}}
+_NEXT = r"[^0-9\n-]{{0,30}}?" + _NUMBER + r"(?![\d.]|\s*[x\u00d7]\s*\d)"
+_AFTER_SIGN = r"[^\n:=]{{0,60}}?[:=]\s*" + _NUMBER
 
 
 def report_metric():
@@ -758,9 +760,10 @@ def report_metric():
     text = "".join(getattr(sys.stdout, "text", []))
     found = None
     for name, word in _WORDS.items():
-        for m in re.finditer(word + r"\b[^0-9\n-]{{0,30}}?" + _NUMBER, text, re.I):
-            if found is None or m.start() > found[2]:
-                found = (name, float(m.group(1)), m.start())
+        for w in re.finditer(word + r"\b", text, re.I):  # as parity check reads it
+            m = re.match(_NEXT, text[w.end():]) or re.match(_AFTER_SIGN, text[w.end():])
+            if m and (found is None or w.start() > found[2]):
+                found = (name, float(m.group(1)), w.start())
     if found is None and _METRIC:
         found = (_METRIC["name"], _METRIC["value"], 0)
     if found is not None:
@@ -1081,9 +1084,11 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         stmts = script.session_part[1:]
     translated = _translate(stmts, script, runs, feed_names, sess_names, session_todos)
     stop = [t for t in extra_todos if t.startswith("the script trains")]
-    if first is None:  # the Session is opened inside a loop, function or block
+    if first is None:  # the Session is opened inside a loop, function or block (a function
+        # whose Session part was translated above is not such a place)
         nested = next((s for s in script.prelude
-                       if any(_session_call(n, script.tf) for n in ast.walk(s))), None)
+                       if not (isinstance(s, ast.FunctionDef) and s.name in functions)
+                       and any(_session_call(n, script.tf) for n in ast.walk(s))), None)
         if nested is not None:
             where = next(n.lineno for n in ast.walk(nested) if _session_call(n, script.tf))
             kind = {"For": "a for loop", "While": "a while loop", "With": "a with block",
