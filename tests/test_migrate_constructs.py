@@ -99,7 +99,8 @@ def ported(tmp_path_factory):
 
                 legacy_stdout, captured = session_cache.once(
                     f"migrate_constructs capture {each} {STEPS}", capture, folder / "legacy")
-                done = write_port.write_port(script, folder / "port.py", capture=captured)
+                shutil.copytree(captured, folder / "capture")  # beside the port, as a user's
+                done = write_port.write_port(script, folder / "port.py", capture=folder / "capture")
                 cache[each] = [legacy_stdout, done, None]
                 if done.start is not None:
                     runs[each] = [str(done.port), "--init-from", str(done.start), *STEPS]

@@ -66,8 +66,11 @@ def ported(tmp_path_factory):
 
             legacy_stdout, captured = session_cache.once(
                 f"migrate_write capture {name} {PORTED[name]}", capture, folder / "legacy")
+            # beside the port, as a user's would be (a copied port folder takes it along)
+            shutil.copytree(captured, folder / "capture")
             # written and run here: on this process's Keras backend
-            done = write_port.write_port(SCRIPTS / f"{name}.py", folder / "port.py", capture=captured)
+            done = write_port.write_port(SCRIPTS / f"{name}.py", folder / "port.py",
+                                         capture=folder / "capture")
             # from the TF1 script's own initial weights: the same trajectory, step for step
             ran = _run_port(done.port, ["--init-from", str(done.start), *args])
             cache[name] = (legacy_stdout, done, ran)
