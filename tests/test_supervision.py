@@ -358,3 +358,16 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_run_script_at_its_timeout_leaves_neither_the_script_nor_its_fork(tmp_path, marker):
+    """`tf1_compat.run.run_script` (the Python API of legacy-run): at ``timeout`` the script
+    and the child it forked are stopped before TimeoutExpired is raised, not left running."""
+    from tf1_compat.run import run_script
+
+    (tmp_path / "forks.py").write_text(FORKS)
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_script(tmp_path / "forks.py", ["both-sleep"], cwd=tmp_path, timeout=20,
+                   env=env_for(tmp_path, marker))
+    assert (tmp_path / "ready-child").exists()  # it had forked before the timeout
+    nothing_left(marker, timeout=5)

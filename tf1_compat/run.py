@@ -311,8 +311,12 @@ def run_script(
     else:
         figures_dir = fresh = _fresh_figures_dir(script, cwd)
     child_env = _child_env(figures_dir, tf_warnings, env, strict, hooks)
+    from tf1_compat import processes as procs
+
     try:
-        done = subprocess.run(
+        # supervised: the script (and whatever it forked) ends with this process, on a signal
+        # to it and at ``timeout``, instead of running on as an orphan
+        done = procs.run(
             command(script, args),
             cwd=cwd,
             env=child_env,
