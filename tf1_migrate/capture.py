@@ -16,6 +16,8 @@ one never closed, when the script ends), ``DIR/session_NNN/`` gets:
   steps) and the graph (how a ``bidirectional_dynamic_rnn``'s two outputs are merged, and
   the dense head: the ``MatMul`` on a variable that one of the RNN's outputs feeds, which
   output that is, found by running the graph on random probe inputs);
+- ``graph_number`` in ``structure.json``: which graph of the process the session ran
+  (sessions on the same graph share it: train and save in one, restore in another);
 - ``graph.meta``: the session's graph itself (``tf.train.export_meta_graph``), and in
   ``structure.json``'s ``tensors``, per RNN, the names of what to feed and fetch to run it:
   the inputs (time-major or not), the lengths, the initial-state placeholders (Keras

@@ -19,6 +19,12 @@ captured, :func:`describe` turns that into the ``"training"`` entry of ``structu
   ``accuracy``, ``streaming_accuracy``, ``output``, ``state_out``, ``init``) and of each feed
   (``x``, ``y``, ``lengths``, ``state``, ``keep``), with the line that made each tensor
   (``unused``: a fed tensor that nothing fetched is computed from);
+- per run, ``here``: its calls in this Session (``steps_here``: this Session's train steps;
+  the other counts are the graph's, over all its Sessions); a fetch of unknown role that
+  computes the model's output on the script's feed and on a random one is ``output`` (e.g.
+  the model rebuilt on the same variables) or ``output_squeezed`` (``tf.squeeze`` of it);
+- ``checkpoints``: the graph's ``tf.train.Saver`` ``save`` / ``restore`` calls (line,
+  absolute path; a restore's ``written_here``: a checkpoint this process saved);
 - ``input``: the ops between the fed input and the RNN (``Reshape``, ``OneHot``, ``Cast``,
   ``Unpack``), which a Keras port does with NumPy.
 

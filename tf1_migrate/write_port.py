@@ -713,6 +713,21 @@ class _SelfGraph(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def _graph_attrs(stmts, in_graph, script, attrs) -> None:
+    """Add to ``attrs`` the ``self.X`` that ``stmts`` assign from the TF1 graph (TensorFlow,
+    or graph attributes already known, or inside a ``with graph.as_default()`` block)."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.With) and not any(
+                _session_call(i.context_expr, script.tf) for i in stmt.items):
+            graph = any(_names(i.context_expr) & script.tf or _self_attrs(i.context_expr) & attrs
+                        for i in stmt.items)
+            _graph_attrs(stmt.body, in_graph or graph, script, attrs)
+        elif isinstance(stmt, ast.Assign):
+            if in_graph or _names(stmt.value) & script.tf or _self_attrs(stmt.value) & attrs:
+                attrs.update(t.attr for t in stmt.targets if isinstance(t, ast.Attribute)
+                             and isinstance(t.value, ast.Name) and t.value.id == "self")
+
+
 def _session_classes(script: _Script) -> dict:
     """The module's classes with methods that open a TF1 Session (a model class that builds
     its graph in ``__init__`` and trains, saves, restores and predicts in its methods):
@@ -733,21 +748,7 @@ def _session_classes(script: _Script) -> dict:
             for m in methods:
                 if m.name not in opening and m.name != "__init__" and _names(m) & script.tf:
                     attrs.add(m.name)  # builds graph ops: part of build_model()
-
-                def walk(stmts, in_graph):
-                    for stmt in stmts:
-                        if isinstance(stmt, ast.With) and not any(
-                                _session_call(i.context_expr, script.tf) for i in stmt.items):
-                            graph = any(_names(i.context_expr) & script.tf or
-                                        _self_attrs(i.context_expr) & attrs for i in stmt.items)
-                            walk(stmt.body, in_graph or graph)
-                        elif isinstance(stmt, ast.Assign):
-                            value = stmt.value
-                            if in_graph or _names(value) & script.tf or _self_attrs(value) & attrs:
-                                attrs.update(t.attr for t in stmt.targets if isinstance(t, ast.Attribute)
-                                             and isinstance(t.value, ast.Name) and t.value.id == "self")
-
-                walk(m.body, False)
+                _graph_attrs(m.body, False, script, attrs)
             changed = attrs != before
         found[cls.name] = {"attrs": attrs, "methods": {
             f"{cls.name}.{m.name}": _SelfGraph(attrs).visit(copy.deepcopy(m))
@@ -891,7 +892,7 @@ def port_run(fetches, feed):
     fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
     batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
     (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
-    tensor's shape), "state_out" (the final states, fed back as feed["state"]). As in TF1,
+    tensor's shape; "output_squeezed": tf.squeeze of it), "state_out" (the final states, fed back as feed["state"]). As in TF1,
     everything is computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
@@ -1034,7 +1035,9 @@ def build_model():
 _START_PORT = '''
 def start_port(seed=None):
     """Where the TF1 script opened its Session (its graph built, its variables initialised):
-    the Keras model, compiled with the TF1 loss and optimizer, seeded as the graph was."""
+    the Keras model, compiled with the TF1 loss and optimizer, seeded as the graph was. A
+    TF1 Session's variables start anew (initialised, or restored from a checkpoint), and so
+    does the model here: a later Session gets the trained weights back by port_restore."""
     global model, train_model, LOSS
     if seed is not None:
         keras.utils.set_random_seed(seed)
