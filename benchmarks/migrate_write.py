@@ -39,9 +39,9 @@ from parity.calibrate import machine
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "tests" / "tf1_scripts"
 
-# example -> the line its program prints its metric on (kept by the generated port);
-# series_predictor prints its predictions, not their MSE: parity check's reading of the output
+# example -> the line its program prints its metric on (kept by the generated port)
 PRINTED = {
+    "series_predictor": r"test loss \(MSE\): ([\d.]+)",
     "binary_addition_lstm": r"exact-sum accuracy over all 128 x 128 pairs: ([\d.]+)",
     "binary_addition_numpy_rnn": r"exact-sum accuracy over all 128 x 128 pairs: ([\d.]+)",
     "mnist_static_rnn": r"Testing Accuracy: ([\d.]+)",

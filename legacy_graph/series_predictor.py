@@ -186,4 +186,5 @@ if __name__ == "__main__":
     import sys
 
     # python legacy_graph/series_predictor.py [STEPS]: another budget (parity check --steps N)
-    train(SeriesPredictorConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else SeriesPredictorConfig())
+    mse = train(SeriesPredictorConfig(steps=int(sys.argv[1])) if len(sys.argv) > 1 else SeriesPredictorConfig())
+    print(f"test loss (MSE): {mse:.6f}")  # deviation: the metric, for parity check

@@ -28,10 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CAPTURE_STEPS = "3"
 
 # the built-ins migrate --write ports today (binary_addition_numpy_rnn's recurrence is written
-# out in TF ops, no RNN cell to capture; series_predictor trains in one Session and predicts in
-# another, inside a class): what the generated port prints its metric on
+# out in TF ops, no RNN cell to capture; series_predictor trains and saves in one Session and
+# restores and predicts in a second one, in a class's methods): what the generated port prints
+# its metric on
 BUILTINS = ["binary_addition_lstm", "mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm",
-            "airline_passengers"]
+            "airline_passengers", "series_predictor"]
 
 
 def _env():
@@ -83,6 +84,9 @@ def test_generated_port_of_a_builtin_matches_the_hand_written_port(written, exam
     text = done.port.read_text()
     assert done.todos == [] and "TODO(migrate)" not in text
     assert not re.search(r"^\s*(import|from)\s+(tensorflow|tf1_compat)\b", text, re.M)
+    if example_id == "series_predictor":  # the test() Session restores what train() saved
+        assert "save_path = port_save(checkpoint_path)" in text
+        assert "port_restore(checkpoint_path)\n        return port_run('output_squeezed', " in text
     quick = str(example.steps_for("quick"))
     # from the TF1 program's own initial weights (its seed's): one draw of Keras's initialisers
     # can be a poor one at this budget (mnist_dynamic_rnn's seed: 0.90), which would measure the

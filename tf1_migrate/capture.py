@@ -16,6 +16,8 @@ one never closed, when the script ends), ``DIR/session_NNN/`` gets:
   steps) and the graph (how a ``bidirectional_dynamic_rnn``'s two outputs are merged, and
   the dense head: the ``MatMul`` on a variable that one of the RNN's outputs feeds, which
   output that is, found by running the graph on random probe inputs);
+- ``graph_number`` in ``structure.json``: which graph of the process the session ran
+  (sessions on the same graph share it: train and save in one, restore in another);
 - ``graph.meta``: the session's graph itself (``tf.train.export_meta_graph``), and in
   ``structure.json``'s ``tensors``, per RNN, the names of what to feed and fetch to run it:
   the inputs (time-major or not), the lengths, the initial-state placeholders (Keras
@@ -81,6 +83,8 @@ class _Recorder:
         # (Python reuses the id() of a freed object) is captured too
         self.done = weakref.WeakSet()
         self.count = _last_session(self.folder)  # new sessions are numbered after old ones
+        # graph -> its number (1, 2, ...): sessions on the same graph say so ("graph_number")
+        self.graph_numbers, self.graph_count = weakref.WeakKeyDictionary(), 0
 
     # ------------------------------------------------------------------ hooks
     def wrap(self, name, fn):
@@ -182,6 +186,7 @@ class _Recorder:
                 "format": tf1_rnn.FORMAT, "version": tf1_rnn.VERSION,
                 "script": self.script, "session": self.count, "checkpoint": CHECKPOINT,
                 "graph": graph_file,
+                "graph_number": self._graph_number(graph),
                 "variables": {n: list(np.shape(v)) for n, v in zip(names, values)},
                 "models": [tf1_rnn.to_dict(m) for m, _ in models],
                 # per model: the captured graph's tensors to feed and fetch (None: the
@@ -202,6 +207,12 @@ class _Recorder:
         rnns = ", ".join(tf1_rnn.home(m.name) or m.name or "(top level)" for m, _ in models) or "none"
         print(f"{PREFIX}: captured session {self.count} ({len(names)} variables; RNNs: {rnns}) "
               f"-> {target}", file=sys.stderr, flush=True)
+
+    def _graph_number(self, graph) -> int:
+        if graph not in self.graph_numbers:
+            self.graph_count += 1
+            self.graph_numbers[graph] = self.graph_count
+        return self.graph_numbers[graph]
 
     def _write_graph(self, graph, path):
         """The session's graph as a meta graph (``graph.meta``), or None when it cannot be

@@ -19,6 +19,12 @@ captured, :func:`describe` turns that into the ``"training"`` entry of ``structu
   ``accuracy``, ``streaming_accuracy``, ``output``, ``state_out``, ``init``) and of each feed
   (``x``, ``y``, ``lengths``, ``state``, ``keep``), with the line that made each tensor
   (``unused``: a fed tensor that nothing fetched is computed from);
+- per run, ``here``: its calls in this Session (``steps_here``: this Session's train steps;
+  the other counts are the graph's, over all its Sessions); a fetch of unknown role that
+  computes the model's output on the script's feed and on a random one is ``output`` (e.g.
+  the model rebuilt on the same variables) or ``output_squeezed`` (``tf.squeeze`` of it);
+- ``checkpoints``: the graph's ``tf.train.Saver`` ``save`` / ``restore`` calls (line,
+  absolute path; a restore's ``written_here``: a checkpoint this process saved);
 - ``input``: the ops between the fed input and the RNN (``Reshape``, ``OneHot``, ``Cast``,
   ``Unpack``), which a Keras port does with NumPy.
 
@@ -32,6 +38,8 @@ import functools
 import os
 import re
 import sys
+import time
+import weakref
 
 import numpy as np
 
@@ -54,6 +62,10 @@ class Recorder:
         self.runs: dict = {}  # (id(graph), line) -> record
         self.initial: dict = {}  # id(graph) -> {variable: value} before the first train step
         self.depth = 0
+        # tf.train.Saver save / restore calls: {"op", "line", "path", "graph", "session",
+        # "written_here"} (a restore's checkpoint written by this process, after it started)
+        self.checkpoints: list = []
+        self.started = time.time()
 
     # ------------------------------------------------------------------ optimizer
     def noted(self, optimizer, loss, train_op, grads=None, global_step=None):
@@ -89,8 +101,10 @@ class Recorder:
         if record is None:
             record = self.runs[key] = {"graph": sess.graph, "line": line, "count": 0,
                                        "fetches": fetches, "feed": None, "shapes": {},
-                                       "callable_line": made}
+                                       "callable_line": made,
+                                       "sessions": weakref.WeakKeyDictionary()}
         record["count"] += 1
+        record["sessions"][sess] = record["sessions"].get(sess, 0) + 1  # calls per Session
         if feed_dict:
             record["feed"] = dict(feed_dict)  # the last one: values kept for the loss check
             for k, v in feed_dict.items():
@@ -101,6 +115,17 @@ class Recorder:
                                                            "batch": set()})
                     if shape:
                         record["shapes"][_name(t)]["batch"].add(shape[0])
+
+    def checkpoint(self, op, sess, path, line):
+        """A ``tf.train.Saver`` ``save`` / ``restore`` of ``sess`` at ``path`` (script line)."""
+        path = os.path.abspath(os.fspath(path)) if path is not None else None
+        entry = {"op": op, "line": line, "path": path, "graph": sess.graph,
+                 "session": weakref.ref(sess)}
+        if op == "restore":  # written by this program: saved here, after the process started
+            index = f"{path}.index" if path else ""
+            entry["written_here"] = bool(path) and any(c["op"] == "save" for c in self.checkpoints) \
+                and os.path.exists(index) and os.path.getmtime(index) >= self.started - 1
+        self.checkpoints.append(entry)
 
 
 def install(recorder_owner, script: str) -> Recorder:
@@ -164,6 +189,25 @@ def install(recorder_owner, script: str) -> Recorder:
         return call
 
     base.make_callable = _make_callable
+    saver_cls = v1.train.Saver
+    save, restore = saver_cls.save, saver_cls.restore
+
+    @functools.wraps(save)
+    def _save(self, sess, save_path, *args, **kwargs):
+        line = rec.line() if not getattr(recorder_owner, "internal", False) else None
+        written = save(self, sess, save_path, *args, **kwargs)
+        if line is not None:
+            _safe(rec.checkpoint, "save", sess, written, line)
+        return written
+
+    @functools.wraps(restore)
+    def _restore(self, sess, save_path, *args, **kwargs):
+        line = rec.line() if not getattr(recorder_owner, "internal", False) else None
+        if line is not None:
+            _safe(rec.checkpoint, "restore", sess, save_path, line)
+        return restore(self, sess, save_path, *args, **kwargs)
+
+    saver_cls.save, saver_cls.restore = _save, _restore
     return rec
 
 
@@ -392,6 +436,8 @@ def describe(sess, models: list, rec: Recorder) -> dict:
                 entry["shape"], entry["dtype"] = shapes[0]["shape"], shapes[0]["dtype"]
             feeds.append(entry)
         fetches = _structure(r["fetches"], roles)
+        if r["feed"]:  # a fetch that computes the model's output another way (rebuilt with
+            fetches = _output_by_value(sess, fetches, r, roles)  # the same variables, squeezed)
         lines = {_name(t): _origin_line(t, rec.script) for t in _leaves(r["fetches"])
                  if hasattr(t, "graph")}
         out["runs"].append({"line": r["line"], "count": r["count"], "fetches": fetches,
@@ -399,6 +445,7 @@ def describe(sess, models: list, rec: Recorder) -> dict:
                             "train": r in train_runs})
         if r.get("callable_line") is not None:  # a sess.make_callable's callable, made there
             out["runs"][-1]["callable_line"] = r["callable_line"]
+        out["runs"][-1]["here"] = _safe_count(r, sess)  # the calls made in this Session
         if r in train_runs and x_name in r["shapes"]:
             batches = r["shapes"][x_name]["batch"]
             shape = r["shapes"][x_name]["shape"]
@@ -406,6 +453,11 @@ def describe(sess, models: list, rec: Recorder) -> dict:
                 out["batch_size"] = shape[1]
             elif batches:
                 out["batch_size"] = max(batches)
+    out["steps_here"] = sum(_safe_count(r, sess) for r in train_runs)
+    out["checkpoints"] = [{"op": c["op"], "line": c["line"], "path": c["path"],
+                           "session": c["session"]() is sess,
+                           **({"written_here": c["written_here"]} if c["op"] == "restore" else {})}
+                          for c in rec.checkpoints if c["graph"] is graph]
     out["initializers"] = _initializers(graph)
     if id(graph) in rec.initial:
         out["initial_checkpoint"] = INITIAL_CHECKPOINT
@@ -413,6 +465,54 @@ def describe(sess, models: list, rec: Recorder) -> dict:
     out["state_shapes"] = roles.get("state_shapes")
     out["input"] = roles.get("input", {"unknown": "the RNN's input was not found"})
     return out
+
+
+def _safe_count(record, sess) -> int:
+    try:
+        return int(record.get("sessions", {}).get(sess, 0))
+    except TypeError:
+        return 0
+
+
+def _output_by_value(sess, fetches, record, roles):
+    """Fetches of unknown role that compute what the model's output computes, on the feed the
+    script gave and on a random one of its shape: ``output`` (the same values: e.g. the
+    model rebuilt on the same variables) or ``output_squeezed`` (``tf.squeeze`` of them)."""
+    names = [n for n, r in roles["of"].items() if r == "output"]
+    if not names or roles.get("x_name") is None:
+        return fetches
+    graph = sess.graph
+    feed = dict(record["feed"])
+    x = next((k for k in feed if _name(k) == roles["x_name"]), None)
+    if x is None:
+        return fetches
+    rng = np.random.RandomState(0)
+    value = np.asarray(feed[x])
+    other = dict(feed)
+    other[x] = rng.normal(size=value.shape).astype(value.dtype) if value.dtype.kind == "f" else value
+
+    def role(entry):
+        if isinstance(entry, list):
+            return [role(e) for e in entry]
+        if not (isinstance(entry, dict) and entry.get("role") == "unknown"
+                and isinstance(entry.get("name"), str)):
+            return entry
+        try:
+            fetched = graph.get_tensor_by_name(entry["name"])
+            output = graph.get_tensor_by_name(names[0])
+            got = [sess.run([fetched, output], f) for f in (feed, other)]
+        except Exception:  # noqa: BLE001  (not computable from the feed: stays unknown)
+            return entry
+        for found in ("output", "output_squeezed"):
+            same = all(np.shape(a) == np.shape(b if found == "output" else np.squeeze(b))
+                       and np.allclose(a, b if found == "output" else np.squeeze(b),
+                                       rtol=1e-5, atol=1e-6)
+                       for a, b in got)
+            if same and np.std(got[1][1]) > 0:
+                return {**entry, "role": found}
+        return entry
+
+    return role(fetches)
 
 
 def _initializer(value) -> dict | None:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TODO = "TODO(migrate)"
-_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "state_out",
+_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "output_squeezed", "state_out",
                "state_out_tf1", "state_in", "state_in_tf1", "init"}
 _FEED_ROLES = {"x", "y", "lengths", "state"}
 
@@ -123,12 +123,37 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
                          + "; ".join(n for s in sessions for n in
                                      json.loads((s / 'structure.json').read_text()).get('notes', []))
                          + ")")
+    graphs = [c[1].get("graph_number") for c in chosen]
+    if len(chosen) > 1 and None not in graphs and len(set(graphs)) == 1:
+        return _one_graph(sessions, chosen) + (todos,)  # Sessions on one graph: one model
     if len(chosen) > 1:
-        todos.append(f"the script trains {len(chosen)} graphs, each in its own Session "
+        count = len(set(graphs)) if None not in graphs else len(chosen)
+        todos.append(f"the script trains {count} graphs, each in its own Session "
                      f"({', '.join(c[0].name for c in chosen)}): one port holds one model; the "
                      f"port's model is the first's, and the training of the others is not "
                      f"translated (port each graph from a script of its own)")
     return chosen[0][0], chosen[0][1], todos
+
+
+def _one_graph(sessions: list, chosen: list) -> tuple[Path, dict]:
+    """Several Sessions on the same graph (train and save in one, restore and predict in
+    another): one model. The session that trained gives the model, its weights and start;
+    the sess.run calls and Saver calls are those of every Session on the graph (the
+    capture records them per graph: a later session's record holds the earlier ones')."""
+    number = chosen[0][1]["graph_number"]
+    same = [(s, json.loads((s / "structure.json").read_text())) for s in sessions]
+    same = [(s, d) for s, d in same if d.get("graph_number") == number]
+    trained = next((c for c in chosen if (c[1].get("training") or {}).get("steps_here")), chosen[0])
+    data = copy.deepcopy(trained[1])
+    training = data.setdefault("training", {})
+    runs = {}
+    for _, d in same:  # later sessions' records win (theirs count every Session's calls)
+        for r in (d.get("training") or {}).get("runs", []):
+            runs[(r["line"], r.get("callable_line"))] = r
+    training["runs"] = sorted(runs.values(), key=lambda r: r["line"])
+    training["checkpoints"] = (same[-1][1].get("training") or {}).get("checkpoints", [])
+    data["sessions_on_graph"] = [s.name for s, _ in same]
+    return trained[0], data
 
 
 # ----------------------------------------------------------------------------- the script
@@ -217,6 +242,10 @@ class _Script:
             raise WriteError(f"{path}: not Python ({exc.msg}, line {exc.lineno})") from None
         self.tf = set()
         self.runtime_names = self._runtime_api()
+        for stmt in self.tree.body:  # tf = runtime.tf1(): TensorFlow's name
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and \
+                    stmt.value.id == _RUNTIME_TF:
+                self.tf |= _assigned(stmt)
         for stmt in ast.walk(self.tree):
             if isinstance(stmt, ast.Import):
                 self.tf |= {(a.asname or a.name).split(".")[0] for a in stmt.names if _is_tf_module(a.name)}
@@ -225,7 +254,16 @@ class _Script:
         body = self.tree.body
         start = next((i for i, s in enumerate(body) if self._opens_session(s)), len(body))
         self.prelude, self.session_part = body[:start], body[start:]
-        # names the TF1 graph defines (dropped with it)
+        self.find_graph()
+        self.assign_at = {}  # line -> the Name assigned by a module-level statement there
+        for stmt in self.prelude:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+                    self.assign_at[line] = stmt.targets[0].id
+
+    def find_graph(self, keep=()) -> None:
+        """The names the TF1 graph defines (dropped with it); ``keep``: definitions that use it
+        but are translated (a class whose methods open Sessions), not dropped."""
         self.graph = set(self.tf)
         changed = True
         while changed:
@@ -233,16 +271,13 @@ class _Script:
             for stmt in self.prelude:
                 if _seed_call(stmt, self.tf) is not None or self._is_input_data_import(stmt):
                     continue
+                if getattr(stmt, "name", None) in keep:
+                    continue
                 if _names(stmt) & self.graph:
                     new = _assigned(stmt) - self.graph
                     if new:
                         self.graph |= new
                         changed = True
-        self.assign_at = {}  # line -> the Name assigned by a module-level statement there
-        for stmt in self.prelude:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
-                    self.assign_at[line] = stmt.targets[0].id
 
     def _runtime_api(self) -> set:
         """The TF1 runtime's names the script imports (tf1_compat.runtime): ``runtime.tf1()``
@@ -358,7 +393,7 @@ class _Session(ast.NodeTransformer):
         """A feed_dict literal whose keys are not plain names (``model.x``, ``g["x"]``): its
         keys are the recorded feeds, in order."""
         if not isinstance(feed, ast.Dict) or None in feed.keys or len(feed.keys) != len(run["feed"]) \
-                or all(isinstance(k, ast.Name) for k in feed.keys):
+                or all(isinstance(k, ast.Name) and k.id in self.feed_names for k in feed.keys):
             return None
         keys, values = [], []
         for v, f in zip(feed.values, run["feed"]):
@@ -368,8 +403,50 @@ class _Session(ast.NodeTransformer):
             values.append(self.visit(v))
         return ast.Dict(keys=keys, values=values)
 
+    def _checkpoint(self, node, op, line, path, keywords=()):
+        """``saver.save(sess, path)`` -> ``port_save(path)``; ``saver.restore(sess, path)`` ->
+        ``port_restore(path)``, unless the checkpoint restored was not this program's."""
+        bad = getattr(self.script, "bad_restores", {})
+        found = [n for n in (line if isinstance(line, range) else [line]) if n in bad]
+        if op == "restore" and found:
+            self.todos.append(f"line {node.lineno}: restores a checkpoint this program did not "
+                              f"write ({bad[found[0]]}): a pre-trained model. Write the port with "
+                              f"--init-from {bad[found[0]]} (its weights converted into "
+                              f"PORT.init.weights.h5) and run it with --init-from "
+                              f"PORT.init.weights.h5 instead of this restore")
+            return node
+        return ast.Call(ast.Name(f"port_{op}", ast.Load()), [self.visit(path)],
+                        [self.visit(k) for k in keywords])
+
     def visit_Call(self, node):
         f = node.func
+        helper = getattr(self.script, "helpers", {}).get(f.id) if isinstance(f, ast.Name) else None
+        if helper is not None:  # the script's function around saver.save / saver.restore
+            given = dict(zip(helper["params"], node.args))
+            given.update({k.arg: k.value for k in node.keywords if k.arg})
+            sess = given.get(helper["sess"])
+            rest = [v for p, v in given.items() if p not in (helper["saver"], helper["sess"])]
+            if isinstance(sess, ast.Name) and sess.id in self.sess and len(rest) == 1:
+                return self._checkpoint(node, helper["op"], helper["line"], rest[0])
+            self.todos.append(f"line {node.lineno}: {f.id}(...) saves or restores a TF1 checkpoint "
+                              f"with other arguments than the Saver, the Session and a path")
+            return node
+        if isinstance(f, ast.Attribute) and f.attr in ("save", "restore") and node.args and \
+                isinstance(node.args[0], ast.Name) and node.args[0].id in self.sess:
+            path = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "save_path"), None)
+            step = [k for k in node.keywords if k.arg == "global_step"]
+            if path is not None and len(node.args) <= 2 and all(
+                    k.arg in ("save_path", "global_step", "write_meta_graph", "write_state")
+                    for k in node.keywords):
+                return self._checkpoint(node, f.attr, range(node.lineno, (node.end_lineno or node.lineno) + 1),
+                                        path, step if f.attr == "save" else ())
+            self.todos.append(f"line {node.lineno}: saver.{f.attr}(...) with arguments the port "
+                              f"does not translate")
+            return node
+        if isinstance(f, ast.Attribute) and f.attr == "latest_checkpoint" and _names(f) & self.script.tf \
+                and len(node.args) == 1 and not node.keywords:
+            return ast.Call(ast.Name("port_latest_checkpoint", ast.Load()), [self.visit(node.args[0])], [])
         if isinstance(f, ast.Name) and f.id in self.calls:  # a session function: no Session, no graph
             params, positions = self.calls[f.id]
             node.args = [a for i, a in enumerate(node.args) if i not in positions]
@@ -459,6 +536,17 @@ def _todo_nodes(reasons: list, line: int):
     return nodes
 
 
+def _graph_block(stmt, script, sess) -> bool:
+    """A ``with graph.as_default(), tf.variable_scope(...):`` block on a graph the script
+    already has, whose statements only build more of it (no Session used)."""
+    graph = script.graph | script.tf
+    if not all(_names(i.context_expr) & graph for i in stmt.items):
+        return False
+    if any(isinstance(n, ast.Name) and n.id in sess for n in ast.walk(stmt)):
+        return False
+    return all(isinstance(s, (ast.Assign, ast.Expr)) and _names(s.value) & graph for s in stmt.body)
+
+
 def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list:
     out = []
     for stmt in stmts:
@@ -488,6 +576,9 @@ def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list
                 isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
                 and i.context_expr.func.attr == "as_default" for i in stmt.items):
             opens = any(_session_call(n, script.tf) for n in ast.walk(stmt))
+            if not opens and _graph_block(stmt, script, sess):  # more ops on the Session's graph
+                script.graph |= {n for s in stmt.body for n in _assigned(s)}  # (e.g. its model
+                continue  # rebuilt on the same variables): what sess.run fetches of them is known
             reason = [f"line {stmt.lineno}: a second TF1 graph (lines {stmt.lineno}-{stmt.end_lineno}"
                       + (", with a Session of its own" if opens else "") + "): one port holds one "
                       "model; the second graph is not translated (port it from a script of its own)"]
@@ -500,7 +591,9 @@ def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list
             continue
         if isinstance(stmt, ast.Assign) and _names(stmt.value) & script.tf and \
                 not any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-                        and n.value.id in sess for n in ast.walk(stmt.value)):
+                        and n.value.id in sess for n in ast.walk(stmt.value)) and \
+                not any(isinstance(n, ast.Attribute) and n.attr == "latest_checkpoint"
+                        for n in ast.walk(stmt.value)):
             script.graph |= _assigned(stmt)  # more of the TF1 graph (e.g. an init op)
             if isinstance(stmt.value, ast.Name) and stmt.value.id in script.tf:
                 script.tf |= _assigned(stmt)  # tf = runtime.tf1(): TensorFlow's name
@@ -532,29 +625,33 @@ def _opened_sessions(fn, tf_names) -> set:
     return names
 
 
-def _session_functions(script: _Script) -> dict:
+def _session_functions(script: _Script, methods: dict | None = None) -> dict:
     """The module's functions that hold a TF1 Session: those that open one, and those it is
     passed to. name -> {"sess": its Session names, "graph": its names of the TF1 graph
     (what a graph-building function returned, and parameters given it), "drop": the
     parameters the port takes away (the Session's and the graph's)}."""
     defs = {s.name: s for s in script.tree.body if isinstance(s, ast.FunctionDef)}
+    helpers = getattr(script, "helpers", {})
+    nodes = {**defs, **(methods or {})}  # methods: "Class.method" -> the method (self.X rewritten)
     found = {}
-    for name, fn in defs.items():
-        opened = _opened_sessions(fn, script.tf)
+    for name, fn in nodes.items():
+        opened = _opened_sessions(fn, script.tf) if name not in helpers else set()
         if opened:
             found[name] = {"sess": opened, "graph": set(), "drop": set()}
-    builders = {n for n, fn in defs.items() if n not in found and _names(fn) & script.graph}
+    builders = {n for n, fn in defs.items() if n not in found and n not in helpers
+                and _names(fn) & script.graph}
     todo = list(found)
     while todo:
         name = todo.pop()
         info = found[name]
-        for node in ast.walk(defs[name]):
+        for node in ast.walk(nodes[name]):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
                     isinstance(node.value.func, ast.Name) and node.value.func.id in builders:
                 info["graph"] |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        for node in ast.walk(defs[name]):
+        for node in ast.walk(nodes[name]):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in defs and node.func.id not in builders):
+                    and node.func.id in defs and node.func.id not in builders
+                    and node.func.id not in helpers):
                 continue
             callee = defs[node.func.id]
             params = [a.arg for a in callee.args.args]
@@ -571,6 +668,121 @@ def _session_functions(script: _Script) -> dict:
                 other["drop"] |= sess | graph
                 todo.append(callee.name)
     return found
+
+
+def _checkpoint_helpers(script: _Script) -> dict:
+    """The script's functions around one ``saver.save(sess, ...)`` or ``saver.restore(sess,
+    ...)`` of a Saver and a Session they are given (and use the Session for nothing else):
+    name -> {"op", "saver", "sess" (their parameters), "params", "line" (of the call)}."""
+    found = {}
+    for fn in script.tree.body:
+        if not isinstance(fn, ast.FunctionDef) or _opened_sessions(fn, script.tf):
+            continue
+        params = [a.arg for a in fn.args.args]
+        ops = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr in ("save", "restore") and isinstance(n.func.value, ast.Name)
+               and n.func.value.id in params and n.args and isinstance(n.args[0], ast.Name)
+               and n.args[0].id in params and n.args[0].id != n.func.value.id]
+        if len(ops) != 1:
+            continue
+        sess = ops[0].args[0].id
+        uses = sum(isinstance(n, ast.Name) and n.id == sess for n in ast.walk(fn))
+        if uses == 1:
+            found[fn.name] = {"op": ops[0].func.attr, "saver": ops[0].func.value.id, "sess": sess,
+                              "params": params,
+                              "line": range(ops[0].lineno, (ops[0].end_lineno or ops[0].lineno) + 1)}
+    return found
+
+
+def _self_attrs(node) -> set:
+    return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id == "self"}
+
+
+class _SelfGraph(ast.NodeTransformer):
+    """``self.X`` of the TF1 graph (a placeholder, the train op, the Saver, the method that
+    builds the model) -> a name ``self.X`` (written out the same), which the Session part's
+    translation knows as the graph's."""
+
+    def __init__(self, attrs):
+        self.attrs = attrs
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr in self.attrs:
+            return ast.copy_location(ast.Name(f"self.{node.attr}", node.ctx), node)
+        return self.generic_visit(node)
+
+
+def _graph_attrs(stmts, in_graph, script, attrs) -> None:
+    """Add to ``attrs`` the ``self.X`` that ``stmts`` assign from the TF1 graph (TensorFlow,
+    or graph attributes already known, or inside a ``with graph.as_default()`` block)."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.With) and not any(
+                _session_call(i.context_expr, script.tf) for i in stmt.items):
+            graph = any(_names(i.context_expr) & script.tf or _self_attrs(i.context_expr) & attrs
+                        for i in stmt.items)
+            _graph_attrs(stmt.body, in_graph or graph, script, attrs)
+        elif isinstance(stmt, ast.Assign):
+            if in_graph or _names(stmt.value) & script.tf or _self_attrs(stmt.value) & attrs:
+                attrs.update(t.attr for t in stmt.targets if isinstance(t, ast.Attribute)
+                             and isinstance(t.value, ast.Name) and t.value.id == "self")
+
+
+def _session_classes(script: _Script) -> dict:
+    """The module's classes with methods that open a TF1 Session (a model class that builds
+    its graph in ``__init__`` and trains, saves, restores and predicts in its methods):
+    name -> {"attrs": the attributes and methods of the TF1 graph, "methods": the methods
+    holding a Session, "Class.method" -> that method with ``self.X`` rewritten}."""
+    found = {}
+    for cls in script.tree.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        methods = [m for m in cls.body if isinstance(m, ast.FunctionDef)]
+        opening = {m.name for m in methods if _opened_sessions(m, script.tf)}
+        if not opening:
+            continue
+        attrs = set()
+        changed = True
+        while changed:
+            before = set(attrs)
+            for m in methods:
+                if m.name not in opening and m.name != "__init__" and _names(m) & script.tf:
+                    attrs.add(m.name)  # builds graph ops: part of build_model()
+                _graph_attrs(m.body, False, script, attrs)
+            changed = attrs != before
+        found[cls.name] = {"attrs": attrs, "methods": {
+            f"{cls.name}.{m.name}": _SelfGraph(attrs).visit(copy.deepcopy(m))
+            for m in methods if m.name not in attrs}}
+    return found
+
+
+def _translate_class(cls, cinfo, functions, script, runs, calls, todos):
+    """The class with its Session methods translated (:func:`_translate_function`), the
+    methods that build the TF1 graph left out, and the graph's statements of the others
+    (``__init__``) dropped: the model is built where a Session is opened (start_port)."""
+    attrs = cinfo["attrs"]
+    own = {f"self.{a}" for a in attrs}
+    new = copy.deepcopy(cls)
+    body = []
+    for item in cls.body:
+        if not isinstance(item, ast.FunctionDef):
+            if not _names(item) & (script.graph | script.tf):
+                body.append(copy.deepcopy(item))
+            continue
+        key = f"{cls.name}.{item.name}"
+        if item.name in attrs:
+            continue  # builds the TF1 graph: build_model()
+        method = cinfo["methods"][key]
+        if key in functions:
+            info = functions[key]
+            info["graph"] |= own
+            body.append(_translate_function(method, info, script, runs, calls, todos))
+            continue
+        graph = script.graph | script.tf | own
+        method.body = [s for s in method.body if not _names(s) & graph] or [ast.Pass()]
+        body.append(method)
+    new.body = body or [ast.Pass()]
+    return new
 
 
 def _session_with(stmt, script):
@@ -595,7 +807,7 @@ def _translate_function(fn, info, script, runs, calls, todos):
     graph goes, ``sess.run`` becomes ``port_run``."""
     saved, saved_tf = set(script.graph), set(script.tf)
     script.graph |= info["graph"] | {_RUNTIME_SESSION}
-    builders = {n for n in saved if n not in calls}
+    builders = {n for n in saved if n not in calls} - set(getattr(script, "helpers", {}))
 
     def body(stmts):
         out = []
@@ -680,7 +892,7 @@ def port_run(fetches, feed):
     fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
     batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
     (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
-    tensor's shape), "state_out" (the final states, fed back as feed["state"]). As in TF1,
+    tensor's shape; "output_squeezed": tf.squeeze of it), "state_out" (the final states, fed back as feed["state"]). As in TF1,
     everything is computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
@@ -721,9 +933,10 @@ def port_run(fetches, feed):
             value = _STREAMING[0] / _STREAMING[1]
             _METRIC.update(name="accuracy", value=value)
             values.append(value)
-        elif f == "output":
+        elif f in ("output", "output_squeezed"):  # output_squeezed: tf.squeeze of it
             shape = OUTPUT_SHAPE[1:]
-            values.append(output.reshape((-1, *shape)) if None not in shape else output)
+            value = output.reshape((-1, *shape)) if None not in shape else output
+            values.append(np.squeeze(value) if f == "output_squeezed" else value)
         elif f == "state_out":
             values.append(states)
         elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)
@@ -822,7 +1035,9 @@ def build_model():
 _START_PORT = '''
 def start_port(seed=None):
     """Where the TF1 script opened its Session (its graph built, its variables initialised):
-    the Keras model, compiled with the TF1 loss and optimizer, seeded as the graph was."""
+    the Keras model, compiled with the TF1 loss and optimizer, seeded as the graph was. A
+    TF1 Session's variables start anew (initialised, or restored from a checkpoint), and so
+    does the model here: a later Session gets the trained weights back by port_restore."""
     global model, train_model, LOSS
     if seed is not None:
         keras.utils.set_random_seed(seed)
@@ -974,11 +1189,23 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts += [line for line in dict.fromkeys(imports) if line not in parts]
     # the functions and classes of the script that do not use TensorFlow
     defs, body = [], []
-    # the Session opened in a function (and passed to others): those functions, translated
-    functions = _session_functions(script) if not script.session_part else {}
+    # the Session opened in a function or a class's method (and passed to others): those
+    # functions and classes, translated; the script's functions around a Saver call
+    classes = _session_classes(script) if not script.session_part else {}
+    if classes:  # a class whose methods open Sessions is translated, not dropped with the graph
+        script.find_graph(keep=set(classes))
+    script.helpers = _checkpoint_helpers(script)
+    script.bad_restores = {}
+    for c in training.get("checkpoints", []):
+        if c["op"] == "restore" and not c.get("written_here"):
+            script.bad_restores[c["line"]] = c["path"]
+    methods = {k: m for c in classes.values() for k, m in c["methods"].items()}
+    functions = _session_functions(script, methods) if not script.session_part else {}
     runs = training.get("runs", [])
     calls = {}
     for name, info in functions.items():
+        if name in methods:
+            continue
         fn = next(s for s in script.tree.body if isinstance(s, ast.FunctionDef) and s.name == name)
         calls[name] = (info["drop"], {i for i, a in enumerate(fn.args.args) if a.arg in info["drop"]})
     session_todos: list = []
@@ -993,7 +1220,16 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
             defs.append(f"# from {script_path.name} line {stmt.lineno} (its TF1 Session part translated)\n"
                         + _unparse_marked(new, script_path))
             continue
-        if functions and _is_main_guard(stmt):
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in script.helpers:
+            continue  # TF1 checkpoint code around a Saver: its calls are port_save / port_restore
+        if isinstance(stmt, ast.ClassDef) and stmt.name in classes:
+            new = _translate_class(stmt, classes[stmt.name], functions, script, runs, calls,
+                                   session_todos)
+            defs.append(f"# from {script_path.name} line {stmt.lineno} (the TF1 graph its __init__ "
+                        f"builds is build_model(); its methods' Session parts translated)\n"
+                        + _unparse_marked(new, script_path))
+            continue
+        if (functions or classes) and _is_main_guard(stmt):
             body += [f"# from {script_path.name} line {s.lineno}\n{script.segment(s)}" for s in stmt.body]
             continue
         if _names(stmt) & script.graph and _seed_call(stmt, script.tf) is None:
@@ -1063,6 +1299,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts.append(_RUNTIME.format(prepare="\n".join(prepare), lengths=lengths, state=state))
     if "progress_bar" in script.runtime_names:
         parts.append(_PROGRESS_BAR)
+    if "set_seed" in script.runtime_names:
+        parts.append(_SET_SEED)
     parts += defs
 
     # the Session part
@@ -1088,6 +1326,7 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         # whose Session part was translated above is not such a place)
         nested = next((s for s in script.prelude
                        if not (isinstance(s, ast.FunctionDef) and s.name in functions)
+                       and not (isinstance(s, ast.ClassDef) and s.name in classes)
                        and any(_session_call(n, script.tf) for n in ast.walk(s))), None)
         if nested is not None:
             where = next(n.lineno for n in ast.walk(nested) if _session_call(n, script.tf))
@@ -1130,7 +1369,7 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         parts.insert(parts.index(defs[0]) if defs else len(parts), _START_PORT)
         text = "\n".join(parts + main) + "\n"
         text = _marked_text(text)
-        return text, todos, notes, model
+        return _with_checkpoints(text), todos, notes, model
     inner += ['if os.environ.get("PARITY_SEED"):  # parity check --seed',
               '    keras.utils.set_random_seed(int(os.environ["PARITY_SEED"]))',
               'model = build_model()',
@@ -1146,7 +1385,73 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
              for block in inner]
     parts += main
     text = "\n".join(parts) + "\n"
-    return text, todos, notes, model
+    return _with_checkpoints(text), todos, notes, model
+
+
+_CHECKPOINTS = '''
+
+def port_save(path, global_step=None):
+    """saver.save(sess, path[, global_step]): the model's weights (and its optimizer's
+    slots, which a TF1 Saver saves too) to PATH.weights.h5 (PATH-STEP with a global step,
+    as TF1 names it), written to a temporary file and renamed into place; the folder's
+    latest checkpoint noted for port_latest_checkpoint. Returns the path, as saver.save."""
+    import json
+
+    path = os.fspath(path) + (f"-{int(global_step)}" if global_step is not None else "")
+    folder, name = os.path.split(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}.weights.h5")
+    try:
+        train_model.save_weights(tmp)
+        os.replace(tmp, path + ".weights.h5")
+        with open(tmp, "w") as f:
+            json.dump({"latest": name}, f)
+        os.replace(tmp, os.path.join(folder, "checkpoint.port.json"))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def port_restore(path):
+    """saver.restore(sess, path): the weights port_save wrote for PATH, into the model of
+    this Session (start_port). The program restores what it saved itself: loading the file
+    (rather than keeping the trained model in memory) keeps its behaviour, also when the
+    restoring part runs on its own, and the optimizer's slots come back as TF1's do."""
+    file = f"{os.fspath(path)}.weights.h5" if path is not None else None
+    if file is None or not os.path.exists(file):
+        raise SystemExit(f"no saved weights at {file} (port_save, the port of saver.save, "
+                         f"writes them)")
+    if not train_model.optimizer.built:  # its slots are in the file: load them too
+        train_model.optimizer.build(train_model.trainable_variables)
+    train_model.load_weights(file)
+
+
+def port_latest_checkpoint(folder):
+    """tf.train.latest_checkpoint(folder): the path port_save wrote there last, or None."""
+    import json
+
+    state = os.path.join(os.fspath(folder), "checkpoint.port.json")
+    if not os.path.exists(state):
+        return None
+    with open(state) as f:
+        return os.path.join(os.fspath(folder), json.load(f)["latest"])
+'''
+
+_SET_SEED = '''
+def set_seed(seed):
+    """The TF1 runtime's set_seed (tf1_compat.runtime): Python's, NumPy's and Keras's generators."""
+    keras.utils.set_random_seed(seed)
+'''
+
+
+def _with_checkpoints(text: str) -> str:
+    """The port's text with port_save / port_restore / port_latest_checkpoint (the ports of
+    a tf.train.Saver and tf.train.latest_checkpoint) where it uses them."""
+    if not re.search(r"\bport_(save|restore|latest_checkpoint)\(", text):
+        return text
+    at = text.index('\n\nif __name__ == "__main__":')
+    return text[:at] + _CHECKPOINTS + text[at:]
 
 
 _TEST = '''"""The parity of {port} with {script}, written by `parity migrate --write`.
