@@ -801,7 +801,10 @@ def _prediction(loss):
         elif op.type == "SquaredDifference":
             candidates = list(op.inputs)
         elif op.type in ("SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits"):
-            candidates = [op.inputs[0]]
+            logits = op.inputs[0]  # through the op's own flattening of the logits to 2-D
+            while logits.op.type == "Reshape" and logits.op.name.startswith(op.name + "/"):
+                logits = logits.op.inputs[0]
+            candidates = [logits]
         else:
             continue
         found = [t for t in candidates if _from_variables(t)]
@@ -887,6 +890,8 @@ def forward_graph(sess, output, batch: int = 3) -> dict:
         if op.type in _VARIABLE_OPS or op.type.startswith("Placeholder"):
             continue
         stack += [(t.op, False) for t in reversed(list(op.inputs))]
+    position = {op: k for k, op in enumerate(output.graph.get_operations())}
+    order.sort(key=lambda op: position.get(op, len(position)))  # the order the script made them
     ops = []
     for op in order:
         entry = {"name": op.name, "type": op.type, "inputs": [t.name for t in op.inputs],

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 TODO = "TODO(migrate)"
 _VARIABLES = {"VarHandleOp", "VariableV2", "Variable"}
 _READS = {"ReadVariableOp", "Identity"}
+_WHILE = {"Enter", "Exit", "Merge", "Switch", "NextIteration", "LoopCond", "While", "StatelessWhile"}
 _BINARY = {"Add": "+", "AddV2": "+", "BiasAdd": "+", "Sub": "-", "Mul": "*", "RealDiv": "/",
            "Div": "/", "TrueDiv": "/"}
 _FUNCTIONS = {"Maximum": "maximum", "Minimum": "minimum", "Pow": "power",
@@ -64,7 +65,7 @@ class GraphModel:
 
 def _identifier(name: str, taken: set) -> str:
     base = re.sub(r"[^0-9a-zA-Z_]+", "_", name.split(":")[0]).strip("_").lower() or "t"
-    if base[0].isdigit() or keyword.iskeyword(base) or base in {"self", "keras", "np", "x_in"}:
+    if base[0].isdigit() or keyword.iskeyword(base) or base in {"self", "keras", "np"}:
         base = f"t_{base}"
     out, k = base, 1
     while out in taken:
@@ -130,6 +131,10 @@ class _Writer:
         return op["outputs"][k]["dtype"]
 
     def write(self):
+        loop = next((op for op in self.ops if op["type"] in _WHILE), None)
+        if loop is not None:
+            raise NotTranslated(f"op {loop['type']} ({loop['name']}) has no Keras translation: a "
+                                f"tf.while_loop in the forward graph is not written out")
         for op in self.ops:
             t = op["type"]
             out = op["outputs"][0]["name"] if op["outputs"] else None
