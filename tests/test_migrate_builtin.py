@@ -27,11 +27,12 @@ pytestmark = [pytest.mark.legacy, pytest.mark.port, pytest.mark.comparison]
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE_STEPS = "3"
 
-# the built-ins migrate --write ports today (binary_addition_numpy_rnn's recurrence is written
-# out in TF ops, no RNN cell to capture; series_predictor trains in one Session and predicts in
-# another, inside a class): what the generated port prints its metric on
-BUILTINS = ["binary_addition_lstm", "mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm",
-            "airline_passengers"]
+# the built-ins migrate --write ports today (series_predictor trains in one Session and predicts
+# in another, inside a class): what the generated port prints its metric on.
+# binary_addition_numpy_rnn has no RNN cell (its recurrence is written out in TF ops): its port
+# is the forward graph op for op, in float64, and follows the TF1 trajectory (tolerance 1e-9)
+BUILTINS = ["binary_addition_lstm", "binary_addition_numpy_rnn", "mnist_static_rnn",
+            "mnist_dynamic_rnn", "stacked_lstm", "airline_passengers"]
 
 
 def _env():
@@ -114,3 +115,19 @@ def test_docs_show_the_port_migrate_write_writes_today(written):
     assert generated.strip() and all(line in port.splitlines() for line in generated.splitlines())
     eager = (ROOT / "eager_port" / f"{migrate_write.DOCS_EXAMPLE}.py").read_text().splitlines()
     assert hand_written.strip() and all(line in eager for line in hand_written.splitlines())
+
+
+def test_a_float64_port_says_so_on_jax_without_x64(written):
+    """binary_addition_numpy_rnn computes in float64: on JAX without JAX_ENABLE_X64 its port
+    stops with one line, rather than compute in float32."""
+    done = written("binary_addition_numpy_rnn")
+    text = done.port.read_text()
+    assert 'keras.config.set_floatx("float64")' in text and "dtype='float64'" in text
+    ran = subprocess.run([sys.executable, str(done.port), "1"], cwd=done.port.parent,
+                         env={**_env(), "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "0"},
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode != 0
+    assert "Traceback" not in ran.stderr
+    assert ran.stderr.strip().splitlines()[-1] == (
+        "this port computes in float64 as the TF1 graph did: JAX needs JAX_ENABLE_X64=1 set "
+        "before it is imported")

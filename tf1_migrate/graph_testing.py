@@ -133,8 +133,6 @@ def assert_same_graph_step(capture, keras_model, targets, *, loss, optimizer, in
     ``inputs`` / ``targets`` moves every weight as one run of the script's TF1 train op
     (from the same weights, the optimizer's slots fresh): each weight's difference at most
     ``atol + rtol * (the size of its TF1 step)``."""
-    import keras
-
     tf1 = _TF1(capture, fresh_slots=True)
     try:
         x = probe_inputs(capture) if inputs is None else np.asarray(inputs)
