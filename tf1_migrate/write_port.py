@@ -124,6 +124,12 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
             if data.get("notes") and (data.get("training") or {}).get("steps"):
                 return s, data, [f"the model: {n}" for n in data["notes"]]
     if not chosen:
+        for s in sessions:  # a forward graph the capture could not write out: why
+            data = json.loads((s / "structure.json").read_text())
+            forward = (data.get("training") or {}).get("forward") or {}
+            if "unknown" in forward:
+                raise WriteError(f"the capture in {folder} holds no RNN cell, and its forward graph "
+                                 f"is not written out: {forward['unknown']}")
         raise WriteError(f"the capture in {folder} holds no RNN (its notes: "
                          + "; ".join(n for s in sessions for n in
                                      json.loads((s / 'structure.json').read_text()).get('notes', []))
@@ -814,8 +820,8 @@ _DENSE_GRADIENTS = '''def dense_gradients(optimizer):
 def _forward_of(data: dict) -> dict | None:
     """The recorded forward graph of a session without an RNN cell, or None."""
     forward = (data.get("training") or {}).get("forward")
-    if data.get("models") or not isinstance(forward, dict) or "ops" not in forward:
-        return None
+    if data.get("models") or data.get("notes") or not isinstance(forward, dict) or "ops" not in forward:
+        return None  # an RNN the capture saw (described, or not: its notes say why) is no such graph
     return forward
 
 
