@@ -117,17 +117,20 @@ def test_docs_show_the_port_migrate_write_writes_today(written):
     assert hand_written.strip() and all(line in eager for line in hand_written.splitlines())
 
 
-def test_a_float64_port_says_so_on_jax_without_x64(written):
-    """binary_addition_numpy_rnn computes in float64: on JAX without JAX_ENABLE_X64 its port
-    stops with one line, rather than compute in float32."""
+@pytest.mark.parametrize("backend,why", [
+    ("jax", "JAX needs JAX_ENABLE_X64=1 set before it is imported"),
+    ("torch", "Keras's torch backend computes a float64 matmul in float32")])
+def test_a_float64_port_stops_with_one_line_where_float64_is_not_computed(written, backend, why):
+    """binary_addition_numpy_rnn computes in float64: on JAX without JAX_ENABLE_X64 and on
+    PyTorch (whose Keras matmul returns float32) its port stops with one line, rather than
+    compute in float32."""
     done = written("binary_addition_numpy_rnn")
     text = done.port.read_text()
     assert 'keras.config.set_floatx("float64")' in text and "dtype='float64'" in text
     ran = subprocess.run([sys.executable, str(done.port), "1"], cwd=done.port.parent,
-                         env={**_env(), "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "0"},
+                         env={**_env(), "KERAS_BACKEND": backend, "JAX_ENABLE_X64": "0"},
                          capture_output=True, text=True, timeout=300)
     assert ran.returncode != 0
-    assert "Traceback" not in ran.stderr
-    assert ran.stderr.strip().splitlines()[-1] == (
-        "this port computes in float64 as the TF1 graph did: JAX needs JAX_ENABLE_X64=1 set "
-        "before it is imported")
+    assert "Traceback" not in ran.stderr and "PARITY_METRIC" not in ran.stdout
+    assert ran.stderr.strip().splitlines()[-1] == \
+        f"this port computes in float64 as the TF1 graph did: {why}"

@@ -292,14 +292,15 @@ _FLOAT64 = '''
 
 def use_float64():
     """The TF1 graph computes in float64: so does Keras (its floatx), or the program stops
-    (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported)."""
-    if keras.backend.backend() == "jax":
-        import jax
-
-        if not jax.config.jax_enable_x64:
-            raise SystemExit("this port computes in float64 as the TF1 graph did: JAX needs "
-                             "JAX_ENABLE_X64=1 set before it is imported")
+    with one line where the backend would compute in float32 (JAX unless JAX_ENABLE_X64=1 is
+    set before it is imported; Keras's PyTorch backend, whose matmul returns float32)."""
     keras.config.set_floatx("float64")
+    x = keras.ops.convert_to_tensor(np.full((2, 2), 1 / 3), dtype="float64")
+    if keras.backend.standardize_dtype(keras.ops.matmul(x, x).dtype) != "float64":
+        why = ("JAX needs JAX_ENABLE_X64=1 set before it is imported"
+               if keras.backend.backend() == "jax" else
+               f"Keras's {keras.backend.backend()} backend computes a float64 matmul in float32")
+        raise SystemExit(f"this port computes in float64 as the TF1 graph did: {why}")
 '''
 
 
