@@ -5,7 +5,8 @@ layer op for op (tf1_migrate.keras_graph).
 - raw_ops_rnn.py (a float32 tanh RNN with biases unrolled by a Python loop, a softmax head,
   Adam on the mean cross-entropy): the port has no TODO(migrate), and from the script's start
   weights it trains to the script's loss on TensorFlow and on JAX; its generated parity test
-  passes on both, and fails on a copy of the port with one activation changed;
+  passes on both, and fails on a copy of the port with one activation changed; the script's
+  fetch of tf.nn.softmax(logits) is the port's softmax of its output;
 - raw_ops_unknown_op.py (tf.cumsum before a dense layer): the op has no translation: one
   TODO(migrate) line on stderr naming it, exit 1, and a port that raises there.
 
@@ -78,6 +79,7 @@ def test_raw_ops_rnn_port_is_complete_and_written_op_for_op(rnn_port):
     assert "keras.initializers.TruncatedNormal(mean=0, stddev=0.5), name='W_x'" in text
     assert "keras.losses.CategoricalCrossentropy(from_logits=True)" in text
     assert "keras.optimizers.Adam(learning_rate=0.02, beta_1=0.9, beta_2=0.999, epsilon=1e-08)" in text
+    assert "p = port_run('output_softmax', {'x': bx})" in text
     assert done.start is not None and done.test is not None
 
 
@@ -93,6 +95,10 @@ def test_raw_ops_rnn_port_trains_as_the_script(rnn_port, backend):
     assert abs(port[1] - legacy[1]) <= SAME_START * abs(legacy[1]), (backend, legacy, port)
     first = float(re.search(r"step 0 loss ([\d.]+)", legacy_out).group(1))
     assert legacy[1] < 0.8 * first  # the budget trains: the metric is not the untrained one
+    # sess.run(tf.nn.softmax(logits)): port_run's "output_softmax"
+    top = [float(re.search(r"mean top probability ([\d.]+)", text).group(1))
+           for text in (legacy_out, ran.stdout)]
+    assert abs(top[0] - top[1]) <= SAME_START * top[0] and 1 / 3 < top[0] < 1, top
 
 
 def _outcomes(files, cwd, backend) -> dict:

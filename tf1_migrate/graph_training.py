@@ -822,6 +822,9 @@ def _graph_roles(roles, opt) -> dict:
         return roles
     roles["output"] = output
     roles["of"][output.name] = "output"
+    for consumer in output.consumers():  # tf.nn.softmax(logits) / tf.sigmoid(logits), fetched
+        if consumer.type in ("Softmax", "Sigmoid"):
+            roles["of"][consumer.outputs[0].name] = f"output_{consumer.type.lower()}"
     roles["output_shape"] = output.shape.as_list() if output.shape.rank is not None else None
     fed = sorted(_placeholders(output))
     if len(fed) == 1:

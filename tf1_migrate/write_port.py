@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TODO = "TODO(migrate)"
-_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "state_out",
+_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "output_softmax",
+               "output_sigmoid", "state_out",
                "state_out_tf1", "state_in", "state_in_tf1", "init"}
 _FEED_ROLES = {"x", "y", "lengths", "state"}
 
@@ -706,7 +707,7 @@ def port_run(fetches, feed):
     fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
     batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
     (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
-    tensor's shape), "state_out" (the final states, fed back as feed["state"]). As in TF1,
+    tensor's shape; "output_softmax" / "output_sigmoid": tf.nn.softmax / tf.sigmoid of it), "state_out" (the final states, fed back as feed["state"]). As in TF1,
     everything is computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
@@ -747,9 +748,12 @@ def port_run(fetches, feed):
             value = _STREAMING[0] / _STREAMING[1]
             _METRIC.update(name="accuracy", value=value)
             values.append(value)
-        elif f == "output":
+        elif f in ("output", "output_softmax", "output_sigmoid"):
             shape = OUTPUT_SHAPE[1:]
-            values.append(output.reshape((-1, *shape)) if None not in shape else output)
+            value = output.reshape((-1, *shape)) if None not in shape else output
+            if f != "output":  # tf.nn.softmax / tf.sigmoid of the model's output (its logits)
+                value = keras.ops.convert_to_numpy(getattr(keras.ops, f[len("output_"):])(value))
+            values.append(value)
         elif f == "state_out":
             values.append(states)
         elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)

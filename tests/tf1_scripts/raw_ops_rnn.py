@@ -2,7 +2,8 @@
 """TF1 tutorial style without an RNN cell: the recurrence written out in raw ops. A tanh RNN
 with biases, h = tanh(x_t W_x + h W_h + b), unrolled by a Python loop over tf.unstack(x), and a
 softmax head on the last state, trained with Adam on the mean softmax cross-entropy: which of
-three channels has the largest sum over the sequence. Usage: raw_ops_rnn.py [STEPS]
+three channels has the largest sum over the sequence; the softmax of the logits is fetched
+once at the end. Usage: raw_ops_rnn.py [STEPS]
 """
 import sys
 
@@ -38,6 +39,7 @@ for x_t in tf.unstack(x, axis=1):
     h = rnn_step(x_t, h)
 logits = tf.nn.bias_add(tf.matmul(h, W_out), b_out, name="logits")
 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
+probabilities = tf.nn.softmax(logits)
 accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1)), tf.float32))
 train_op = tf.train.AdamOptimizer(0.02).minimize(loss)
 
@@ -48,4 +50,7 @@ with tf.Session() as sess:
         _, l, a = sess.run([train_op, loss, accuracy], {x: bx, y: by})
         if step % 50 == 0:
             print("step", step, "loss", round(float(l), 4))
+    bx, _ = batch()
+    p = sess.run(probabilities, {x: bx})
+    print("mean top probability", round(float(p.max(1).mean()), 4))
     print("final loss", round(float(l), 4))
