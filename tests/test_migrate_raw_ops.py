@@ -7,6 +7,9 @@ layer op for op (tf1_migrate.keras_graph).
   weights it trains to the script's loss on TensorFlow and on JAX; its generated parity test
   passes on both, and fails on a copy of the port with one activation changed; the script's
   fetch of tf.nn.softmax(logits) is the port's softmax of its output;
+- raw_ops_layers.py (plain ops, one of each kind of the op table, SGD on a mean square): its
+  layer's call is the ops written out one per line in the script's order, and its port trains
+  as the script on both backends, its parity test passing;
 - raw_ops_unknown_op.py (tf.cumsum before a dense layer): the op has no translation: one
   TODO(migrate) line on stderr naming it, exit 1, and a port that raises there.
 
@@ -57,11 +60,24 @@ def _captured(name, folder: Path):
 
 
 @pytest.fixture(scope="module")
-def rnn_port(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("raw_ops_rnn")
-    legacy_out, capture = _captured("raw_ops_rnn", folder)
-    done = write_port.write_port(SCRIPTS / "raw_ops_rnn.py", folder / "port.py", capture=capture)
-    return legacy_out, done
+def ported(tmp_path_factory):
+    """script name -> (its stdout at 40 steps, write_port.Written), written once."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            folder = tmp_path_factory.mktemp(name)
+            legacy_out, capture = _captured(name, folder)
+            cache[name] = (legacy_out, write_port.write_port(SCRIPTS / f"{name}.py",
+                                                             folder / "port.py", capture=capture))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def rnn_port(ported):
+    return ported("raw_ops_rnn")
 
 
 def test_raw_ops_rnn_port_is_complete_and_written_op_for_op(rnn_port):
@@ -83,9 +99,44 @@ def test_raw_ops_rnn_port_is_complete_and_written_op_for_op(rnn_port):
     assert done.start is not None and done.test is not None
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_raw_ops_rnn_port_trains_as_the_script(rnn_port, backend):
-    legacy_out, done = rnn_port
+# raw_ops_layers.py: one line per op of the table, in the script's order
+LAYERS_CALL = """\
+        transpose = keras.ops.transpose(x, (0, 2, 1))
+        reshape = keras.ops.reshape(transpose, (-1, 12))
+        mean = keras.ops.mean(reshape, axis=1, keepdims=True)
+        sub = reshape - mean
+        truediv = sub / 2.0
+        matmul = keras.ops.matmul(truediv, self.w1)
+        add = matmul + self.b1
+        relu = keras.ops.relu(add)
+        expanddims = keras.ops.expand_dims(relu, 1)
+        squeeze = keras.ops.squeeze(expanddims, axis=(1,))
+        sigmoid = keras.ops.sigmoid(squeeze)
+        strided_slice = x[:, -1]
+        cast = keras.ops.cast(strided_slice, 'float64')
+        cast_1 = keras.ops.cast(cast, 'float32')
+        mul = relu * sigmoid
+        concat = keras.ops.concatenate([mul, cast_1], axis=1)
+        softmax = keras.ops.softmax(concat)
+        matmul_1 = keras.ops.matmul(softmax, self.w2)
+        mean_1 = keras.ops.mean(x, axis=1)
+        add_1 = matmul_1 + mean_1
+        return add_1
+"""
+
+
+def test_raw_ops_layers_port_is_the_op_table_written_out(ported):
+    _, done = ported("raw_ops_layers")
+    text = done.port.read_text()
+    assert done.todos == [] and "TODO(migrate)" not in text, done.todos
+    assert "    def call(self, x):\n" + LAYERS_CALL in text
+    assert "keras.losses.MeanSquaredError()" in text and "keras.optimizers.SGD(learning_rate=0.5)" in text
+
+
+@pytest.mark.parametrize("name,backend", [("raw_ops_rnn", "tensorflow"), ("raw_ops_rnn", "jax"),
+                                          ("raw_ops_layers", "tensorflow"), ("raw_ops_layers", "jax")])
+def test_port_trains_as_the_script(ported, name, backend):
+    legacy_out, done = ported(name)
     ran = subprocess.run([sys.executable, str(done.port), "--init-from", str(done.start), STEPS],
                          cwd=done.port.parent, env=_env(KERAS_BACKEND=backend),
                          capture_output=True, text=True, timeout=600)
@@ -95,10 +146,10 @@ def test_raw_ops_rnn_port_trains_as_the_script(rnn_port, backend):
     assert abs(port[1] - legacy[1]) <= SAME_START * abs(legacy[1]), (backend, legacy, port)
     first = float(re.search(r"step 0 loss ([\d.]+)", legacy_out).group(1))
     assert legacy[1] < 0.8 * first  # the budget trains: the metric is not the untrained one
-    # sess.run(tf.nn.softmax(logits)): port_run's "output_softmax"
-    top = [float(re.search(r"mean top probability ([\d.]+)", text).group(1))
-           for text in (legacy_out, ran.stdout)]
-    assert abs(top[0] - top[1]) <= SAME_START * top[0] and 1 / 3 < top[0] < 1, top
+    if name == "raw_ops_rnn":  # sess.run(tf.nn.softmax(logits)): port_run's "output_softmax"
+        top = [float(re.search(r"mean top probability ([\d.]+)", text).group(1))
+               for text in (legacy_out, ran.stdout)]
+        assert abs(top[0] - top[1]) <= SAME_START * top[0] and 1 / 3 < top[0] < 1, top
 
 
 def _outcomes(files, cwd, backend) -> dict:
@@ -112,20 +163,28 @@ def _outcomes(files, cwd, backend) -> dict:
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_generated_parity_test_passes_and_catches_a_changed_activation(rnn_port, backend, tmp_path):
-    _, done = rnn_port
+def test_generated_parity_tests_pass_and_catch_a_changed_activation(ported, backend, tmp_path):
+    files = []
+    for name in ("raw_ops_rnn", "raw_ops_layers"):
+        done = ported(name)[1]
+        renamed = done.test.with_name(f"test_port_parity_{name}.py")  # one process, unique names
+        shutil.copy(done.test, renamed)
+        files.append(renamed)
     broken = tmp_path / "broken"
-    shutil.copytree(done.port.parent, broken)
+    shutil.copytree(ported("raw_ops_rnn")[1].port.parent, broken,
+                    ignore=shutil.ignore_patterns("test_port_parity_*"))
     port = broken / "port.py"
     text = port.read_text()
     line = re.search(r"^ +tanh_2 = keras\.ops\.tanh\(add_5\)$", text, re.M).group(0)
     port.write_text(text.replace(line, line.replace("keras.ops.tanh", "keras.ops.sigmoid")))
     shutil.move(broken / "test_port_parity.py", broken / "test_port_parity_broken.py")
-    found = _outcomes([done.test, broken / "test_port_parity_broken.py"], tmp_path, backend)
-    assert found == {("test_port_parity", "test_outputs_as_tf1"): "PASSED",
-                     ("test_port_parity", "test_one_step_as_tf1"): "PASSED",
-                     ("test_port_parity_broken", "test_outputs_as_tf1"): "FAILED",
-                     ("test_port_parity_broken", "test_one_step_as_tf1"): "FAILED"}, found
+    found = _outcomes(files + [broken / "test_port_parity_broken.py"], tmp_path, backend)
+    expected = {(f"test_port_parity_{name}", test): "PASSED"
+                for name in ("raw_ops_rnn", "raw_ops_layers")
+                for test in ("test_outputs_as_tf1", "test_one_step_as_tf1")}
+    expected.update({("test_port_parity_broken", "test_outputs_as_tf1"): "FAILED",
+                     ("test_port_parity_broken", "test_one_step_as_tf1"): "FAILED"})
+    assert found == expected, found
 
 
 def test_an_op_outside_the_table_is_a_todo_exit_1(tmp_path, capsys):

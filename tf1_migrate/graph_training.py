@@ -903,7 +903,7 @@ def forward_graph(sess, output, batch: int = 3) -> dict:
                  "attrs": _attrs(op)}
         if op.type == "Const":
             value = _const(op.outputs[0])
-            if value is not None and np.size(value) <= 100000:
+            if value is not None and np.size(value) <= 10000:
                 entry["value"] = np.asarray(value).tolist()
         ops.append(entry)
     rng = np.random.RandomState(0)

@@ -95,8 +95,22 @@ def _slice(value: dict, begin, end, strides) -> str:
     return ", ".join(parts)
 
 
-def _literal(value) -> str:
+_INLINE = 64  # elements: a larger constant is not written into the code
+
+
+def _literal(value, dtype: str = "") -> str:
+    """A constant as Python code: a float32 number as it was written (0.1, not 0.100000001)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v, dtype) for v in value) + "]"
+    if dtype == "float32" and isinstance(value, float):
+        import numpy as np
+
+        return str(np.float32(value))
     return repr(value)
+
+
+def _size(value) -> int:
+    return sum(_size(v) for v in value) if isinstance(value, list) else 1
 
 
 class _Writer:
@@ -113,7 +127,11 @@ class _Writer:
         self.placeholders: list = []
 
     def _in(self, op, k) -> str:
-        return self.expr[op["inputs"][k]]
+        expr = self.expr[op["inputs"][k]]
+        if expr is None:
+            raise NotTranslated(f"op {op['type']} ({op['name']}) reads a constant of more than "
+                                f"{_INLINE} elements ({op['inputs'][k]}), which is not written into the port")
+        return expr
 
     def _const_in(self, op, k, what):
         name = op["inputs"][k]
@@ -150,18 +168,20 @@ class _Writer:
                                        "shape": shape, "dtype": op["attrs"].get("dtype", self._dtype(op))})
                 self.expr[out], self.kind[out] = f"self.{attr}", "tensor"
             elif t in _READS and self.kind.get(op["inputs"][0]) is not None:
-                self.expr[out], self.kind[out] = self._in(op, 0), self.kind[op["inputs"][0]]
+                self.expr[out], self.kind[out] = self.expr[op["inputs"][0]], self.kind[op["inputs"][0]]
                 if op["inputs"][0] in self.const:
                     self.const[out] = self.const[op["inputs"][0]]
             elif t == "Const":
                 if "value" not in op:
                     raise NotTranslated(f"op Const ({op['name']}): its value was not recorded")
                 self.const[out] = op["value"]
-                value = op["value"]
-                if isinstance(value, list):
-                    self.expr[out] = f"keras.ops.convert_to_tensor({_literal(value)}, dtype={self._dtype(op)!r})"
+                value, dtype = op["value"], self._dtype(op)
+                if _size(value) > _INLINE:  # used as a tensor: not written into the code
+                    self.expr[out] = None
+                elif isinstance(value, list):
+                    self.expr[out] = f"keras.ops.convert_to_tensor({_literal(value, dtype)}, dtype={dtype!r})"
                 else:
-                    self.expr[out] = _literal(value)
+                    self.expr[out] = _literal(value, dtype)
                 self.kind[out] = "const"
             else:
                 self._op(op, t)
@@ -211,14 +231,14 @@ class _Writer:
                 if not (op["attrs"].get("shrink_axis_mask") == 1 and len(begin) == 1):
                     raise NotTranslated(f"op StridedSlice ({name}) of a shape other than one "
                                         f"dimension has no Keras translation")
-                self._set(op, f"{self.expr[source]}[{begin[0]}]", "int",
+                self._set(op, f"{self._in(op, 0)}[{begin[0]}]", "int",
                           comment="tf.shape(...)[k]")
             elif self.kind.get(source) == "const":
                 raise NotTranslated(f"op StridedSlice ({name}) of a constant has no Keras translation")
             else:
-                self._set(op, f"{self.expr[source]}[{index}]")
+                self._set(op, f"{self._in(op, 0)}[{index}]")
         elif t == "Pack":
-            items = [self.expr[i] for i in op["inputs"]]
+            items = [self._in(op, k) for k in range(len(op["inputs"]))]
             kinds = {self.kind.get(i) for i in op["inputs"]}
             if kinds <= {"int", "const"} and op["attrs"].get("axis", 0) == 0 and \
                     len(op["outputs"][0]["shape"] or [0]) == 1:  # a shape: a tuple of sizes
@@ -233,7 +253,7 @@ class _Writer:
                 self.expr[o["name"]], self.kind[o["name"]] = f"{var}[{k}]", "tensor"
         elif t == "ConcatV2":
             axis = self._const_in(op, len(op["inputs"]) - 1, "axis")
-            items = ", ".join(self.expr[i] for i in op["inputs"][:-1])
+            items = ", ".join(self._in(op, k) for k in range(len(op["inputs"]) - 1))
             self._set(op, f"keras.ops.concatenate([{items}], axis={axis})")
         elif t == "Reshape":
             shape = self._shape_in(op, 1)
@@ -254,7 +274,7 @@ class _Writer:
             if value == 0:
                 self._set(op, f"keras.ops.zeros({shape}, dtype={dtype!r})")
             else:
-                self._set(op, f"keras.ops.full({shape}, {value!r}, dtype={dtype!r})")
+                self._set(op, f"keras.ops.full({shape}, {_literal(value, dtype)}, dtype={dtype!r})")
         elif t in ("ZerosLike", "OnesLike"):
             self._set(op, f"keras.ops.{'zeros' if t == 'ZerosLike' else 'ones'}_like({self._in(op, 0)})")
         else:
