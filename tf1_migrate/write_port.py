@@ -707,8 +707,9 @@ def port_run(fetches, feed):
     fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
     batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
     (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
-    tensor's shape; "output_softmax" / "output_sigmoid": tf.nn.softmax / tf.sigmoid of it), "state_out" (the final states, fed back as feed["state"]). As in TF1,
-    everything is computed with the weights from before the step.
+    tensor's shape; "output_softmax" / "output_sigmoid": tf.nn.softmax / tf.sigmoid of it),
+    "state_out" (the final states, fed back as feed["state"]). As in TF1, everything is
+    computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
