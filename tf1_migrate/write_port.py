@@ -5,7 +5,9 @@ What the port is made of:
 - the model: the captured graph's RNN (``legacy-run --capture``: cells, stacking,
   directions, lengths, carried state, the dense head), written out as ``keras.layers`` code
   by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
-  capture's probe with the converted TF1 weights;
+  capture's probe with the converted TF1 weights; a graph with no RNN cell (its recurrence
+  or layers written out in TF ops) as its forward graph, op for op, in a Keras layer
+  (:mod:`tf1_migrate.keras_graph`), checked against the capture's probe of that graph;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
   defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
   Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
