@@ -7,7 +7,8 @@ TF1 program it was generated from.
     python -m benchmarks.migrate_write --docs docs/generated-port.md  # the docs page's port
 
 Targets: the seven built-in examples (``legacy_graph/ID.py``, at the registry's ``full``
-budget, passed as their first argument) and the TF1 scripts of ``tests/test_migrate_write.py``
+budget, passed as their first argument; ``binary_addition_numpy_rnn``, with no RNN cell, is
+ported as its forward graph written out op for op) and the TF1 scripts of ``tests/test_migrate_write.py``
 (``tests/tf1_scripts/NAME.py``, at their own default budget). For each: the TF1 program runs
 under ``parity legacy-run --capture`` at that budget (its metric read from its output),
 ``migrate --write`` writes the port from that capture, the port runs at the same budget, and

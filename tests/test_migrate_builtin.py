@@ -27,12 +27,13 @@ pytestmark = [pytest.mark.legacy, pytest.mark.port, pytest.mark.comparison]
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE_STEPS = "3"
 
-# the built-ins migrate --write ports today (binary_addition_numpy_rnn's recurrence is written
-# out in TF ops, no RNN cell to capture; series_predictor trains and saves in one Session and
-# restores and predicts in a second one, in a class's methods): what the generated port prints
-# its metric on
-BUILTINS = ["binary_addition_lstm", "mnist_static_rnn", "mnist_dynamic_rnn", "stacked_lstm",
-            "airline_passengers", "series_predictor"]
+# the seven built-ins migrate --write ports: what the generated port prints its metric on.
+# series_predictor trains and saves in one Session and restores and predicts in a second one,
+# in a class's methods; binary_addition_numpy_rnn has no RNN cell (its recurrence is written
+# out in TF ops): its port is the forward graph op for op, in float64, and follows the TF1
+# trajectory (tolerance 1e-9)
+BUILTINS = ["binary_addition_lstm", "binary_addition_numpy_rnn", "mnist_static_rnn",
+            "mnist_dynamic_rnn", "stacked_lstm", "airline_passengers", "series_predictor"]
 
 
 def _env():
@@ -118,3 +119,22 @@ def test_docs_show_the_port_migrate_write_writes_today(written):
     assert generated.strip() and all(line in port.splitlines() for line in generated.splitlines())
     eager = (ROOT / "eager_port" / f"{migrate_write.DOCS_EXAMPLE}.py").read_text().splitlines()
     assert hand_written.strip() and all(line in eager for line in hand_written.splitlines())
+
+
+@pytest.mark.parametrize("backend,why", [
+    ("jax", "JAX needs JAX_ENABLE_X64=1 set before it is imported"),
+    ("torch", "Keras's torch backend computes a float64 matmul in float32")])
+def test_a_float64_port_stops_with_one_line_where_float64_is_not_computed(written, backend, why):
+    """binary_addition_numpy_rnn computes in float64: on JAX without JAX_ENABLE_X64 and on
+    PyTorch (whose Keras matmul returns float32) its port stops with one line, rather than
+    compute in float32."""
+    done = written("binary_addition_numpy_rnn")
+    text = done.port.read_text()
+    assert 'keras.config.set_floatx("float64")' in text and "dtype='float64'" in text
+    ran = subprocess.run([sys.executable, str(done.port), "1"], cwd=done.port.parent,
+                         env={**_env(), "KERAS_BACKEND": backend, "JAX_ENABLE_X64": "0"},
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode != 0
+    assert "Traceback" not in ran.stderr and "PARITY_METRIC" not in ran.stdout
+    assert ran.stderr.strip().splitlines()[-1] == \
+        f"this port computes in float64 as the TF1 graph did: {why}"

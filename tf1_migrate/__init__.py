@@ -3,8 +3,10 @@
 (:mod:`~tf1_migrate.capture`), the TF1 RNN description and its readers
 (:mod:`~tf1_migrate.tf1_rnn`, :mod:`~tf1_migrate.tf1_graph`), the converter and Keras builders
 (:mod:`~tf1_migrate.convert`, :mod:`~tf1_migrate.keras_rnn`),
-the weight helpers (:mod:`~tf1_migrate.transplant`, :mod:`~tf1_migrate.keras_weights`) and the
-parity assertions (:mod:`~tf1_migrate.testing`).
+the weight helpers (:mod:`~tf1_migrate.transplant`, :mod:`~tf1_migrate.keras_weights`), the
+port writer (:mod:`~tf1_migrate.write_port`; a graph with no RNN cell written out op for op by
+:mod:`~tf1_migrate.keras_graph`) and the parity assertions (:mod:`~tf1_migrate.testing`,
+:mod:`~tf1_migrate.graph_testing`).
 
 It needs only TensorFlow, Keras 3 and :mod:`tf1_compat` (the TF1 runtime), not the parity
 harness. Importing it sets ``TF_USE_LEGACY_KERAS=1`` (unless TensorFlow is already loaded),

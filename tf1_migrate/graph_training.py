@@ -406,6 +406,10 @@ def describe(sess, models: list, rec: Recorder) -> dict:
         out["optimizer"] = _optimizer(sess, opt)
         last = train_runs[-1]["feed"] if train_runs else None
         out["loss"] = _loss(sess, opt["loss"], last, roles)
+        if models and "scale" in out["loss"]:
+            out["loss"] = {"unknown": f"the loss ({out['loss']['tensor']}) is {out['loss']['name']} "
+                                      f"times {out['loss']['scale']!r}: not one of the losses "
+                                      f"tf1_migrate.testing checks"}
     out["steps"] = sum(r["count"] for r in train_runs)
     schedule = (out.get("optimizer") or {}).get("schedule")
     if schedule:  # Keras counts from 0, one per step: so must the global step have
@@ -464,6 +468,8 @@ def describe(sess, models: list, rec: Recorder) -> dict:
     out["output_shape"] = roles.get("output_shape")
     out["state_shapes"] = roles.get("state_shapes")
     out["input"] = roles.get("input", {"unknown": "the RNN's input was not found"})
+    if not models and roles.get("output") is not None:  # no RNN cell: the forward graph itself
+        out["forward"] = forward_graph(sess, roles["output"])
     return out
 
 
@@ -573,7 +579,7 @@ def _roles(models, opt) -> dict:
         if opt["loss"] is not None:
             roles["of"][opt["loss"].name] = "loss"
     if not models:
-        return roles
+        return _graph_roles(roles, opt)
     model, tensors = models[0]
     graph = opt["graph"] if opt else None
     inputs = tensors["inputs"]
@@ -821,9 +827,14 @@ def _loss(sess, loss, feed, roles) -> dict:
     tol = dict(rtol=1e-4, atol=1e-6)
     lengths = next((np.asarray(v) for k, v in feed.items()
                     if roles["feeds"].get(_name(k)) == "lengths"), None)
+    scale = _loss_scale(loss)  # 0.5 * reduce_sum(...), reduce_mean(...) / 2
     if np.isclose(value, per.mean(), **tol):
         reduction = "mean"
     elif np.isclose(value, per.sum(), **tol):
+        reduction = "sum"
+    elif scale != 1.0 and kind == "square" and np.isclose(value, scale * per.mean(), **tol):
+        reduction = "mean"
+    elif scale != 1.0 and kind == "square" and np.isclose(value, scale * per.sum(), **tol):
         reduction = "sum"
     elif kind == "sparse_softmax_cross_entropy" and lengths is not None and lengths.ndim == 1 \
             and per.ndim in (1, 2) and lengths.size and per.size % lengths.size == 0:
@@ -842,7 +853,178 @@ def _loss(sess, loss, feed, roles) -> dict:
     name = {"square": "mean_square" if reduction == "mean" else "sum_square"}.get(kind, kind)
     if kind != "square" and reduction == "sum":
         return {"unknown": f"a summed {kind}: not one of the losses tf1_migrate.testing checks"}
-    return {"name": name, "reduction": reduction, "tensor": loss.name, "per_element": op.type}
+    found = {"name": name, "reduction": reduction, "tensor": loss.name, "per_element": op.type}
+    if scale != 1.0 and not np.isclose(value, per.mean() if reduction == "mean" else per.sum(), **tol):
+        found["scale"] = scale  # a constant factor: 0.5 * reduce_sum(tf.square(y - out))
+    return found
+
+
+def _loss_scale(loss) -> float:
+    """The constant factor over the loss's reduction (``0.5 * tf.reduce_sum(...)``,
+    ``tf.reduce_mean(...) / 2``): 1.0 when none."""
+    scale, op = 1.0, loss.op
+    for _ in range(4):
+        if op.type == "Mul" and len(op.inputs) == 2:
+            consts = [(k, _const(t)) for k, t in enumerate(op.inputs)]
+            k, c = next(((k, c) for k, c in consts if c is not None and np.size(c) == 1), (None, None))
+            if c is None:
+                break
+            scale *= float(np.asarray(c).reshape(()))
+            op = op.inputs[1 - k].op
+        elif op.type in ("RealDiv", "Div", "TrueDiv") and _const(op.inputs[1]) is not None \
+                and np.size(_const(op.inputs[1])) == 1:
+            scale /= float(np.asarray(_const(op.inputs[1])).reshape(()))
+            op = op.inputs[0].op
+        elif op.type == "Identity":
+            op = op.inputs[0].op
+        else:
+            break
+    return scale
+
+
+# ----------------------------------------------------------------------------- no RNN cell
+_VARIABLE_OPS = {"VarHandleOp", "VariableV2", "Variable"}
+_FORWARD_LIMIT = 5000  # ops: a larger forward graph is not written out
+
+
+def _from_variables(t) -> bool:
+    return any(op.type in _VARIABLE_OPS for op in _ancestors(t, 3000))
+
+
+def _prediction(loss):
+    """The model's output a loss is computed from (the operand of its square or the logits of
+    its cross-entropy that variables compute), or None."""
+    for op, _ in sorted(_ancestors(loss, 3000).items(), key=lambda kv: kv[1]):
+        if op.type == "Square":
+            inner = op.inputs[0].op
+            candidates = list(inner.inputs) if inner.type == "Sub" else []
+        elif op.type == "SquaredDifference":
+            candidates = list(op.inputs)
+        elif op.type in ("SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits"):
+            logits = op.inputs[0]  # through the op's own flattening of the logits to 2-D
+            while logits.op.type == "Reshape" and logits.op.name.startswith(op.name + "/"):
+                logits = logits.op.inputs[0]
+            candidates = [logits]
+        else:
+            continue
+        found = [t for t in candidates if _from_variables(t)]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def _graph_roles(roles, opt) -> dict:
+    """A graph without an RNN cell (its recurrence, if any, written out in ops): the output is
+    what the loss compares with the labels, the input the placeholders it is computed from."""
+    if opt is None or opt["loss"] is None:
+        return roles
+    output = _prediction(opt["loss"])
+    if output is None:
+        return roles
+    roles["output"] = output
+    roles["of"][output.name] = "output"
+    for consumer in output.consumers():  # tf.nn.softmax(logits) / tf.sigmoid(logits), fetched
+        if consumer.type in ("Softmax", "Sigmoid"):
+            roles["of"][consumer.outputs[0].name] = f"output_{consumer.type.lower()}"
+    roles["output_shape"] = output.shape.as_list() if output.shape.rank is not None else None
+    fed = sorted(_placeholders(output))
+    if len(fed) == 1:
+        source = output.graph.get_tensor_by_name(fed[0])
+        roles["feeds"][source.name] = "x"
+        roles["x_name"] = source.name
+        roles["input"] = {"ops": [], "placeholder": source.name, "dtype": source.dtype.name,
+                          "shape": source.shape.as_list() if source.shape.rank is not None else None}
+    else:
+        roles["input"] = {"unknown": f"the output {output.name} is computed from "
+                                     f"{len(fed)} placeholders ({', '.join(fed)}): one input is translated"}
+    for name in _placeholders(opt["loss"]) - set(fed):
+        roles["feeds"].setdefault(name, "y")
+    return roles
+
+
+def _shape(t):
+    return t.shape.as_list() if t.shape.rank is not None else None
+
+
+def _attr_value(v):
+    if isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if hasattr(v, "as_datatype_enum"):  # a tf.DType
+        return v.name
+    if isinstance(v, (list, tuple)):
+        items = [_attr_value(x) for x in v]
+        return None if any(x is None for x in items) else items
+    return None
+
+
+def _attrs(op) -> dict:
+    out = {}
+    for key in op.node_def.attr:
+        if key.startswith("_") or key == "value":
+            continue
+        try:
+            value = _attr_value(op.get_attr(key))
+        except Exception:  # noqa: BLE001
+            value = None
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def forward_graph(sess, output, batch: int = 3) -> dict:
+    """The ops from the input placeholders and the variables to ``output``, in the graph's
+    order (each input before the ops that read it), as JSON: ``ops`` (name, type, input
+    tensor names, output tensors' dtypes and shapes, simple attributes, a constant's value),
+    ``output`` and ``probe`` (random inputs and the session's output on them)."""
+    order, seen, stack = [], set(), [(output.op, False)]
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            order.append(op)
+            continue
+        if op in seen:
+            continue
+        seen.add(op)
+        if len(seen) > _FORWARD_LIMIT:
+            return {"unknown": f"the forward graph of {output.name} holds more than "
+                               f"{_FORWARD_LIMIT} ops: not written out"}
+        stack.append((op, True))
+        if op.type in _VARIABLE_OPS or op.type.startswith("Placeholder"):
+            continue
+        stack += [(t.op, False) for t in reversed(list(op.inputs))]
+    position = {op: k for k, op in enumerate(output.graph.get_operations())}
+    order.sort(key=lambda op: position.get(op, len(position)))  # the order the script made them
+    ops = []
+    for op in order:
+        entry = {"name": op.name, "type": op.type, "inputs": [t.name for t in op.inputs],
+                 "outputs": [{"name": t.name, "dtype": t.dtype.base_dtype.name, "shape": _shape(t)}
+                             for t in op.outputs],
+                 "attrs": _attrs(op)}
+        if op.type == "Const":
+            value = _const(op.outputs[0])
+            if value is not None and np.size(value) <= 10000:
+                entry["value"] = np.asarray(value).tolist()
+        ops.append(entry)
+    rng = np.random.RandomState(0)
+    feed = {}
+    for op in order:
+        if op.type == "Placeholder":
+            t = op.outputs[0]
+            shape = [batch if d is None else d for d in (_shape(t) or [batch])]
+            if t.dtype.is_floating:
+                feed[t] = rng.uniform(-1, 1, size=shape).astype(t.dtype.as_numpy_dtype)
+            elif t.dtype.is_integer:
+                feed[t] = rng.randint(0, 2, size=shape).astype(t.dtype.as_numpy_dtype)
+    out = {"ops": ops, "output": output.name}
+    try:
+        value = sess.run(output, feed)
+        out["probe"] = {"inputs": {t.name: v.tolist() for t, v in feed.items()},
+                        "output": np.asarray(value).tolist()}
+    except Exception as exc:  # noqa: BLE001
+        out["probe"] = {"unknown": f"the output could not be computed from random inputs "
+                                   f"({type(exc).__name__})"}
+    return out
 
 
 # ----------------------------------------------------------------------------- Keras forms
@@ -907,6 +1089,10 @@ def keras_loss(loss: dict) -> tuple[str, str]:
     if name == "sigmoid_cross_entropy":
         return ("keras.losses.BinaryCrossentropy(from_logits=True)",
                 "TF1 sigmoid_cross_entropy_with_logits, averaged")
+    if loss.get("scale") is not None:
+        form = "sum" if loss["reduction"] == "sum" else "mean"
+        return ("square_loss", f"TF1 {loss['scale']!r} * reduce_{form}(square(labels - pred)): "
+                               f"no Keras loss is that, square_loss above is")
     if name == "mean_square":
         return ("keras.losses.MeanSquaredError()", "TF1 reduce_mean(square(pred - labels))")
     if name == "sequence_loss":

@@ -5,7 +5,9 @@ What the port is made of:
 - the model: the captured graph's RNN (``legacy-run --capture``: cells, stacking,
   directions, lengths, carried state, the dense head), written out as ``keras.layers`` code
   by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
-  capture's probe with the converted TF1 weights;
+  capture's probe with the converted TF1 weights; a graph with no RNN cell (its recurrence
+  or layers written out in TF ops) as its forward graph, op for op, in a Keras layer
+  (:mod:`tf1_migrate.keras_graph`), checked against the capture's probe of that graph;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
   defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
   Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
@@ -46,7 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TODO = "TODO(migrate)"
-_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "output_squeezed", "state_out",
+_RECOGNISED = {"train", "loss", "accuracy", "streaming_accuracy", "output", "output_squeezed",
+               "output_softmax", "output_sigmoid", "state_out",
                "state_out_tf1", "state_in", "state_in_tf1", "init"}
 _FEED_ROLES = {"x", "y", "lengths", "state"}
 
@@ -113,12 +116,23 @@ def _choose_session(folder: Path) -> tuple[Path, dict, list]:
             data = json.loads((s / "structure.json").read_text())
             if data.get("models"):
                 chosen.append((s, data))
+    if not chosen:  # no RNN cell: the forward graph the capture recorded, trained
+        for s in sessions:
+            data = json.loads((s / "structure.json").read_text())
+            if _forward_of(data) is not None and (data.get("training") or {}).get("steps"):
+                chosen.append((s, data))
     if not chosen:  # an RNN the capture could not describe (its notes say why), trained
         for s in sessions:
             data = json.loads((s / "structure.json").read_text())
             if data.get("notes") and (data.get("training") or {}).get("steps"):
                 return s, data, [f"the model: {n}" for n in data["notes"]]
     if not chosen:
+        for s in sessions:  # a forward graph the capture could not write out: why
+            data = json.loads((s / "structure.json").read_text())
+            forward = (data.get("training") or {}).get("forward") or {}
+            if "unknown" in forward:
+                raise WriteError(f"the capture in {folder} holds no RNN cell, and its forward graph "
+                                 f"is not written out: {forward['unknown']}")
         raise WriteError(f"the capture in {folder} holds no RNN (its notes: "
                          + "; ".join(n for s in sessions for n in
                                      json.loads((s / 'structure.json').read_text()).get('notes', []))
@@ -547,6 +561,19 @@ def _graph_block(stmt, script, sess) -> bool:
     return all(isinstance(s, (ast.Assign, ast.Expr)) and _names(s.value) & graph for s in stmt.body)
 
 
+_INITIALIZERS = {"global_variables_initializer", "initialize_all_variables",
+                 "local_variables_initializer", "initialize_local_variables"}
+
+
+def _initializer_run(stmt) -> bool:
+    """``tf.global_variables_initializer().run()`` (an initializer's Operation.run)."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    f = stmt.value.func
+    return isinstance(f, ast.Attribute) and f.attr == "run" and isinstance(f.value, ast.Call) and \
+        isinstance(f.value.func, ast.Attribute) and f.value.func.attr in _INITIALIZERS
+
+
 def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list:
     out = []
     for stmt in stmts:
@@ -584,6 +611,8 @@ def _translate(stmts, script, runs, feed_names, sess, todos, calls=None) -> list
                       "model; the second graph is not translated (port it from a script of its own)"]
             todos += reason
             out += _todo_nodes(reason, stmt.lineno)
+            continue
+        if _initializer_run(stmt):  # tf.global_variables_initializer().run(): build_model() did it
             continue
         if isinstance(stmt, (ast.With, ast.Try, ast.FunctionDef, ast.ClassDef)) and \
                 not (_names(stmt) & (script.graph | sess)):
@@ -892,8 +921,9 @@ def port_run(fetches, feed):
     fetches: what the capture saw each fetched tensor be: "train" (one optimizer step on the
     batch: train_on_batch), "loss", "accuracy" (mean of argmax matches), "streaming_accuracy"
     (tf.metrics.accuracy: over every batch so far), "output" (the model's output, in the TF1
-    tensor's shape; "output_squeezed": tf.squeeze of it), "state_out" (the final states, fed back as feed["state"]). As in TF1,
-    everything is computed with the weights from before the step.
+    tensor's shape; "output_squeezed": tf.squeeze of it; "output_softmax" / "output_sigmoid":
+    tf.nn.softmax / tf.sigmoid of it), "state_out" (the final states, fed back as
+    feed["state"]). As in TF1, everything is computed with the weights from before the step.
     """
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
@@ -933,9 +963,12 @@ def port_run(fetches, feed):
             value = _STREAMING[0] / _STREAMING[1]
             _METRIC.update(name="accuracy", value=value)
             values.append(value)
-        elif f in ("output", "output_squeezed"):  # output_squeezed: tf.squeeze of it
+        elif f in ("output", "output_squeezed", "output_softmax", "output_sigmoid"):
             shape = OUTPUT_SHAPE[1:]
             value = output.reshape((-1, *shape)) if None not in shape else output
+            if f in ("output_softmax", "output_sigmoid"):  # tf.nn.softmax / tf.sigmoid of the
+                # model's output (its logits)
+                value = keras.ops.convert_to_numpy(getattr(keras.ops, f[len("output_"):])(value))
             values.append(np.squeeze(value) if f == "output_squeezed" else value)
         elif f == "state_out":
             values.append(states)
@@ -1002,6 +1035,14 @@ _DENSE_GRADIENTS = '''def dense_gradients(optimizer):
 
 
 '''
+
+
+def _forward_of(data: dict) -> dict | None:
+    """The recorded forward graph of a session without an RNN cell, or None."""
+    forward = (data.get("training") or {}).get("forward")
+    if data.get("models") or data.get("notes") or not isinstance(forward, dict) or "ops" not in forward:
+        return None  # an RNN the capture saw (described, or not: its notes say why) is no such graph
+    return forward
 
 
 def _embedding_of(training: dict) -> dict | None:
@@ -1151,17 +1192,24 @@ def _carried_imports(script: _Script) -> tuple[list, list]:
 def generate(script_path: Path, port_path: Path, session: Path, data: dict, extra_todos: list,
              weights_name: str) -> tuple[str, list, list, object]:
     """(the port's text, TODO reasons, notes, the RNN description)."""
-    from tf1_migrate import convert, graph_training, keras_code
+    from tf1_migrate import convert, graph_training, keras_code, keras_graph
 
     _REASONS.clear()
     script = _Script(script_path)
-    model = convert.describe_models(data)[0]
     training = data.get("training") or {}
     todos, notes = list(extra_todos), []
+    forward = _forward_of(data)
+    if forward is not None:  # no RNN cell: the forward graph, op for op (keras_graph)
+        model = keras_graph.describe(forward, training)
+        model_text, graph_todos = keras_graph.model_code(forward, model, training.get("initializers"))
+        todos += graph_todos
+    else:
+        model = convert.describe_models(data)[0]
     try:
-        model_text, model_notes = keras_code.model_code(
-            model, (data.get("training") or {}).get("initializers"))
-        notes += model_notes
+        if forward is None:
+            model_text, model_notes = keras_code.model_code(
+                model, (data.get("training") or {}).get("initializers"))
+            notes += model_notes
     except keras_code.NotWritable as exc:
         todos.append(str(exc))
         model_text = ("\n\ndef build_model():\n"
@@ -1183,7 +1231,9 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
              *[script.segment(s) + "\n" for s in script.prelude
                if isinstance(s, ast.ImportFrom) and s.module == "__future__"],
              "import os", "import sys", "",
-             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log', "",
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log',
+             *(['os.environ.setdefault("JAX_ENABLE_X64", "1")  # float64, as the TF1 graph (JAX '
+                'computes in float32 without it)'] if getattr(model, "float64", False) else []), "",
              "import numpy as np", "import keras"]
     imports, _ = _carried_imports(script)
     parts += [line for line in dict.fromkeys(imports) if line not in parts]
@@ -1279,6 +1329,14 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
         if code == "sum_of_squares":
             parts += ["def sum_of_squares(labels, outputs):",
                       "    return keras.ops.sum(keras.ops.square(outputs - labels))", "", ""]
+        elif code == "square_loss":
+            reduce = "sum" if loss["reduction"] == "sum" else "mean"
+            parts += ["def square_loss(labels, outputs):",
+                      f'    """TF1: {loss["scale"]!r} * tf.reduce_{reduce}(tf.square(labels - outputs)), '
+                      f'over every element."""',
+                      "    labels = keras.ops.cast(labels, outputs.dtype)",
+                      f"    return {loss['scale']!r} * keras.ops.{reduce}(keras.ops.square(labels - outputs))",
+                      "", ""]
         parts += ["def build_loss():", f"    # {why}", f"    return {code}"]
     test_opt = {k: opt.get(k) for k in ("name", "learning_rate", "momentum") if k in opt}
     parts += ["", "", f"LOSS_NAME = {loss.get('name')!r}  # tf1_migrate.testing's name of the TF1 loss",
@@ -1575,6 +1633,75 @@ def _test_text(port_path, script_path, capture_rel, weights_name, model, trainin
     return text + step, notes
 
 
+_GRAPH_TEST = '''"""The parity of {port} with {script}, written by `parity migrate --write`.
+
+Run with pytest: the model of {port} (the TF1 forward graph written out op for op), started
+from the TF1 weights ({weights}), computes what the captured TF1 graph computes, and one
+optimizer step moves its weights as one run of the script's train op. Uses
+tf1_migrate.graph_testing (the TF1 graph of the capture in {capture}).
+"""
+import importlib.util
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF1 for the reference graph
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow start-up log
+{x64}
+import numpy as np
+import pytest
+
+from tf1_migrate.graph_testing import assert_same_graph_outputs, assert_same_graph_step, probe_inputs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAPTURE = os.path.join(HERE, {capture!r})
+WEIGHTS = os.path.join(HERE, {weights!r})
+
+
+@pytest.fixture(scope="module")
+def port():
+    spec = importlib.util.spec_from_file_location("port_under_test", os.path.join(HERE, {port!r}))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _model(port):
+    model = port.build_model()
+    model.load_weights(WEIGHTS)
+    return model
+
+
+def test_outputs_as_tf1(port):
+    assert_same_graph_outputs(CAPTURE, _model(port))
+
+
+def test_one_step_as_tf1(port):
+    import keras
+
+    model = _model(port)
+    x = probe_inputs(CAPTURE)
+    shape = np.shape(keras.ops.convert_to_numpy(model(x)))
+    rng = np.random.RandomState(0)
+{targets}
+    assert_same_graph_step(CAPTURE, model, y, loss=port.build_loss(), optimizer=port.build_optimizer())
+'''
+
+
+def _graph_test_text(port_path, script_path, capture_rel, weights_name, training) -> tuple[str, list]:
+    loss = (training.get("loss") or {}).get("name")
+    dtype = (training.get("input") or {}).get("dtype", "float32")
+    if loss == "softmax_cross_entropy":
+        targets = f'    y = np.eye(shape[-1], dtype={dtype!r})[rng.randint(0, shape[-1], size=shape[:-1])]'
+    elif loss == "sparse_softmax_cross_entropy":
+        targets = '    y = rng.randint(0, shape[-1], size=shape[:-1]).astype("int32")'
+    else:
+        targets = f'    y = rng.uniform(size=shape).astype({dtype!r})'
+    x64 = ('os.environ.setdefault("JAX_ENABLE_X64", "1")  # float64, as the TF1 graph\n'
+           if dtype == "float64" else "")
+    text = _GRAPH_TEST.format(port=port_path.name, script=script_path.name, weights=weights_name,
+                              capture=capture_rel, targets=targets, x64=x64)
+    return text, []
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
@@ -1617,6 +1744,40 @@ def _weights(port_text: str, model, session: Path, data: dict, init_from, out: P
     return None
 
 
+def _graph_weights(port_text: str, forward: dict, session: Path, data: dict, init_from,
+                   out: Path) -> str | None:
+    """The forward graph's model (keras_graph) with the TF1 weights, checked on the capture's
+    probe and saved; why not, or None."""
+    import numpy as np
+
+    from tf1_migrate import convert, keras_graph
+    from tf1_migrate.keras_weights import save_weights
+
+    namespace: dict = {}
+    start = port_text.index("\nclass TF1Graph(")
+    exec("import keras\nimport numpy as np\n" + port_text[start:port_text.index("\ndef build_optimizer")],
+         namespace)
+    try:
+        keras_model = namespace["build_model"]()
+        checkpoint = init_from or str(session / data.get("checkpoint", "model.ckpt"))
+        keras_graph.fill(keras_model, convert.read_checkpoint(checkpoint))
+    except (convert.ConversionError, KeyError, ValueError) as exc:
+        return f"the TF1 weights could not be converted: {exc}"
+    probe = forward.get("probe") or {}
+    if init_from is None:
+        if "unknown" in probe or not probe:
+            return f"the written model could not be checked: {probe.get('unknown', 'no probe')}"
+        x = np.asarray(next(iter(probe["inputs"].values())))
+        got = np.asarray(keras_model.predict(x, verbose=0))
+        expected = np.asarray(probe["output"])
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+            worst = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else None
+            return (f"the written model does not compute what the captured graph computes "
+                    f"(shape {got.shape} vs {expected.shape}, largest difference {worst})")
+    save_weights(keras_model, str(out))
+    return None
+
+
 def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written:
     """Write ``out`` (the port), its weights and ``test_port_parity.py`` (see the module docstring)."""
     from tf1_migrate import convert, keras_code, keras_rnn, tf1_rnn
@@ -1647,7 +1808,8 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
         if not folder.is_dir():
             raise WriteError(f"--capture {folder}: not a folder")
     session, data, extra = _choose_session(folder)
-    if not data.get("models"):  # nothing the port can be built around: it only says why
+    forward = _forward_of(data)
+    if not data.get("models") and forward is None:  # nothing the port can be built around: it only says why
         _write_atomic(out, _UNPORTED.format(script=script.name, port=out.name,
                                             todos="\n".join(f"# {TODO}: {t}" for t in extra),
                                             message=f"{TODO}: " + "; ".join(extra)))
@@ -1656,7 +1818,21 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
     text, todos, notes, model = generate(script, out, session, data, extra, weights.name)
     done = Written(port=out, capture=str(session), notes=notes)
     model_written = f"def build_model():\n    # {TODO}" not in text
-    if model_written and not any("build_model" in t or "capture:" in t for t in todos):
+    if model_written and forward is not None and "        raise NotImplementedError(" not in text.split(
+            "\ndef build_model():")[0]:  # the layer's call written out
+        why = _graph_weights(text, forward, session, data, init_from, weights)
+        if why:
+            todos.append(why)
+            text = text.replace("    LOSS = build_loss()\n", f"    # {TODO}: {why}\n    raise "
+                                f"NotImplementedError({(TODO + ': ' + why)!r})\n    LOSS = build_loss()\n", 1)
+        else:
+            done.weights = weights
+            initial = (data.get("training") or {}).get("initial_checkpoint")
+            if initial and (session / f"{initial}.index").exists():
+                start = out.with_name(f"{out.stem}.start.weights.h5")
+                if _graph_weights(text, forward, session, data, str(session / initial), start) is None:
+                    done.start = start
+    elif model_written and forward is None and not any("build_model" in t or "capture:" in t for t in todos):
         try:
             why = _weights(text, model, session, data, init_from, weights)
         except (convert.ConversionError, keras_rnn.FillError, tf1_rnn.MappingError,
@@ -1680,8 +1856,12 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
     except ValueError:
         capture_rel = str(session.resolve())
     test_path = out.with_name("test_port_parity.py")
-    test_text, test_notes = _test_text(out, script, capture_rel, weights.name, model,
-                                       data.get("training") or {})
+    if forward is not None:
+        test_text, test_notes = _graph_test_text(out, script, capture_rel, weights.name,
+                                                 data.get("training") or {})
+    else:
+        test_text, test_notes = _test_text(out, script, capture_rel, weights.name, model,
+                                           data.get("training") or {})
     if done.weights is not None:
         _write_atomic(test_path, test_text)
         done.test = test_path
