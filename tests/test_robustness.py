@@ -90,11 +90,34 @@ def wait_for(condition, timeout=180.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _end_what_the_test_started():
+    """A test that fails half-way (say, before its signal is sent) must not leave its long
+    `parity run` training on: each group :func:`start` made is killed at the test's end."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:  # the group has ended, as it should have
+            pass
+        try:
+            proc.communicate(timeout=30)
+        except (subprocess.TimeoutExpired, ValueError):
+            pass
+
+
 def start(args, tmp_path, cwd=None):
-    """``parity ARGS`` in a session of its own (its group id is its PID)."""
-    return subprocess.Popen([sys.executable, "-m", "parity", *map(str, args)],
+    """``parity ARGS`` in a session of its own (its group id is its PID); its group is
+    killed at the end of the test whatever the outcome."""
+    proc = subprocess.Popen([sys.executable, "-m", "parity", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=cwd or ROOT, env=parity_env(tmp_path), start_new_session=True)
+    _STARTED.append(proc)
+    return proc
 
 
 def _training_worker(proc, tmpdir: Path) -> int:
