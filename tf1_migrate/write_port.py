@@ -7,8 +7,11 @@ What the port is made of:
   by :mod:`tf1_migrate.keras_code` and checked, before anything is written, against the
   capture's probe with the converted TF1 weights;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
-  defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
-  Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
+  defaults written out where Keras's differ, a learning rate of the global step
+  (``exponential_decay``, ``natural_exp_decay``, ``piecewise_constant``,
+  ``inverse_time_decay``, ``polynomial_decay``, ``cosine_decay``, constant arguments, its
+  rates checked equal to the graph's) as a Keras schedule, ``clip_by_global_norm`` as
+  ``global_clipnorm``;
 - the script's own code: imports, functions and statements that do not use TensorFlow are
   carried over as they are (``# from SCRIPT line N``); ``input_data`` becomes the suite's
   offline MNIST loader; ``tf.set_random_seed`` ``keras.utils.set_random_seed``; the TF1
@@ -898,6 +901,8 @@ def port_run(fetches, feed):
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
     labels = feed.get("y")
+    if TIME_MAJOR_STEPS and labels is not None:
+        labels = batch_major_labels(labels)
     weights = {{}}
     if LOSS_NAME == "sequence_loss" and "lengths" in feed:  # weights: tf.sequence_mask(lengths)
         steps = np.shape(labels)[1] if labels is not None else 0
@@ -935,13 +940,26 @@ def port_run(fetches, feed):
             values.append(value)
         elif f in ("output", "output_squeezed"):  # output_squeezed: tf.squeeze of it
             shape = OUTPUT_SHAPE[1:]
-            value = output.reshape((-1, *shape)) if None not in shape else output
+            value = np.swapaxes(output, 0, 1) if TIME_MAJOR_STEPS else output  # TF1's layout
+            value = value.reshape((-1, *shape)) if None not in shape else value
             values.append(np.squeeze(value) if f == "output_squeezed" else value)
         elif f == "state_out":
             values.append(states)
         elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)
             values.append([np.zeros(shape, "float32") for shape in STATE_SHAPES])
     return values if isinstance(fetches, list) else values[0]
+
+
+def batch_major_labels(labels):
+    """Labels fed as the time-major TF1 graph took them, [time, batch, ...] or flattened
+    [time * batch, ...], laid out as the Keras model's per-step output: [batch, time, ...]."""
+    labels = np.asarray(labels)
+    full = 2 if LOSS_NAME == "sparse_softmax_cross_entropy" else 3  # [time, batch(, units)]
+    if labels.ndim == full - 1:  # flattened, time first (tf.reshape(y, [-1, ...]))
+        labels = labels.reshape((TIME_MAJOR_STEPS, -1, *labels.shape[1:]))
+    if labels.ndim != full or labels.shape[0] != TIME_MAJOR_STEPS:
+        raise ValueError(f"labels of shape {{labels.shape}}: not [time={{TIME_MAJOR_STEPS}}, batch, ...]")
+    return np.swapaxes(labels, 0, 1)
 
 
 class _Printed:
@@ -1080,6 +1098,9 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if "unknown" in inp:
         return [f"    # {TODO}: {inp['unknown']}",
                 f"    raise NotImplementedError({(TODO + ': ' + inp['unknown'])!r})"], [inp["unknown"]]
+    if _time_major_steps(model) and (model.lengths or model.state_inputs):
+        return _todo_lines("the TF1 graph is time-major, its output is per step and it takes "
+                           "sequence lengths or initial states: not translated")
     lines = ["    x = np.asarray(x)"]
     ops = inp.get("ops", [])
     kinds = [op["op"] for op in ops]
@@ -1114,12 +1135,17 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if model.time_major and not any(op["op"] == "Transpose" for op in inp.get("ops", [])):
         lines.append("    x = np.transpose(x, (1, 0) + tuple(range(2, x.ndim)))  # fed time-major "
                      "[time, batch, ...] (dynamic_rnn time_major=True): Keras takes [batch, time, ...]")
-    if model.time_major and (model.head is None or model.head.input == "sequence"):
-        return _todo_lines("the TF1 graph is time-major and its output is per step: the labels "
-                           "and outputs the script feeds and reads are laid out [time, batch], "
-                           "the Keras model's [batch, time]: not translated")
     lines.append(f"    return x.astype({model.dtype!r})")
     return lines, []
+
+
+def _time_major_steps(model):
+    """The number of steps of a time-major graph whose output is per step (the labels the
+    script feeds and the outputs it reads are [time, batch, ...] or those flattened), else
+    None."""
+    if model.time_major and (model.head is None or model.head.input == "sequence"):
+        return model.timesteps
+    return None
 
 
 def _todo_lines(reason: str) -> tuple[list, list]:
@@ -1285,6 +1311,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
               f"OPTIMIZER = {test_opt!r}  # the TF1 optimizer, as the capture recorded it",
               f"OUTPUT_SHAPE = {training.get('output_shape')!r}  # the TF1 output tensor's shape",
               f"STATE_SHAPES = {training.get('state_shapes')!r}  # the TF1 initial state's tensors",
+              f"TIME_MAJOR_STEPS = {_time_major_steps(model)!r}  # the TF1 labels and per-step "
+              f"outputs laid out [time, batch] (dynamic_rnn time_major=True): the steps, else None",
               f"TRAIN_STEPS, BATCH_SIZE = {training.get('steps')!r}, {training.get('batch_size')!r}"
               f"  # as the captured run did them"]
     prepare, why = _prepare_code(training.get("input") or {"unknown": "the input was not recorded"}, model)
