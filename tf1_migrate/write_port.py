@@ -21,7 +21,9 @@ What the port is made of:
   (``"train"``: one ``train_on_batch``; ``"loss"``, ``"accuracy"``, ``"output"``,
   ``"state_out"``) and the feed's keys are the roles of the placeholders (``"x"``, ``"y"``,
   ``"lengths"``, ``"state"``); the input ops between placeholder and RNN (reshape, one-hot,
-  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; an embedding lookup of a
+  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; a time-major graph with
+  an output per step gets its labels as ``[batch, time]`` and its outputs back as ``[time,
+  batch]`` (``TIME_MAJOR_STEPS``, ``batch_major_labels``); an embedding lookup of a
   variable is a ``keras.layers.Embedding`` in ``build_model()`` before the RNN model
   (``build_rnn_model()``). The loop around them stays the script's: the same
   number of optimizer steps and batches;
@@ -1004,7 +1006,9 @@ def report_metric():
 
 _DENSE_GRADIENTS = '''def dense_gradients(optimizer):
     """The optimizer, given dense gradients: Keras 3 on TensorFlow updates an embedding from
-    the rows of its sparse gradient alone (tf.IndexedSlices), TF1's AdamOptimizer every row."""
+    the slices of its sparse gradient (tf.IndexedSlices, a repeated row's slices one by one);
+    TF1's AdamOptimizer moves every row, its AdagradOptimizer adds a repeated row's slices up
+    before it squares them, as a dense gradient does."""
     apply = optimizer.apply
 
     def dense(g):  # tf.IndexedSlices -> the dense gradient (repeated rows add up)
@@ -1020,6 +1024,12 @@ _DENSE_GRADIENTS = '''def dense_gradients(optimizer):
 
 
 '''
+
+
+_SPARSE_ONLY = {  # what TF1's sparse apply of an embedding's gradient keeps from a dense one
+    "momentum": "accum[rows] = momentum * accum[rows] + g; var[rows] -= lr * accum[rows]",
+    "rmsprop": "ms[rows] = decay * ms[rows] + (1 - decay) * g ** 2, and mom[rows] likewise",
+}
 
 
 def _embedding_of(training: dict) -> dict | None:
@@ -1277,10 +1287,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts.append(model_text)
     # training: the optimizer and loss
     parts.append("")
-    if embedding is not None and opt and "unknown" not in opt and opt.get("name") not in ("adam", "sgd"):
+    if embedding is not None and opt and "unknown" not in opt and opt.get("name") in _SPARSE_ONLY:
         opt = {"unknown": f"tf.train.{opt.get('class')} updates only the looked-up rows of the "
-                          f"embedding {embedding['variable']} (a sparse update); Keras 3 updates "
-                          f"every row on JAX and PyTorch: not translated"}
+                          f"embedding {embedding['variable']} (a sparse update: "
+                          f"{_SPARSE_ONLY[opt['name']]}); Keras 3 applies a dense update on JAX "
+                          f"and PyTorch, in which the rows not looked up "
+                          f"{'move on with their momentum' if opt['name'] == 'momentum' else 'have their mean square decay'}: "
+                          f"not translated"}
     if "unknown" in opt or not opt:
         why = opt.get("unknown", "no optimizer was recorded")
         todos.append(f"optimizer: {why}")
@@ -1292,6 +1305,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
             parts += [_DENSE_GRADIENTS]
             why.append(f"TF1's AdamOptimizer moves every row of the embedding {embedding['variable']} "
                        f"(its moments decay everywhere), not only the rows looked up: dense gradients")
+            code = f"dense_gradients({code})"
+        elif embedding is not None and opt["name"] == "adagrad":
+            parts += [_DENSE_GRADIENTS]
+            why.append(f"TF1's AdagradOptimizer updates the looked-up rows of the embedding "
+                       f"{embedding['variable']} from their summed gradient (a row not looked up "
+                       f"has a zero gradient: unchanged, as in a dense update): dense gradients "
+                       f"on every backend")
             code = f"dense_gradients({code})"
         parts += ["def build_optimizer():"] + [f"    # {w}" for w in why] + [f"    return {code}"]
     parts += ["", ""]
