@@ -939,6 +939,7 @@ def _schedule(sess, lr, global_step) -> dict | None:
         if a.get("staircase") or a.get("cycle"):  # floor / ceil of step / decay_steps: TF may
             # divide by multiplying with 1 / decay_steps, one rounding off at an exact multiple
             at = sorted(set(at) | {int(m * ds) for m in range(1, 1001)})
+        at = [s for s in at if s < 2 ** 31]  # an int32 global step holds them
         tf1 = rates(at)
     except Exception as exc:  # noqa: BLE001
         return {"unknown": f"{name}: the graph's rate could not be computed at a given step "
