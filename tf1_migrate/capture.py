@@ -721,6 +721,9 @@ def _find_heads(sess, models, variable_names):
                 values["extra"].append(np.zeros(0))
                 unreached.append(f"{head[1]} ({_first_line(exc)})")
         candidates = _candidates(model, values)
+        if model.time_major:  # every step's output as the time-major graph holds it: [time, batch]
+            candidates = {key: np.swapaxes(arr, 0, 1) if key[0] == "sequence" else arr
+                          for key, arr in candidates.items()}
         for (_fed_by, kernel, bias, out, activation), fed in zip(heads, values["extra"]):
             fed = np.asarray(fed)
             matches = [key for key, arr in candidates.items()
@@ -796,7 +799,9 @@ def _probe(sess, model, tensors):
             extra = [sess.graph.get_tensor_by_name(model.head.output)]
             values = _run_rnn(sess, model, tensors, x, extra=extra)
             out = np.asarray(values["extra"][0])
-            if model.head.input == "sequence":
+            if model.head.input == "sequence" and tensors["time_major"]:  # [time(, batch)]
+                out = np.swapaxes(out.reshape(x.shape[1], x.shape[0], -1), 0, 1)
+            elif model.head.input == "sequence":
                 out = out.reshape(x.shape[0], x.shape[1], -1)
         else:
             values = _run_rnn(sess, model, tensors, x)

@@ -726,12 +726,18 @@ def _optimizer(sess, opt) -> dict:
     out = {"class": cls, "name": name, "notes": []}
     for key, attr in attrs.items():
         if key == "learning_rate":
-            schedule = _exponential_decay(getattr(o, attr, None), opt.get("global_step"))
+            schedule = _schedule(sess, getattr(o, attr, None), opt.get("global_step"))
             if schedule is not None and "unknown" in schedule:
                 return {"class": cls, "unknown": schedule["unknown"]}
+            if schedule is not None and cls == "MomentumOptimizer":
+                return {"class": cls, "unknown": f"tf.train.{schedule['kind']} with a "
+                        f"MomentumOptimizer: TF1 multiplies the accumulated gradients by the "
+                        f"rate of this step (var -= lr_t * accum), Keras's SGD folds each step's "
+                        f"rate into its momentum (m = momentum * m - lr_t * g): the steps differ "
+                        f"once the rate changes"}
             if schedule is not None:
                 out["schedule"] = schedule
-                out[key] = schedule["initial_learning_rate"]
+                out[key] = schedule.get("initial_learning_rate", schedule.get("values", [None])[0])
                 continue
         value, note = _value(sess, getattr(o, attr, None))
         if value is None:
@@ -763,42 +769,200 @@ def _variable_of(t):
     return None
 
 
-def _exponential_decay(lr, global_step) -> dict | None:
-    """``tf.train.exponential_decay(lr0, global_step, decay_steps, decay_rate, staircase)`` as
-    the graph computes it (``lr0 * decay_rate ** ([floor](global_step / decay_steps))``): its
-    arguments, ``{"unknown": why}`` when it cannot be a Keras schedule, None when ``lr`` is
-    no such tensor."""
-    if not hasattr(lr, "op") or lr.op.type != "Mul" or "ExponentialDecay" not in lr.op.name:
+_SCHEDULES = {  # the name scope tf.train.<schedule> gives its ops -> the schedule
+    "ExponentialDecay": "exponential_decay", "PiecewiseConstant": "piecewise_constant",
+    "InverseTimeDecay": "inverse_time_decay", "PolynomialDecay": "polynomial_decay",
+    "CosineDecay": "cosine_decay",
+}
+_VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
+
+
+def _number(c):
+    """A float32 / int constant as it was written (0.7, not 0.699999988)."""
+    c = np.asarray(c).reshape(())
+    if np.issubdtype(c.dtype, np.integer):
+        return int(c)
+    value = float(str(c.astype(np.float32)))
+    return int(value) if value.is_integer() else value
+
+
+def _static(sess, t):
+    """The value of a tensor computed from constants only, or None (a variable, a fed value)."""
+    if t is None:
+        return None
+    c = _const(t)
+    if c is not None:
+        return c
+    ops = _ancestors(t, 200)
+    if len(ops) >= 200 or any(op.type in _VARIABLE_OPS or "Placeholder" in op.type or
+                              op.type == "ReadVariableOp" for op in ops):
         return None
     try:
-        initial = _const(lr.op.inputs[0])
-        power = lr.op.inputs[1].op
-        rate = _const(power.inputs[0])
-        exponent = power.inputs[1].op
-        staircase = exponent.type == "Floor"
-        div = exponent.inputs[0].op if staircase else exponent
-        steps = _const(div.inputs[1])
-        step_var = _variable_of(div.inputs[0])
-    except (IndexError, AttributeError):
-        return {"unknown": f"the learning rate {lr.name} is not tf.train.exponential_decay as "
-                           f"the port knows it"}
-    if power.type != "Pow" or div.type not in ("RealDiv", "Div", "TrueDiv") or \
-            None in (initial, rate, steps) or step_var is None:
-        return {"unknown": f"tf.train.exponential_decay ({lr.name}) with a learning rate, decay "
-                           f"rate or decay steps that are not constants: not translated"}
+        return sess.run(t)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _keras_rate(kind, a, steps):
+    """Keras 3's schedule for ``kind`` with arguments ``a`` at ``steps``, as Keras computes
+    it (float32; keras/src/optimizers/schedules/learning_rate_schedule.py)."""
+    f = np.float32
+    s = np.asarray(steps, np.float32)
+    if kind == "piecewise_constant":
+        b, v = a["boundaries"], a["values"]
+        out = np.full(s.shape, f(v[-1]))
+        for i in range(len(b) - 1, -1, -1):
+            out = np.where(s <= b[i], f(v[i]), out)
+        return out
+    lr0 = f(a["initial_learning_rate"])
+    if kind in ("exponential_decay", "natural_exp_decay", "inverse_time_decay"):
+        p = s / f(a["decay_steps"])
+        p = np.floor(p) if a["staircase"] else p
+        if kind == "inverse_time_decay":
+            return lr0 / (f(1) + f(a["decay_rate"]) * p)
+        return lr0 * np.power(f(a["decay_rate"]), p)
+    if kind == "polynomial_decay":
+        end, ds = f(a["end_learning_rate"]), f(a["decay_steps"])
+        if a["cycle"]:
+            ds = ds * np.where(s == 0, f(1), np.ceil(s / ds))
+        else:
+            s = np.minimum(s, ds)
+        return (lr0 - end) * np.power(f(1) - s / ds, f(a["power"])) + end
+    ds, alpha = f(a["decay_steps"]), f(a["alpha"])
+    cosine = f(0.5) * (f(1) + np.cos(f(np.pi) * (np.minimum(s, ds) / ds)))
+    return lr0 * ((f(1) - alpha) * cosine + alpha)
+
+
+def _schedule(sess, lr, global_step) -> dict | None:
+    """A learning rate from ``tf.train.exponential_decay``, ``natural_exp_decay``,
+    ``piecewise_constant``, ``inverse_time_decay``, ``polynomial_decay`` or ``cosine_decay``
+    of the global step: ``{"kind", its arguments, "global_step", "rates"}``; ``{"unknown":
+    why}`` when it cannot be the Keras 3 schedule; None when ``lr`` is no such tensor.
+
+    The arguments are read from the graph's ops, then checked: the graph's rate, computed by
+    TF at steps 0, 1, around each decay step / boundary and far beyond, must be Keras's
+    schedule's (``_keras_rate``) at every one of them, or it stays a TODO."""
+    if not hasattr(lr, "op"):
+        return None
+    scope = next((part for part in lr.op.name.split("/")
+                  if re.sub(r"_\d+$", "", part) in _SCHEDULES), None)
+    if scope is None:
+        return None
+    kind = _SCHEDULES[re.sub(r"_\d+$", "", scope)]
+    prefix = lr.op.name[:lr.op.name.index(scope) + len(scope)]
+    ancestors = _ancestors(lr, 2000)
+    inside = [op for op in ancestors if op.name == prefix or op.name.startswith(prefix + "/")]
+    types = {op.type for op in inside}
+    variables = [op for op in ancestors if op.type in _VARIABLE_OPS]
+    name = f"tf.train.{kind} ({lr.name})"
+    if any("Placeholder" in op.type for op in ancestors) or len(variables) != 1:
+        return {"unknown": f"{name} with arguments that are not constants (a fed value or a "
+                           f"variable besides the global step): not translated"}
+    step_var = variables[0]
     given = _variable_of(global_step) if hasattr(global_step, "op") else None
     if given is None or given is not step_var:
-        return {"unknown": f"tf.train.exponential_decay ({lr.name}) decays with "
-                           f"{step_var.name}, which the train op does not increment (minimize / "
-                           f"apply_gradients(global_step=...)): Keras's schedule counts the "
-                           f"optimizer's own steps"}
-    def number(c):  # the float32 constant as it was written (0.7, not 0.699999988)
-        value = float(str(np.float32(np.asarray(c).reshape(()))))
-        return int(value) if value.is_integer() else value
+        return {"unknown": f"{name} decays with {step_var.name}, which the train op does not "
+                           f"increment (minimize / apply_gradients(global_step=...)): Keras's "
+                           f"schedule counts the optimizer's own steps"}
+    reads = [op.outputs[0] for op in ancestors if op.type in ("Identity", "ReadVariableOp")
+             and op.inputs and op.inputs[0].op is step_var]
 
-    return {"kind": "exponential_decay", "initial_learning_rate": float(number(initial)),
-            "decay_steps": number(steps), "decay_rate": number(rate), "staircase": staircase,
-            "global_step": step_var.name}
+    def first(types_, where=lambda op: True):
+        return next((op for op in sorted(inside, key=lambda o: o.name)
+                     if op.type in types_ and where(op)), None)
+
+    def value(t):
+        v = _static(sess, t)
+        if v is None:
+            raise ValueError("not a constant")
+        return _number(v)
+
+    def steps_div():  # global_step / decay_steps: decay_steps
+        op = first(("RealDiv", "Div", "TrueDiv"),
+                   lambda o: step_var in _ancestors(o.inputs[0], 50) and
+                   _static(sess, o.inputs[1]) is not None)
+        return value(op.inputs[1])
+
+    a = {}
+    try:
+        if kind == "exponential_decay":
+            power = lr.op.inputs[1].op
+            if lr.op.type != "Mul" or power.type != "Pow":
+                raise ValueError("not lr0 * rate ** p")
+            a["initial_learning_rate"] = float(value(lr.op.inputs[0]))
+            rate = power.inputs[0]
+            if rate.op.type == "Exp":  # natural_exp_decay: exponential_decay at exp(-rate)
+                kind, name = "natural_exp_decay", f"tf.train.natural_exp_decay ({lr.name})"
+                a["natural_decay_rate"] = -value(rate.op.inputs[0])
+                a["decay_rate"] = float(np.asarray(_static(sess, rate), np.float32))
+            else:
+                a["decay_rate"] = value(rate)
+            a["decay_steps"], a["staircase"] = steps_div(), "Floor" in types
+        elif kind == "inverse_time_decay":
+            add = lr.op.inputs[1].op
+            mul = next(t.op for t in add.inputs if t.op.type == "Mul")
+            a["initial_learning_rate"] = float(value(lr.op.inputs[0]))
+            a["decay_rate"] = value(next(t for t in mul.inputs if step_var not in _ancestors(t, 50)))
+            a["decay_steps"], a["staircase"] = steps_div(), "Floor" in types
+        elif kind == "polynomial_decay":
+            mul = next(t.op for t in lr.op.inputs if t.op.type == "Mul")
+            end = next(t for t in lr.op.inputs if t.op is not mul)
+            sub = next(t.op for t in mul.inputs if t.op.type == "Sub")
+            pow_ = next(t.op for t in mul.inputs if t.op.type == "Pow")
+            a["initial_learning_rate"] = float(value(sub.inputs[0]))
+            a["end_learning_rate"] = float(value(end))
+            a["power"] = float(value(pow_.inputs[1]))
+            a["decay_steps"], a["cycle"] = steps_div(), "Ceil" in types
+        elif kind == "cosine_decay":
+            add = lr.op.inputs[1].op
+            a["initial_learning_rate"] = float(value(lr.op.inputs[0]))
+            a["decay_steps"] = value(first(("Minimum",)).inputs[1])
+            a["alpha"] = float(value(next(t for t in add.inputs if t.op.type != "Mul")))
+        else:  # piecewise_constant: the boundaries it compares the step with; the values read
+            bounds = {value(op.inputs[1]) for op in inside if op.type in ("LessEqual", "Greater")
+                      and op.inputs[0].name in {r.name for r in reads}}
+            a["boundaries"] = sorted(int(b) if float(b).is_integer() else b for b in bounds)
+    except (ValueError, IndexError, AttributeError, StopIteration, TypeError) as exc:
+        return {"unknown": f"{name}: its arguments could not be read from the graph "
+                           f"({'not constants' if 'constant' in str(exc) else 'an unknown form'}): "
+                           f"not translated"}
+
+    def rates(at):
+        out = []
+        for s in at:
+            out.append(float(sess.run(lr, {r: np.asarray(s, r.dtype.as_numpy_dtype) for r in reads})))
+        return out
+
+    try:
+        if kind == "piecewise_constant":
+            if not a["boundaries"]:
+                raise ValueError("no boundaries")
+            a["values"] = [_number(v) for v in rates([*a["boundaries"], a["boundaries"][-1] + 1])]
+        ds = a.get("decay_steps", max(a.get("boundaries") or [1]))
+        at = sorted({0, 1, 2, *(int(b) + d for b in a.get("boundaries", []) for d in (-1, 0, 1)),
+                     *(int(m * ds) + d for m in (1, 2, 3) for d in (-1, 0, 1)), int(10 * ds) + 3,
+                     100000} - {-1})
+        if a.get("staircase") or a.get("cycle"):  # floor / ceil of step / decay_steps: TF may
+            # divide by multiplying with 1 / decay_steps, one rounding off at an exact multiple
+            at = sorted(set(at) | {int(m * ds) for m in range(1, 1001)})
+        at = [s for s in at if s < 2 ** 31]  # an int32 global step holds them
+        tf1 = rates(at)
+    except Exception as exc:  # noqa: BLE001
+        return {"unknown": f"{name}: the graph's rate could not be computed at a given step "
+                           f"({type(exc).__name__}): not translated"}
+    keras = _keras_rate(kind, a, at)
+    wrong = [(s, t, float(k)) for s, t, k in zip(at, tf1, keras)
+             if not np.isclose(t, k, rtol=1e-5, atol=1e-9)]
+    if wrong:
+        s, t, k = wrong[0]
+        why = ""
+        if a.get("staircase") or a.get("cycle"):
+            why = (f" (TF computes step / decay_steps as step * (1 / decay_steps): at step {s} "
+                   f"its {'floor' if a.get('staircase') else 'ceil'} is off by one)")
+        return {"unknown": f"{name}: the graph's rate at step {s} is {t:.6g}, Keras 3's schedule "
+                           f"with the arguments read from it gives {k:.6g}{why}: not translated"}
+    return {"kind": kind, **a, "global_step": step_var.name,
+            "rates": {str(s): t for s, t in zip(at, tf1)}}
 
 
 def _loss(sess, loss, feed, roles) -> dict:
@@ -1039,10 +1203,8 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
     """``(Keras 3 code, comment lines)`` for an ``optimizer`` entry."""
     name, lr = opt["name"], opt["learning_rate"]
     schedule = opt.get("schedule")
-    if schedule:  # tf.train.exponential_decay: its Keras 3 schedule, the same arguments
-        lr = _Code(f"keras.optimizers.schedules.ExponentialDecay(initial_learning_rate="
-                   f"{schedule['initial_learning_rate']!r}, decay_steps={schedule['decay_steps']!r}, "
-                   f"decay_rate={schedule['decay_rate']!r}, staircase={schedule['staircase']!r})")
+    if schedule:  # tf.train.<schedule> of the global step: its Keras 3 schedule
+        lr = _Code(keras_schedule(schedule))
     if name == "adam":
         code = (f"keras.optimizers.Adam(learning_rate={lr!r}, beta_1={opt['beta1']!r}, "
                 f"beta_2={opt['beta2']!r}, epsilon={opt['epsilon']!r})")
@@ -1066,15 +1228,52 @@ def keras_optimizer(opt: dict) -> tuple[str, list]:
                 f"{opt['initial_accumulator_value']!r}, epsilon=1e-30)")
         why = ["TF1 AdagradOptimizer: no epsilon (Keras adds 1e-7; written as ~0)"]
     if schedule:
-        why.append("tf.train.exponential_decay(..., global_step, ...) with the global step "
-                   "incremented by each train step: Keras's ExponentialDecay of the optimizer's "
-                   "iterations (0 at the first step, as the global step was)")
+        why.append(schedule_comment(schedule))
     if opt.get("global_clipnorm") is not None:
         code = code[:-1] + f", global_clipnorm={opt['global_clipnorm']!r})"
         why.append("tf.clip_by_global_norm(gradients, clip_norm) before apply_gradients: Keras's "
                    "global_clipnorm clips the gradients of all the weights together, by their "
                    "global norm, before the update, as TF1 did")
     return code, why + [f"note: {n}" for n in opt.get("notes", [])]
+
+
+_KERAS_SCHEDULE = {
+    "exponential_decay": ("ExponentialDecay", ("initial_learning_rate", "decay_steps",
+                                               "decay_rate", "staircase")),
+    "natural_exp_decay": ("ExponentialDecay", ("initial_learning_rate", "decay_steps",
+                                               "decay_rate", "staircase")),
+    "inverse_time_decay": ("InverseTimeDecay", ("initial_learning_rate", "decay_steps",
+                                                "decay_rate", "staircase")),
+    "polynomial_decay": ("PolynomialDecay", ("initial_learning_rate", "decay_steps",
+                                             "end_learning_rate", "power", "cycle")),
+    "cosine_decay": ("CosineDecay", ("initial_learning_rate", "decay_steps", "alpha")),
+    "piecewise_constant": ("PiecewiseConstantDecay", ("boundaries", "values")),
+}
+
+
+def keras_schedule(schedule: dict) -> str:
+    """The Keras 3 code of a ``schedule`` entry (graph_training's ``_schedule``)."""
+    cls, args = _KERAS_SCHEDULE[schedule["kind"]]
+    return (f"keras.optimizers.schedules.{cls}("
+            + ", ".join(f"{a}={schedule[a]!r}" for a in args) + ")")
+
+
+def schedule_comment(schedule: dict) -> str:
+    """Why the Keras 3 schedule is the TF1 one."""
+    kind = schedule["kind"]
+    cls = _KERAS_SCHEDULE[kind][0]
+    more = {"natural_exp_decay": f": lr0 * exp(-{schedule.get('natural_decay_rate')} * p) is "
+                                 f"ExponentialDecay with decay_rate exp(-"
+                                 f"{schedule.get('natural_decay_rate')}) (float32, as TF computes it)",
+            "polynomial_decay": ": power and cycle as in TF1 (cycle: the decay steps times "
+                                "ceil(step / decay_steps), 1 at step 0, in both)",
+            "cosine_decay": ": lr0 * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / "
+                            "decay_steps)) + alpha in both",
+            "piecewise_constant": ": values[i] while step <= boundaries[i], in both"}.get(kind, "")
+    return (f"tf.train.{kind}(..., global_step, ...) with the global step incremented by each "
+            f"train step: Keras's {cls} of the optimizer's iterations (0 at the first step, as "
+            f"the global step was){more}; the rates checked equal to the graph's at steps "
+            f"0 to {max(int(k) for k in schedule.get('rates', {'0': 0}))}")
 
 
 def keras_loss(loss: dict) -> tuple[str, str]:

@@ -9,8 +9,11 @@ What the port is made of:
   or layers written out in TF ops) as its forward graph, op for op, in a Keras layer
   (:mod:`tf1_migrate.keras_graph`), checked against the capture's probe of that graph;
 - the loss and optimizer the graph trained with (:mod:`tf1_migrate.graph_training`), TF1's
-  defaults written out where Keras's differ, an ``exponential_decay`` learning rate as a
-  Keras schedule, ``clip_by_global_norm`` as ``global_clipnorm``;
+  defaults written out where Keras's differ, a learning rate of the global step
+  (``exponential_decay``, ``natural_exp_decay``, ``piecewise_constant``,
+  ``inverse_time_decay``, ``polynomial_decay``, ``cosine_decay``, constant arguments, its
+  rates checked equal to the graph's) as a Keras schedule, ``clip_by_global_norm`` as
+  ``global_clipnorm``;
 - the script's own code: imports, functions and statements that do not use TensorFlow are
   carried over as they are (``# from SCRIPT line N``); ``input_data`` becomes the suite's
   offline MNIST loader; ``tf.set_random_seed`` ``keras.utils.set_random_seed``; the TF1
@@ -20,7 +23,9 @@ What the port is made of:
   (``"train"``: one ``train_on_batch``; ``"loss"``, ``"accuracy"``, ``"output"``,
   ``"state_out"``) and the feed's keys are the roles of the placeholders (``"x"``, ``"y"``,
   ``"lengths"``, ``"state"``); the input ops between placeholder and RNN (reshape, one-hot,
-  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; an embedding lookup of a
+  cast, a time-major feed's transpose) are NumPy in ``prepare_x``; a time-major graph with
+  an output per step gets its labels as ``[batch, time]`` and its outputs back as ``[time,
+  batch]`` (``TIME_MAJOR_STEPS``, ``batch_major_labels``); an embedding lookup of a
   variable is a ``keras.layers.Embedding`` in ``build_model()`` before the RNN model
   (``build_rnn_model()``). The loop around them stays the script's: the same
   number of optimizer steps and batches;
@@ -928,6 +933,8 @@ def port_run(fetches, feed):
     wanted = fetches if isinstance(fetches, list) else [fetches]
     inputs = model_inputs(feed) if feed else None
     labels = feed.get("y")
+    if TIME_MAJOR_STEPS and labels is not None:
+        labels = batch_major_labels(labels)
     weights = {{}}
     if LOSS_NAME == "sequence_loss" and "lengths" in feed:  # weights: tf.sequence_mask(lengths)
         steps = np.shape(labels)[1] if labels is not None else 0
@@ -965,7 +972,8 @@ def port_run(fetches, feed):
             values.append(value)
         elif f in ("output", "output_squeezed", "output_softmax", "output_sigmoid"):
             shape = OUTPUT_SHAPE[1:]
-            value = output.reshape((-1, *shape)) if None not in shape else output
+            value = np.swapaxes(output, 0, 1) if TIME_MAJOR_STEPS else output  # TF1's layout
+            value = value.reshape((-1, *shape)) if None not in shape else value
             if f in ("output_softmax", "output_sigmoid"):  # tf.nn.softmax / tf.sigmoid of the
                 # model's output (its logits)
                 value = keras.ops.convert_to_numpy(getattr(keras.ops, f[len("output_"):])(value))
@@ -975,6 +983,18 @@ def port_run(fetches, feed):
         elif f == "state_in":  # the TF1 zero_state: zeros, Keras order (h, c per cell)
             values.append([np.zeros(shape, "float32") for shape in STATE_SHAPES])
     return values if isinstance(fetches, list) else values[0]
+
+
+def batch_major_labels(labels):
+    """Labels fed as the time-major TF1 graph took them, [time, batch, ...] or flattened
+    [time * batch, ...], laid out as the Keras model's per-step output: [batch, time, ...]."""
+    labels = np.asarray(labels)
+    full = 2 if LOSS_NAME == "sparse_softmax_cross_entropy" else 3  # [time, batch(, units)]
+    if labels.ndim == full - 1:  # flattened, time first (tf.reshape(y, [-1, ...]))
+        labels = labels.reshape((TIME_MAJOR_STEPS, -1, *labels.shape[1:]))
+    if labels.ndim != full or labels.shape[0] != TIME_MAJOR_STEPS:
+        raise ValueError(f"labels of shape {{labels.shape}}: not [time={{TIME_MAJOR_STEPS}}, batch, ...]")
+    return np.swapaxes(labels, 0, 1)
 
 
 class _Printed:
@@ -1019,7 +1039,9 @@ def report_metric():
 
 _DENSE_GRADIENTS = '''def dense_gradients(optimizer):
     """The optimizer, given dense gradients: Keras 3 on TensorFlow updates an embedding from
-    the rows of its sparse gradient alone (tf.IndexedSlices), TF1's AdamOptimizer every row."""
+    the slices of its sparse gradient (tf.IndexedSlices, a repeated row's slices one by one);
+    TF1's AdamOptimizer moves every row, its AdagradOptimizer adds a repeated row's slices up
+    before it squares them, as a dense gradient does."""
     apply = optimizer.apply
 
     def dense(g):  # tf.IndexedSlices -> the dense gradient (repeated rows add up)
@@ -1043,6 +1065,12 @@ def _forward_of(data: dict) -> dict | None:
     if data.get("models") or data.get("notes") or not isinstance(forward, dict) or "ops" not in forward:
         return None  # an RNN the capture saw (described, or not: its notes say why) is no such graph
     return forward
+
+
+_SPARSE_ONLY = {  # what TF1's sparse apply of an embedding's gradient keeps from a dense one
+    "momentum": "accum[rows] = momentum * accum[rows] + g; var[rows] -= lr * accum[rows]",
+    "rmsprop": "ms[rows] = decay * ms[rows] + (1 - decay) * g ** 2, and mom[rows] likewise",
+}
 
 
 def _embedding_of(training: dict) -> dict | None:
@@ -1121,6 +1149,9 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if "unknown" in inp:
         return [f"    # {TODO}: {inp['unknown']}",
                 f"    raise NotImplementedError({(TODO + ': ' + inp['unknown'])!r})"], [inp["unknown"]]
+    if _time_major_steps(model) and (model.lengths or model.state_inputs):
+        return _todo_lines("the TF1 graph is time-major, its output is per step and it takes "
+                           "sequence lengths or initial states: not translated")
     lines = ["    x = np.asarray(x)"]
     ops = inp.get("ops", [])
     kinds = [op["op"] for op in ops]
@@ -1155,12 +1186,17 @@ def _prepare_code(inp: dict, model) -> tuple[list, list]:
     if model.time_major and not any(op["op"] == "Transpose" for op in inp.get("ops", [])):
         lines.append("    x = np.transpose(x, (1, 0) + tuple(range(2, x.ndim)))  # fed time-major "
                      "[time, batch, ...] (dynamic_rnn time_major=True): Keras takes [batch, time, ...]")
-    if model.time_major and (model.head is None or model.head.input == "sequence"):
-        return _todo_lines("the TF1 graph is time-major and its output is per step: the labels "
-                           "and outputs the script feeds and reads are laid out [time, batch], "
-                           "the Keras model's [batch, time]: not translated")
     lines.append(f"    return x.astype({model.dtype!r})")
     return lines, []
+
+
+def _time_major_steps(model):
+    """The number of steps of a time-major graph whose output is per step (the labels the
+    script feeds and the outputs it reads are [time, batch, ...] or those flattened), else
+    None."""
+    if model.time_major and (model.head is None or model.head.input == "sequence"):
+        return model.timesteps
+    return None
 
 
 def _todo_lines(reason: str) -> tuple[list, list]:
@@ -1301,10 +1337,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     parts.append(model_text)
     # training: the optimizer and loss
     parts.append("")
-    if embedding is not None and opt and "unknown" not in opt and opt.get("name") not in ("adam", "sgd"):
+    if embedding is not None and opt and "unknown" not in opt and opt.get("name") in _SPARSE_ONLY:
         opt = {"unknown": f"tf.train.{opt.get('class')} updates only the looked-up rows of the "
-                          f"embedding {embedding['variable']} (a sparse update); Keras 3 updates "
-                          f"every row on JAX and PyTorch: not translated"}
+                          f"embedding {embedding['variable']} (a sparse update: "
+                          f"{_SPARSE_ONLY[opt['name']]}); Keras 3 applies a dense update on JAX "
+                          f"and PyTorch, in which the rows not looked up "
+                          f"{'move on with their momentum' if opt['name'] == 'momentum' else 'have their mean square decay'}: "
+                          f"not translated"}
     if "unknown" in opt or not opt:
         why = opt.get("unknown", "no optimizer was recorded")
         todos.append(f"optimizer: {why}")
@@ -1316,6 +1355,13 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
             parts += [_DENSE_GRADIENTS]
             why.append(f"TF1's AdamOptimizer moves every row of the embedding {embedding['variable']} "
                        f"(its moments decay everywhere), not only the rows looked up: dense gradients")
+            code = f"dense_gradients({code})"
+        elif embedding is not None and opt["name"] == "adagrad":
+            parts += [_DENSE_GRADIENTS]
+            why.append(f"TF1's AdagradOptimizer updates the looked-up rows of the embedding "
+                       f"{embedding['variable']} from their summed gradient (a row not looked up "
+                       f"has a zero gradient: unchanged, as in a dense update): dense gradients "
+                       f"on every backend")
             code = f"dense_gradients({code})"
         parts += ["def build_optimizer():"] + [f"    # {w}" for w in why] + [f"    return {code}"]
     parts += ["", ""]
@@ -1343,6 +1389,8 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
               f"OPTIMIZER = {test_opt!r}  # the TF1 optimizer, as the capture recorded it",
               f"OUTPUT_SHAPE = {training.get('output_shape')!r}  # the TF1 output tensor's shape",
               f"STATE_SHAPES = {training.get('state_shapes')!r}  # the TF1 initial state's tensors",
+              f"TIME_MAJOR_STEPS = {_time_major_steps(model)!r}  # the TF1 labels and per-step "
+              f"outputs laid out [time, batch] (dynamic_rnn time_major=True): the steps, else None",
               f"TRAIN_STEPS, BATCH_SIZE = {training.get('steps')!r}, {training.get('batch_size')!r}"
               f"  # as the captured run did them"]
     prepare, why = _prepare_code(training.get("input") or {"unknown": "the input was not recorded"}, model)
