@@ -28,7 +28,10 @@ seed's capture. Each side's metric is summarised (mean, std, min-max) and the ve
 ``parity run --seeds``'s: the two one-sided Welch tests (:func:`parity.stats.equivalence`,
 90% interval of port - TF1 inside the margin) at the example's margin
 (:func:`parity.margins.margin`) or, for a script, ``parity check``'s 10% of the TF1 side's mean;
-Welch's two-sided p of a difference is reported beside it. Without ``--seeds`` every program
+Welch's two-sided p of a difference is reported beside it, and the port runs once more from the
+first seed's TF1 start weights (``--init-from port.start.weights.h5``, ``parity check
+--same-start``) against that seed's TF1 run: with the same start, only float rounding is left
+between the two (``--no-same-start``: not run). Without ``--seeds`` every program
 runs once with its own seed, as before. ``--logs`` keeps every program's output.
 """
 
@@ -117,8 +120,10 @@ def _legacy(script, args, folder, timeout, seed=None, capture=True):
                           timeout=timeout)
 
 
-def _port(folder, args, timeout, seed=None):
-    return subprocess.run(_pinned([sys.executable, str(folder / "port.py"), *args]), cwd=folder,
+def _port(folder, args, timeout, seed=None, init_from=None):
+    start = ["--init-from", str(init_from)] if init_from else []
+    return subprocess.run(_pinned([sys.executable, str(folder / "port.py"), *start, *args]),
+                          cwd=folder,
                           env=_seed_env(seed), capture_output=True, text=True, timeout=timeout)
 
 
@@ -207,9 +212,10 @@ def seeded_verdict(target: str, legacy_values: list, port_values: list) -> dict:
 
 
 def run_target_seeds(target: str, budget: str, folder: Path, timeout: float, seed_list: list,
-                     logs=None, stop_at=None) -> dict:
+                     logs=None, stop_at=None, same_start=True) -> dict:
     """Both programs once per seed (``PARITY_SEED``), the port written from the first seed's
-    capture; seeds after ``stop_at`` (a ``time.perf_counter()`` value) are not started."""
+    capture; seeds after ``stop_at`` (a ``time.perf_counter()`` value) are not started.
+    ``same_start``: then one more port run from the first seed's TF1 start weights."""
     script, args, builtin = _program(target, budget)
     row = {"target": target, "kind": "built-in" if builtin else "tests/tf1_scripts",
            "budget": f"{args[0]} {registry.get(target).unit}" if builtin else
@@ -260,7 +266,30 @@ def run_target_seeds(target: str, budget: str, folder: Path, timeout: float, see
     if row["seeds"]:
         row["metric"] = metric
         row.update(seeded_verdict(target, row["legacy_values"], row["port_values"]))
+        if same_start and not row.get("error"):
+            row["same_start"] = _same_start(target, folder, args, timeout, row, logs)
     return row
+
+
+def _same_start(target, folder, args, timeout, row, logs) -> dict:
+    """The port from the TF1 program's own start weights (``port.start.weights.h5``, the first
+    seed's capture) at the same budget, against that seed's TF1 run: what is left of the
+    difference when the start weights are the same (``parity check --same-start``)."""
+    seed = row["seeds"][0]
+    start = time.perf_counter()
+    port = _port(folder, args, timeout, seed, init_from=folder / "port.start.weights.h5")
+    out = {"seed": seed, "seconds": round(time.perf_counter() - start, 1)}
+    _keep_log(logs, f"{target}-seed{seed}-port-same-start", port)
+    got = _metric(target, port.stdout) if port.returncode == 0 else None
+    if got is None:
+        out["error"] = f"exit {port.returncode}" if port.returncode else "no metric printed"
+        return out
+    legacy = row["legacy_values"][0]
+    tolerance = (registry.get(target).tolerance if target in registry.EXAMPLES
+                 else check.DEFAULT_TOLERANCE * abs(legacy))
+    out.update(legacy=legacy, port=got[1], delta=abs(got[1] - legacy), tolerance=tolerance,
+               ok=abs(got[1] - legacy) <= tolerance)
+    return out
 
 
 def markdown(report: dict) -> str:
@@ -319,11 +348,23 @@ def markdown(report: dict) -> str:
                                                         r["port_values"]))
             + (f"; seeds not run (--deadline): {r['seeds_not_run']}" if r.get("seeds_not_run")
                else "") + (f"; {r['seeds_note']}" if r.get("seeds_note") else "")
+            + _same_start_text(r.get("same_start"))
             for r in seeded if r.get("seeds")]
     if report["not_run"]:
         lines += ["", "Not run: " + "; ".join(f"{t} ({why})" for t, why in report["not_run"].items())
                   + "."]
     return "\n".join(lines) + "\n"
+
+
+def _same_start_text(same) -> str:
+    if not same:
+        return ""
+    if "error" in same:
+        return f"; the port from the TF1 start weights (seed {same['seed']}): {same['error']}"
+    return (f"; the port from seed {same['seed']}'s TF1 start weights (`--init-from "
+            f"port.start.weights.h5`): {same['port']:.4g} vs the TF1 program's {same['legacy']:.4g}"
+            f" (abs(delta) {same['delta']:.4g}, tolerance {same['tolerance']:.4g}: "
+            f"{'ok' if same['ok'] else 'FAIL'}; {same['seconds']} s)")
 
 
 # docs/generated-port.md shows the port migrate --write writes for this example, captured at
@@ -379,6 +420,8 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", metavar="N|A-B|A,B,C",
                    help="run both programs once per seed (PARITY_SEED) and decide by the "
                         "equivalence test over the seeds (default: one run each, own seed)")
+    p.add_argument("--no-same-start", action="store_true",
+                   help="with --seeds: no port run from the first seed's TF1 start weights")
     p.add_argument("--core", default="0", help="the CPU core to pin every program to (default 0)")
     p.add_argument("--logs", action="store_true", help="keep every program's output in OUT/logs")
     a = p.parse_args(argv)
@@ -414,7 +457,8 @@ def main(argv=None) -> int:
                     row = run_target(target, a.budget, Path(tmp), a.timeout, logs)
                 else:
                     row = run_target_seeds(target, a.budget, Path(tmp), a.timeout, seed_list, logs,
-                                           None if a.deadline is None else began + a.deadline)
+                                           None if a.deadline is None else began + a.deadline,
+                                           same_start=not a.no_same_start)
             except subprocess.TimeoutExpired:
                 row = {"target": target, "budget": a.budget, "error": f"over {a.timeout:g} s"}
         report["rows"].append(row)
