@@ -99,11 +99,15 @@ def test_migrate_write_markdown_shows_each_side_over_the_seeds(capsys):
            "port_values": [0.25, 0.45, 0.50], "legacy_seconds": [14.0, 15.0, 16.0],
            "port_seconds": [13.0, 13.0, 13.0], "seeds_not_run": [3]}
     row.update(migrate_write.seeded_verdict(row["target"], row["legacy_values"], row["port_values"]))
+    row["same_start"] = {"seed": 0, "seconds": 13.5, "legacy": 0.47, "port": 0.4713,
+                         "delta": 0.0013, "tolerance": 0.047, "ok": True}
     md = migrate_write.markdown({"budget": "full", "machine": {}, "command": "x", "core": "1",
                                  "rows": [row], "not_run": {}})
     line = next(x for x in md.splitlines() if x.startswith("| carried_state_regression |"))
     assert "| 0,1,2 | 0.4633 (0.0603) | 0.4-0.52 | 0.4 (0.132) | 0.25-0.5 |" in line
     assert f"| {row['verdict']} |" in line and "| 15.0 / 13.0 |" in line
     assert "0: 0.47 / 0.25; 1: 0.4 / 0.45; 2: 0.52 / 0.5; seeds not run (--deadline): [3]" in md
+    assert ("port from seed 0's TF1 start weights (`--init-from port.start.weights.h5`): 0.4713 "
+            "vs the TF1 program's 0.47 (abs(delta) 0.0013, tolerance 0.047: ok; 13.5 s)") in md
     assert migrate_write.main(["--seeds", "3-1", "--only", "carried_state_regression"]) == 2
     assert "the range ends before it starts" in capsys.readouterr().err
