@@ -186,10 +186,16 @@ def run_target(target: str, budget: str, folder: Path, timeout: float, logs=None
     return row
 
 
+SEEDS_NEEDED_MOST = 30  # recommended_seeds' search: 2 .. this many seeds per side
+
+
 def seeded_verdict(target: str, legacy_values: list, port_values: list) -> dict:
     """Each side's summary and the many-seed verdict, as ``parity run --seeds`` decides it:
     the equivalence test (TOST, port - TF1) at the example's margin, or for a script at
-    ``parity check``'s relative tolerance of the TF1 side's mean; Welch's p beside it."""
+    ``parity check``'s relative tolerance of the TF1 side's mean; Welch's p beside it. Not
+    shown equivalent: ``seeds_needed``, the seeds per side with which two sides of equal
+    means and these spreads would be shown equivalent 95% of the time
+    (:func:`parity.margins.recommended_seeds`; None: more than 30)."""
     out = {"legacy_summary": stats.summary(legacy_values),
            "port_summary": stats.summary(port_values)}
     if target in registry.EXAMPLES:
@@ -208,6 +214,10 @@ def seeded_verdict(target: str, legacy_values: list, port_values: list) -> dict:
     eq = stats.equivalence(port_values, legacy_values, out["margin"])
     out.update(diff=eq["diff"], ci=eq["ci"], p_tost=eq["p_tost"], welch_p=eq["p"],
                ok=eq["equivalent"], verdict="equivalent" if eq["equivalent"] else "NOT SHOWN")
+    if not eq["equivalent"]:  # would more seeds decide? (two equal sides with these spreads)
+        out["seeds_needed"] = margins.recommended_seeds(
+            0.0, out["legacy_summary"]["std"], out["port_summary"]["std"], out["margin"],
+            most=SEEDS_NEEDED_MOST)
     return out
 
 
@@ -348,6 +358,10 @@ def markdown(report: dict) -> str:
                                                         r["port_values"]))
             + (f"; seeds not run (--deadline): {r['seeds_not_run']}" if r.get("seeds_not_run")
                else "") + (f"; {r['seeds_note']}" if r.get("seeds_note") else "")
+            + (("; two equal sides with these spreads need " + (
+                f"{r['seeds_needed']} seeds per side" if r["seeds_needed"] else
+                f"more than {SEEDS_NEEDED_MOST} seeds per side") + " to be shown equivalent at "
+                "this margin 95% of the time") if "seeds_needed" in r else "")
             + _same_start_text(r.get("same_start"))
             for r in seeded if r.get("seeds")]
     if report["not_run"]:

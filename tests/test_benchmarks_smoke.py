@@ -80,8 +80,11 @@ def test_migrate_write_many_seed_verdict_is_parity_runs():
     wide = verdict("airline_passengers", [70.0, 293.0, 347.0], [347.0, 70.0, 293.0])
     assert wide["verdict"] == "NOT SHOWN" and wide["diff"] == 0.0 and wide["welch_p"] > 0.9
     assert wide["ci"][0] < -airline and wide["ci"][1] > airline
+    assert wide["seeds_needed"] is None or wide["seeds_needed"] > 3  # more seeds would decide
     apart = verdict("airline_passengers", [100.0, 101.0, 99.0], [300.0, 301.0, 299.0])
     assert apart["verdict"] == "NOT SHOWN" and apart["welch_p"] < 1e-3
+    assert apart["seeds_needed"] == 2  # with spreads this small, the difference is real
+    assert "seeds_needed" not in close
     # a script: parity check's 10% of the TF1 side's mean
     assert verdict("carried_state_regression", [1.0, 1.01, 0.99], [1.05, 1.06, 1.04])["ok"]
     far = verdict("carried_state_regression", [1.0, 1.01, 0.99], [1.15, 1.16, 1.14])
@@ -106,6 +109,9 @@ def test_migrate_write_markdown_shows_each_side_over_the_seeds(capsys):
     line = next(x for x in md.splitlines() if x.startswith("| carried_state_regression |"))
     assert "| 0,1,2 | 0.4633 (0.0603) | 0.4-0.52 | 0.4 (0.132) | 0.25-0.5 |" in line
     assert f"| {row['verdict']} |" in line and "| 15.0 / 13.0 |" in line
+    assert row["verdict"] == "NOT SHOWN" and (
+        f"two equal sides with these spreads need {row['seeds_needed']} seeds per side"
+        if row["seeds_needed"] else "need more than 30 seeds per side") in md
     assert "0: 0.47 / 0.25; 1: 0.4 / 0.45; 2: 0.52 / 0.5; seeds not run (--deadline): [3]" in md
     assert ("port from seed 0's TF1 start weights (`--init-from port.start.weights.h5`): 0.4713 "
             "vs the TF1 program's 0.47 (abs(delta) 0.0013, tolerance 0.047: ok; 13.5 s)") in md
