@@ -12,7 +12,8 @@ Python, each in its own process. The final metric of each is read from what it p
 They agree when ``|port - legacy| <= tolerance * |legacy|`` (relative; default
 :data:`DEFAULT_TOLERANCE`). ``--steps N`` passes ``N`` as the first argument of both
 programs (scripts that read their budget from ``sys.argv[1]``); ``--seed S`` sets
-``PARITY_SEED=S`` in both (the generated ports seed Keras with it); ``--same-start`` starts the
+``PARITY_SEED=S`` in both (the generated ports seed Keras with it, ``parity legacy-run`` makes it
+the seed of every graph the TF1 script seeds); ``--same-start`` starts the
 port from the TF1 script's initial variables (``PORT.start.weights.h5``), so that the two
 runs follow the same trajectory and differ only by float rounding.
 """

@@ -348,3 +348,33 @@ def test_start_up_log_lines_of_both_tensorflow_formats_are_dropped():
     )
     real = b"Traceback (most recent call last):\nE0000 real error kept\nValueError: boom\n"
     assert filter_noise(noise + real) == real
+
+
+# ------------------------------------------------------------------- PARITY_SEED
+def _seeded(run, seed):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PARITY_SEED"}
+    if seed is not None:
+        env["PARITY_SEED"] = seed
+    done = run("seeded_weights.py", env=env)
+    assert done.returncode == 0, done.stderr
+    return dict((k, float(v)) for k, v in (line.split() for line in done.stdout.splitlines()))
+
+
+def test_parity_seed_replaces_every_graph_seed_the_script_sets(run):
+    own = _seeded(run, None)  # tf.set_random_seed(5), graph_session(seed=0)
+    five, zero = _seeded(run, "5"), _seeded(run, "0")
+    assert five["default_graph"] == own["default_graph"] != zero["default_graph"]
+    assert zero["graph_session"] == own["graph_session"] != five["graph_session"]
+    # NumPy's generator stays as the program seeds it (graph_session seeds it with 0)
+    assert own["numpy"] == five["numpy"] == zero["numpy"]
+
+
+def test_a_bad_parity_seed_is_one_line(run):
+    import os
+
+    done = run("seeded_weights.py", env={**os.environ, "PARITY_SEED": "-3"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "parity legacy-run: error: PARITY_SEED must be a whole number in [0, 2**31 - 1], got '-3'"]

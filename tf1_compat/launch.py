@@ -4,6 +4,8 @@ Internal: :mod:`tf1_compat.run` starts it with the options in the environment
 (``PARITY_LEGACY_FIGURES``: the figure folder; ``PARITY_LEGACY_TF_WARNINGS=1``: keep
 TensorFlow's deprecation warnings; ``PARITY_LEGACY_STRICT=1``: TF 0.x names and argument
 orders stop with their one-line error instead of running as their TF1 form;
+``PARITY_SEED=S``: every graph-level seed the script sets is ``S`` instead
+(:func:`tf1_compat.runtime.override_graph_seed`; ``parity check --seed``);
 ``TF1_COMPAT_HOOKS``: ``module:function=ARG`` entries, separated by ``os.pathsep``, each
 called as ``function(ARG, SCRIPT)`` after the shims are in place and before the script runs:
 how a tool adds to a run without this package knowing it, e.g. ``parity legacy-run
@@ -196,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
     except tf1_compat.LegacyKerasError as exc:
         print(f"{PREFIX}: error: {exc}", file=sys.stderr)
         return 2
+    from tf1_compat import runtime
+
+    try:  # PARITY_SEED: the seed of every graph the script seeds (as the generated ports take it)
+        seed = runtime.seed_from_env()
+    except ValueError as exc:
+        print(f"{PREFIX}: error: {exc}", file=sys.stderr)
+        return 2
+    if seed is not None:
+        runtime.override_graph_seed(seed)
     _run_hooks(script)
 
     import runpy

@@ -76,6 +76,45 @@ def set_seed(seed: int) -> None:
         keras.utils.set_random_seed(seed)
 
 
+SEED_ENV = "PARITY_SEED"  # parity check --seed, benchmarks/migrate_write.py --seeds
+
+
+def override_graph_seed(seed: int) -> None:
+    """Make every graph-level seed this process sets be ``seed`` instead.
+
+    ``parity legacy-run`` calls it when ``PARITY_SEED`` is set, so that a TF1 program that
+    seeds itself (``tf.set_random_seed(5)``, :func:`graph_session`'s ``seed``) runs with
+    another seed without being edited, as the generated ports do with ``PARITY_SEED``
+    (``keras.utils.set_random_seed``). What the seed decides in TF1 moves with it: the
+    initial weights, dropout masks and ``tf.random_*`` ops (their op-level seeds combine with
+    the graph's). NumPy's and Python's generators are left as the program seeds them. A
+    graph the program never seeds stays unseeded.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
+        raise ValueError(f"{SEED_ENV} must be a whole number in [0, 2**31 - 1], got {seed!r}")
+    tf1()
+    from tensorflow.python.framework import ops
+
+    prop = ops.Graph.seed
+    original = getattr(prop.fset, "_parity_original", prop.fset)
+
+    def set_graph_seed(graph, value):
+        original(graph, value if value is None else seed)
+
+    set_graph_seed._parity_original = original
+    ops.Graph.seed = property(prop.fget, set_graph_seed, prop.fdel, prop.__doc__)
+
+
+def seed_from_env(environ=None) -> int | None:
+    """``PARITY_SEED`` as an int (None when unset or empty); ValueError with a one-line reason."""
+    text = (os.environ if environ is None else environ).get(SEED_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) >= 2**31:
+        raise ValueError(f"{SEED_ENV} must be a whole number in [0, 2**31 - 1], got '{text}'")
+    return int(text)
+
+
 @contextlib.contextmanager
 def graph_session(seed: int | None = None, threads: int | None = None):
     """Yield ``(graph, session)``: a fresh ``tf.Graph`` (with its graph-level seed) and its Session.
