@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import as_from_a_terminal
 
 from parity import legacy_run
 
@@ -29,7 +30,8 @@ def legacy_cmd(*args, cwd, tmp_path=None, popen=False):
     command = [sys.executable, "-m", "parity", "legacy-run", *map(str, args)]
     if popen:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=as_from_a_terminal)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 

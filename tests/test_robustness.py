@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import as_from_a_terminal
 
 from parity import cli, registry, runner
 
@@ -115,7 +116,8 @@ def start(args, tmp_path, cwd=None):
     killed at the end of the test whatever the outcome."""
     proc = subprocess.Popen([sys.executable, "-m", "parity", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=cwd or ROOT, env=parity_env(tmp_path), start_new_session=True)
+                            cwd=cwd or ROOT, env=parity_env(tmp_path), start_new_session=True,
+                            preexec_fn=as_from_a_terminal)
     _STARTED.append(proc)
     return proc
 

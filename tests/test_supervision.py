@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from terminal import as_from_a_terminal
 
 from parity import runner
 
@@ -95,13 +96,14 @@ def env_for(tmp_path: Path, marker: str) -> dict:
 def start(args, tmp_path: Path, marker: str, cwd=None, limit_as=None) -> subprocess.Popen:
     """``parity ARGS`` in a session of its own (as a shell's job would be), marked."""
     def limit():
+        as_from_a_terminal()
         if limit_as is not None:
             resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
 
     return subprocess.Popen([sys.executable, "-m", "parity", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=cwd or tmp_path, env=env_for(tmp_path, marker),
-                            start_new_session=True, preexec_fn=limit if limit_as else None)
+                            start_new_session=True, preexec_fn=limit)
 
 
 def finish(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
