@@ -36,9 +36,12 @@ EXAMPLE_FILES = ["test_binary_addition_lstm.py", "test_binary_addition_numpy_rnn
 # The generated ports of the built-in examples are compared with the hand-written ports at the
 # quick budget on TensorFlow (test_migrate_builtin.py: minutes of training per backend); the
 # generated ports run on the other backends in test_migrate_write.py and
-# test_migrate_constructs.py, which these runs include.
+# test_migrate_constructs.py, which these runs include. test_migrate_raw_ops.py and
+# test_migrate_sessions.py run their generated ports on TensorFlow and on JAX themselves (the
+# backend is their parameter): here they would run the same ports again.
 IGNORED = ["test_keras_backends.py", "test_keras_backends_torch.py", "test_cli.py", "test_main_job.py", "test_robustness.py",
-           "test_inputs_more.py", "test_capture.py", "test_readme_example.py", "test_migrate_builtin.py"]
+           "test_inputs_more.py", "test_capture.py", "test_readme_example.py", "test_migrate_builtin.py",
+           "test_migrate_raw_ops.py", "test_migrate_sessions.py"]
 
 # (backend, extra environment, test files): JAX runs the float64 example a second time
 # with JAX_ENABLE_X64=1, the one setting under which JAX computes in float64.
