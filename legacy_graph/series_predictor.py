@@ -30,6 +30,8 @@ Deviations:
   temporary name and then renamed, and a missing or corrupt checkpoint raises one clear
   line naming the path.
 - The training data and step count come from ``datasets.series_toy`` and the config.
+- Run as a script, it prints the test MSE last (``test loss (MSE): ...``), the metric
+  ``parity check`` and ``migrate --write``'s generated port compare; the article printed none.
 - The program is cut into the article's parts (the ``SeriesPredictor`` class, its
   ``train`` and ``test``, the test MSE) so that the parity harness can run the same parts
   and read the restored weights (``parity/adapters/legacy/series_predictor.py``, which
