@@ -9,3 +9,5 @@ import sys as _sys
 
 if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+from tf1_compat import lean_import as _lean_import  # noqa: E402,F401  (TensorFlow without JAX)

@@ -32,6 +32,25 @@ def test_import_sets_the_legacy_keras_switch_before_tensorflow():
     assert module.startswith("tf_keras")
 
 
+def test_tensorflow_loads_without_jax_and_jax_still_loads_after():
+    """tf1_compat.lean_import: TensorFlow Lite's `from jax import jit` is refused (TensorFlow
+    falls back to None), and only that import: JAX and Keras on JAX load afterwards as usual;
+    PARITY_TFLITE_JAX=1 leaves TensorFlow's import as it was."""
+    code = ("import parity, tensorflow, sys; print('jax' in sys.modules);"
+            "import jax, jax.numpy as jnp; print(float(jnp.sum(jnp.ones(3))))")
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "3.0"]
+    proc = _python(code, PARITY_TFLITE_JAX="1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "3.0"]
+    proc = _python("import tf1_compat.runtime, tensorflow, sys; print('jax' in sys.modules);"
+                   "import keras; print(keras.backend.backend(), float(keras.ops.sum(keras.ops.ones(2))))",
+                   KERAS_BACKEND="jax")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "jax", "2.0"]
+
+
 def test_tensorflow_imported_first_gives_a_clear_error():
     proc = _python("import tensorflow\nimport legacy_graph")
     assert proc.returncode != 0

@@ -25,6 +25,8 @@ import re
 import sys
 import traceback
 
+from tf1_compat import lean_import  # noqa: F401  (before the script imports TensorFlow)
+
 PREFIX = "parity legacy-run"
 FIGURES_ENV = "PARITY_LEGACY_FIGURES"
 WARNINGS_ENV = "PARITY_LEGACY_TF_WARNINGS"

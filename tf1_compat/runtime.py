@@ -19,6 +19,8 @@ import os
 import random
 import sys
 
+from tf1_compat import lean_import  # noqa: F401  (before TensorFlow loads)
+
 ENV_VAR = "TF_USE_LEGACY_KERAS"
 
 
