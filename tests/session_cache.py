@@ -93,3 +93,31 @@ def capture(script, cap_dir, out_dir=None, **run_options):
         shutil.copytree(folder / "out", out_dir, dirs_exist_ok=True)
     shutil.rmtree(fallback, ignore_errors=True)  # used only outside a session
     return done
+
+
+def main_job():
+    """The main job, ``parity all --quick --out FOLDER``, run once per test session as a user
+    runs it (a fresh shell's environment: no TF_CPP_MIN_LOG_LEVEL, MPLBACKEND or
+    TF_USE_LEGACY_KERAS): ``(returncode, output, folder)``, stdout and stderr together in
+    ``output``. tests/test_main_job.py checks its terminal and its results against two
+    concurrent runs; tests/test_migrate_builtin.py reads the hand-written ports' quick-budget
+    metrics from its JSON (what ``parity run ID --impl port --quick`` gives: the runs of one
+    job do not depend on the other jobs of their process, which test_main_job checks)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS"):
+        env.pop(name, None)  # as a fresh shell has it
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH")) if p)
+
+    def run(folder):
+        proc = subprocess.run([sys.executable, "-m", "parity", "all", "--quick", "--out",
+                               str(folder / "out")], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, cwd=repo, env=env,
+                              timeout=2400)
+        return proc.returncode, proc.stdout, folder / "out"
+
+    return once("parity all --quick", run, Path(tempfile.mkdtemp(prefix="parity-main-job-")))
