@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inprocess
 import numpy as np
 import pytest
 import session_cache
@@ -246,10 +247,9 @@ def _graph_with(cell_fn, prefix):
 
 
 def parity_cmd(*args, cwd=ROOT):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    return subprocess.run([sys.executable, "-m", "parity", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=300)
+    """`parity ARGS` in this process (tests/inprocess.py): these tests convert many
+    checkpoints, and a `python -m parity convert` process would load TensorFlow again for each."""
+    return inprocess.parity(*args, cwd=cwd)
 
 
 def error_lines(proc):
