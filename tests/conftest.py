@@ -32,9 +32,11 @@ EXAMPLE_TEST_FILES = {"test_binary_addition_lstm.py", "test_binary_addition_nump
 # The longest files first (measured: `--durations=0` on the 2-core CI machine): pytest-xdist (`--dist loadfile
 # --no-loadscope-reorder`, pyproject.toml) hands out whole files in collection order, so these
 # start at once on the workers instead of ending the run alone on one of them.
+# test_migrate_builtin.py waits for the main job's first run (tests/session_cache.py): it
+# starts a few files after test_main_job.py, so that its worker has other work meanwhile.
 SLOW_FIRST = ["test_keras_backends_torch.py", "test_keras_backends.py", "test_main_job.py",
-              "test_migrate_builtin.py", "test_many_seeds.py", "test_speed_levers.py", "test_convert_any.py", "test_stacked_lstm.py",
-              "test_migrate_write.py", "test_migrate_constructs.py", "test_robustness.py", "test_legacy_run.py", "test_cli.py",
+              "test_many_seeds.py", "test_speed_levers.py", "test_stacked_lstm.py", "test_migrate_builtin.py",
+              "test_migrate_write.py", "test_convert_any.py", "test_migrate_constructs.py", "test_robustness.py", "test_legacy_run.py", "test_cli.py",
               "test_legacy_run_programs.py", "test_docs.py", "test_capture.py",
               "test_migration_trust.py", "test_mnist_static_rnn.py", "test_seq2seq.py",
               "test_readme_example.py", "test_bench_port.py", "test_parity_testing_graph.py",
