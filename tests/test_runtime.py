@@ -36,19 +36,15 @@ def test_tensorflow_loads_without_jax_and_jax_still_loads_after():
     """tf1_compat.lean_import: TensorFlow Lite's `from jax import jit` is refused (TensorFlow
     falls back to None), and only that import: JAX and Keras on JAX load afterwards as usual;
     PARITY_TFLITE_JAX=1 leaves TensorFlow's import as it was."""
-    code = ("import parity, tensorflow, sys; print('jax' in sys.modules);"
-            "import jax, jax.numpy as jnp; print(float(jnp.sum(jnp.ones(3))))")
-    proc = _python(code)
+    code = ("import {first}, tensorflow, sys; print('jax' in sys.modules);"
+            "import jax.numpy as jnp; print(float(jnp.sum(jnp.ones(3))));"
+            "import keras; print(keras.backend.backend(), float(keras.ops.sum(keras.ops.ones(2))))")
+    proc = _python(code.format(first="tf1_compat.runtime"), KERAS_BACKEND="jax")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["False", "3.0"]
-    proc = _python(code, PARITY_TFLITE_JAX="1")
+    assert proc.stdout.split() == ["False", "3.0", "jax", "2.0"]
+    proc = _python(code.format(first="parity"), KERAS_BACKEND="jax", PARITY_TFLITE_JAX="1")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["True", "3.0"]
-    proc = _python("import tf1_compat.runtime, tensorflow, sys; print('jax' in sys.modules);"
-                   "import keras; print(keras.backend.backend(), float(keras.ops.sum(keras.ops.ones(2))))",
-                   KERAS_BACKEND="jax")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["False", "jax", "2.0"]
+    assert proc.stdout.split() == ["True", "3.0", "jax", "2.0"]
 
 
 def test_tensorflow_imported_first_gives_a_clear_error():
