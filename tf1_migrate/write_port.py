@@ -1560,6 +1560,20 @@ def _with_checkpoints(text: str) -> str:
     return text[:at] + _CHECKPOINTS + text[at:]
 
 
+# both generated tests: the capture and the weights beside the port, and the port as a module
+_PORT_FIXTURE = '''HERE = os.path.dirname(os.path.abspath(__file__))
+CAPTURE = os.path.join(HERE, {capture!r})
+WEIGHTS = os.path.join(HERE, {weights!r})
+
+
+@pytest.fixture(scope="module")
+def port():
+    spec = importlib.util.spec_from_file_location("port_under_test", os.path.join(HERE, {port!r}))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+'''
+
 _TEST = '''"""The parity of {port} with {script}, written by `parity migrate --write`.
 
 Run with pytest: the model of {port}, started from the TF1 weights ({weights}), computes what
@@ -1578,18 +1592,7 @@ import pytest
 from tf1_migrate import convert
 from tf1_migrate.testing import assert_same_outputs, assert_same_step
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CAPTURE = os.path.join(HERE, {capture!r})
-WEIGHTS = os.path.join(HERE, {weights!r})
-
-
-@pytest.fixture(scope="module")
-def port():
-    spec = importlib.util.spec_from_file_location("port_under_test", os.path.join(HERE, {port!r}))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+''' + _PORT_FIXTURE + '''
 
 @pytest.fixture(scope="module")
 def probe():
@@ -1699,18 +1702,7 @@ import pytest
 
 from tf1_migrate.graph_testing import assert_same_graph_outputs, assert_same_graph_step, probe_inputs
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CAPTURE = os.path.join(HERE, {capture!r})
-WEIGHTS = os.path.join(HERE, {weights!r})
-
-
-@pytest.fixture(scope="module")
-def port():
-    spec = importlib.util.spec_from_file_location("port_under_test", os.path.join(HERE, {port!r}))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+''' + _PORT_FIXTURE + '''
 
 def _model(port):
     model = port.build_model()
