@@ -78,6 +78,7 @@ def accuracy(logits, labels) -> float:
 
 # --- outcome ----------------------------------------------------------------------------
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_legacy_learns(legacy_run):
     result, _ = legacy_run
     assert (result.example, result.impl, result.metric) == ("mnist_static_rnn", "legacy", "test_accuracy")
@@ -106,6 +107,7 @@ def test_untrained_model_is_below_threshold(test_split):
 
 
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_legacy_zero_state_follows_the_batch(legacy_run, test_split):
     """The article's zero_state(128) defect is fixed: any batch size runs on one graph."""
     x_test, _, _ = test_split
@@ -114,6 +116,7 @@ def test_legacy_zero_state_follows_the_batch(legacy_run, test_split):
 
 
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_legacy_checkpoint(legacy_run):
     result, checkpoint = legacy_run
     folder = checkpoint.parent
@@ -211,6 +214,7 @@ def test_mismatched_weights_raise_one_clear_error(legacy_run, port_run):
 
 
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_same_seed_same_numbers():
     """Seeded: the same config trains to the same numbers (the port's seeding: test_stacked_lstm)."""
     short = dataclasses.replace(CONFIG, steps=3, display_step=1)

@@ -94,6 +94,7 @@ def accuracy(logits, labels) -> float:
 
 # --- outcome ----------------------------------------------------------------------------
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_legacy_learns(legacy_run):
     result, _ = legacy_run
     assert (result.example, result.impl, result.metric) == ("stacked_lstm", "legacy", "test_accuracy")
@@ -129,6 +130,7 @@ def test_port_layer_is_the_articles_rnn():
 
 
 @pytest.mark.legacy
+@pytest.mark.backend_neutral  # the TF1 side only
 def test_legacy_checkpoint(legacy_run):
     result, checkpoint = legacy_run
     folder = checkpoint.parent
