@@ -95,6 +95,17 @@ def capture(script, cap_dir, out_dir=None, **run_options):
     return done
 
 
+def fresh_shell_env() -> dict:
+    """This environment as a user's fresh shell has it: without the variables the test set-up
+    sets (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, TF_USE_LEGACY_KERAS), the repository importable."""
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH")) if p)
+    return env
+
+
 def main_job():
     """The main job, ``parity all --quick --out FOLDER``, run once per test session as a user
     runs it (a fresh shell's environment: no TF_CPP_MIN_LOG_LEVEL, MPLBACKEND or
@@ -107,11 +118,7 @@ def main_job():
     import sys
     import tempfile
 
-    repo = Path(__file__).resolve().parents[1]
-    env = dict(os.environ)
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS"):
-        env.pop(name, None)  # as a fresh shell has it
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH")) if p)
+    repo, env = Path(__file__).resolve().parents[1], fresh_shell_env()
 
     def run(folder):
         proc = subprocess.run([sys.executable, "-m", "parity", "all", "--quick", "--out",

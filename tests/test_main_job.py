@@ -11,7 +11,6 @@ index of ``two/`` must list the results of both concurrent runs. About twice the
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -30,18 +29,10 @@ IDS = list(registry.EXAMPLES)
 TIMING = {"seconds", "steps_per_second", "wall_seconds", "versions"}
 
 
-def _env():
-    env = dict(os.environ)
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS"):
-        env.pop(name, None)  # as a fresh shell has it
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    return env
-
-
 def _start(*args):
     return subprocess.Popen([sys.executable, "-m", "parity", "all", "--quick", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=ROOT, env=_env())
+                            cwd=ROOT, env=session_cache.fresh_shell_env())
 
 
 ALLOWED = [

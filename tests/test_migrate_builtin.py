@@ -81,7 +81,7 @@ def _hand_written(example_id) -> float:
 
 
 @pytest.mark.parametrize("example_id", BUILTINS)
-def test_generated_port_of_a_builtin_matches_the_hand_written_port(written, example_id, tmp_path):
+def test_generated_port_of_a_builtin_matches_the_hand_written_port(written, example_id):
     example = registry.get(example_id)
     done = written(example_id)
     text = done.port.read_text()
