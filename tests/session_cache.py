@@ -32,6 +32,7 @@ import shutil
 from pathlib import Path
 
 ENV = "PARITY_TEST_SHARED"
+THREAD_VARS = "PARITY_TEST_THREAD_VARS"  # the thread limits conftest.py set, by name
 
 
 def root() -> Path | None:
@@ -97,10 +98,12 @@ def capture(script, cap_dir, out_dir=None, **run_options):
 
 def fresh_shell_env() -> dict:
     """This environment as a user's fresh shell has it: without the variables the test set-up
-    sets (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, TF_USE_LEGACY_KERAS), the repository importable."""
+    sets (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, TF_USE_LEGACY_KERAS, and the thread limits of a
+    pytest-xdist worker: conftest.py), the repository importable."""
     repo = Path(__file__).resolve().parents[1]
     env = dict(os.environ)
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS"):
+    threads = env.pop(THREAD_VARS, "")
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "TF_USE_LEGACY_KERAS", *filter(None, threads.split(","))):
         env.pop(name, None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH")) if p)
     return env
