@@ -130,4 +130,7 @@ def main_job():
                               timeout=2400)
         return proc.returncode, proc.stdout, folder / "out"
 
-    return once("parity all --quick", run, Path(tempfile.mkdtemp(prefix="parity-main-job-")))
+    # the fallback folder is made only outside a session (a mkdtemp here left an empty folder
+    # in /tmp on every call)
+    return once("parity all --quick", run,
+                Path(tempfile.gettempdir()) / f"parity-main-job-{os.getpid()}")

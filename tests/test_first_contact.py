@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import session_cache
 
 from benchmarks import bench, profile_lstm
 from parity import cli, plots, plots_airline, registry, report, runner, store
@@ -324,7 +325,8 @@ def test_a_port_on_pytorch_sets_its_threads_itself():
     """The docs' PyTorch one-liner ran with every OpenMP thread beside TensorFlow's pools,
     ten times slower than the harness (which sets OMP_NUM_THREADS=1): the port sets it."""
     pytest.importorskip("torch", reason="PyTorch is not installed: pip install -e '.[torch]'")
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env = session_cache.fresh_shell_env()  # a user's shell: none of the tests' thread limits
+    env.pop("OMP_NUM_THREADS", None)
     env.update(KERAS_BACKEND="torch", PYTHONPATH=str(ROOT))
     code = ("from eager_port import series_predictor; import os, torch; "
             "print(os.environ['OMP_NUM_THREADS'], torch.get_num_threads())")
