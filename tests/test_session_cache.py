@@ -68,3 +68,19 @@ def test_outside_a_session_it_computes_in_the_fallback_folder(tmp_path, monkeypa
     monkeypatch.delenv("PARITY_TEST_SHARED", raising=False)
     got = session_cache.once("k", lambda folder: folder, tmp_path / "here")
     assert got == tmp_path / "here" and got.is_dir()
+
+
+def test_a_fresh_shell_has_none_of_the_workers_thread_limits(monkeypatch):
+    """conftest.py holds each pytest-xdist worker to its share of the cores and names the
+    variables it set; a user's fresh shell (the main job's environment) has none of them, and
+    keeps a thread variable the test set-up did not set."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's own: not in the list
+    monkeypatch.setenv(session_cache.THREAD_VARS, "OMP_NUM_THREADS,XLA_FLAGS")
+    env = session_cache.fresh_shell_env()
+    assert "OMP_NUM_THREADS" not in env and "XLA_FLAGS" not in env
+    assert session_cache.THREAD_VARS not in env
+    assert env["MKL_NUM_THREADS"] == "3"
+    assert "TF_USE_LEGACY_KERAS" not in env and "TF_CPP_MIN_LOG_LEVEL" not in env
+
