@@ -67,6 +67,14 @@ SLOW_FIRST = ["test_keras_backends_torch.py", "test_keras_backends.py", "test_ma
               "test_binary_addition_lstm.py", "test_mnist_dynamic_rnn.py"]
 
 
+# The backend runs (tests/test_keras_backends.py) start together and need the same legacy-side
+# results (tests/session_cache.py): walking the same files in the same order, one of them
+# waited for the other's computation at almost every shared result (measured on the 2-core
+# CI machine: the JAX run 111 s in 76 waits, a core idle meanwhile). The PyTorch run sets
+# this variable and walks the files last to first, so the two meet once, in the middle.
+REVERSE_FILES = "PARITY_TEST_REVERSE_FILES"
+
+
 def pytest_configure(config):
     """The session's shared folder (tests/session_cache.py): made by the first pytest process,
     inherited by the xdist workers and the backend runs, removed when that process ends."""
@@ -97,3 +105,8 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects alike: the same order
         rank = {name: i for i, name in enumerate(SLOW_FIRST)}
         items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+    if os.environ.get(REVERSE_FILES):
+        # the files last to first, each file's tests in their order (see REVERSE_FILES)
+        files = list(dict.fromkeys(item.path for item in items))
+        position = {path: -i for i, path in enumerate(files)}
+        items.sort(key=lambda item: position[item.path])  # stable within a file

@@ -55,7 +55,9 @@ RUNS = [
     ("jax", {}, None),
     ("jax", {"JAX_ENABLE_X64": "1"}, ["test_binary_addition_numpy_rnn.py"]),
 ]
-TORCH_RUN = ("torch", {"OMP_NUM_THREADS": "1"}, None)
+# The PyTorch run walks the test files last to first (tests/conftest.py, REVERSE_FILES): the
+# JAX run walks them first to last, and each computes the legacy-side results the other reads.
+TORCH_RUN = ("torch", {"OMP_NUM_THREADS": "1", "PARITY_TEST_REVERSE_FILES": "1"}, None)
 
 
 def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):

@@ -84,3 +84,37 @@ def test_a_fresh_shell_has_none_of_the_workers_thread_limits(monkeypatch):
     assert env["MKL_NUM_THREADS"] == "3"
     assert "TF_USE_LEGACY_KERAS" not in env and "TF_CPP_MIN_LOG_LEVEL" not in env
 
+
+
+def test_the_reversed_run_walks_the_files_last_to_first_and_each_file_in_order():
+    """The PyTorch backend run sets conftest.REVERSE_FILES so that it does not wait at every
+    shared result for the JAX run walking the same files (tests/conftest.py): its files come
+    last to first, and the tests of each file in their own order (a module's fixtures and
+    the order its tests were written in stay as they are)."""
+    import os
+
+    import conftest
+
+    root = Path(__file__).resolve().parents[1]
+    files = ["tests/test_session_cache.py", "tests/test_layout.py"]
+
+    def collected(**more):
+        env = {k: v for k, v in os.environ.items() if k not in (conftest.REVERSE_FILES, "PYTEST_ADDOPTS")}
+        env.update(more)
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider",
+                               "--collect-only", "-q", *files], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        return [line for line in proc.stdout.splitlines() if "::" in line]
+
+    forward, backward = collected(), collected(**{conftest.REVERSE_FILES: "1"})
+    assert sorted(forward) == sorted(backward) and len(forward) > 4
+
+    def by_file(ids):
+        out = {}
+        for test_id in ids:
+            out.setdefault(test_id.split("::")[0], []).append(test_id)
+        return out
+
+    assert list(by_file(backward)) == list(reversed(by_file(forward)))
+    assert by_file(backward) == by_file(forward)  # each file's tests in the same order
