@@ -21,6 +21,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import conftest
 import pytest
 
 from parity import backends
@@ -57,7 +58,7 @@ RUNS = [
 ]
 # The PyTorch run walks the test files last to first (tests/conftest.py, REVERSE_FILES): the
 # JAX run walks them first to last, and each computes the legacy-side results the other reads.
-TORCH_RUN = ("torch", {"OMP_NUM_THREADS": "1", "PARITY_TEST_REVERSE_FILES": "1"}, None)
+TORCH_RUN = ("torch", {"OMP_NUM_THREADS": "1", conftest.REVERSE_FILES: "1"}, None)
 
 
 def _run_port_tests(backend: str, extra_env: dict, files, tmp_path: Path):

@@ -85,7 +85,6 @@ def test_a_fresh_shell_has_none_of_the_workers_thread_limits(monkeypatch):
     assert "TF_USE_LEGACY_KERAS" not in env and "TF_CPP_MIN_LOG_LEVEL" not in env
 
 
-
 def test_the_reversed_run_walks_the_files_last_to_first_and_each_file_in_order():
     """The PyTorch backend run sets conftest.REVERSE_FILES so that it does not wait at every
     shared result for the JAX run walking the same files (tests/conftest.py): its files come
