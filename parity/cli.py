@@ -59,6 +59,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _seed_sets(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1 (the seeds given are one set)")
+    return value
+
+
 def _output_options(parser) -> None:
     g = parser.add_mutually_exclusive_group()
     g.add_argument("--quiet", action="store_true", help="no progress output, only the results")
@@ -156,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("--mutants", nargs="+", metavar="NAME", help="a subset of the catalogue")
     pw.add_argument("--seeds", default="3", metavar="N|A-B|A,B,..",
                     help="seeds per side for level 1 (default 3)")
-    pw.add_argument("--seed-sets", type=_steps, default=1, metavar="K",
+    pw.add_argument("--seed-sets", type=_seed_sets, default=1, metavar="K",
                     help="K disjoint seed sets for the false-alarm rate of the correct ports")
     pw.add_argument("--levels", default="1,2,3", help="which levels to run (default 1,2,3)")
     pw.add_argument("--jobs", default="1", metavar="N|auto")
@@ -414,6 +421,10 @@ def _many(args) -> dict | None:
         raise UsageError("--verbose shows each run's own output, one run at a time: leave out "
                          "--seeds/--jobs/--ray, or --verbose")
     if args.ray is not None:
+        try:  # before the header line: a typo or a cluster that is down, in one line
+            pool.check_ray_address(args.ray)
+        except pool.ClusterUnavailable as exc:
+            raise UsageError(str(exc)) from None
         where = f"on Ray at {args.ray}"
     else:
         where = f"{n_jobs} process(es) x {max(1, pool.cores() // n_jobs)} thread(s)"
@@ -497,6 +508,7 @@ def cmd_power(args) -> int:
         return EXIT_OK
     try:
         seed_list = seeds.parse(args.seeds)
+        power.disjoint_sets(seed_list, args.seed_sets)  # every set's seeds accepted
         n_jobs = pool.parse_jobs(args.jobs)
         levels = power.parse_levels(args.levels)
         plan = power.plan(args.only, args.mutants)

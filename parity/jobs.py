@@ -16,8 +16,11 @@ node needs this package installed (``pip install -e '.[cluster]'`` in a clone).
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -220,6 +223,74 @@ class ClusterUnavailable(RuntimeError):
     """Ray is not installed or the cluster cannot be reached (one line)."""
 
 
+RAY_CONNECT_TIMEOUT_S = 5.0  # a cluster's head answers a TCP connect at once
+
+
+def ray_endpoint(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of ``--ray HOST:PORT`` or ``ray://HOST:PORT`` (None for ``local`` and
+    ``auto``, which name no endpoint). Raises ``ClusterUnavailable`` on anything else."""
+    if address in ("local", "", "auto"):
+        return None
+    rest = address[len("ray://"):] if address.startswith("ray://") else address
+    host, sep, port = rest.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host  # [IPv6]:port
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ClusterUnavailable(f"--ray {address}: expected HOST:PORT (the head node's, e.g. "
+                                 "HEAD:6379), ray://HOST:PORT, auto or local")
+    return host, int(port)
+
+
+_RAY_LOG_LINE = re.compile(rb"^\[\d{4}-\d\d-\d\d [\d:,]+ [DIWEF] \d+ \d+\] ")  # Ray's C++ log
+
+
+@contextlib.contextmanager
+def _without_ray_log_lines():
+    """Ray's C++ core logs each failed connect try to fd 2 (one line a second while it
+    retries): keep those off the user's terminal; anything else written meanwhile goes back."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2: nothing to keep clean
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = b"".join(line for line in capture.read().splitlines(keepends=True)
+                            if not _RAY_LOG_LINE.match(line))
+            if kept:
+                os.write(2, kept)
+
+
+def check_ray_address(address: str, timeout: float = RAY_CONNECT_TIMEOUT_S) -> None:
+    """Fail in one line, within ``timeout``, when nothing listens at ``--ray ADDRESS``: Ray's
+    own connect retries for minutes, printing its log lines, before it gives up."""
+    endpoint = ray_endpoint(address)
+    if endpoint is None:
+        return
+    try:
+        socket.create_connection(endpoint, timeout=timeout).close()
+    except socket.gaierror:
+        why = f"no host named '{endpoint[0]}'"
+    except ConnectionRefusedError:
+        why = "connection refused: nothing listens on that port"
+    except TimeoutError:
+        why = f"no answer within {timeout:g} s"
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+    else:
+        return
+    raise ClusterUnavailable(f"--ray {address}: no Ray cluster reachable there ({why}); start "
+                             "one with `ray start --head` on the head node, or use --ray local")
+
+
 def _ray_task(batch: list[dict], module: str) -> list[dict]:
     """Runs on a Ray worker, whose environment the task's ``runtime_env`` set: the same
     worker process as locally, its results returned."""
@@ -262,12 +333,14 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
             "--ray needs Ray: pip install -e '.[cluster]' in the clone") from None
     started_here = False
     if not ray.is_initialized():
+        check_ray_address(address)
         try:
-            if address in ("local", ""):
-                ray.init(num_cpus=cores(), include_dashboard=False, log_to_driver=False,
-                         logging_level="error")
-            else:
-                ray.init(address=address, log_to_driver=False, logging_level="error")
+            with _without_ray_log_lines():
+                if address in ("local", ""):
+                    ray.init(num_cpus=cores(), include_dashboard=False, log_to_driver=False,
+                             logging_level="error")
+                else:
+                    ray.init(address=address, log_to_driver=False, logging_level="error")
         except Exception as exc:  # ConnectionError, RuntimeError, ... from Ray
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ClusterUnavailable(f"--ray {address}: {first}") from None

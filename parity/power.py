@@ -28,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hyperparams import MAX_SEED
 from parity import jobs as pool
 from parity import margins, registry, stats, store
 
@@ -359,12 +360,25 @@ def _levels_subprocess(example_id: str, mutant: str | None, threads: int) -> dic
 
 # ---------------------------------------------------------------- the whole run
 
+def disjoint_sets(seed_list: list[int], k: int) -> list[list[int]]:
+    """``k`` disjoint seed sets: ``seed_list`` and k - 1 copies, each shifted past the last by
+    the list's span (``0-2`` x 3: 0-2, 3-5, 6-8; ``0,2`` x 2: {0, 2}, {3, 5}). Raises
+    ``ValueError`` (one line) when a set would need a seed above the largest accepted."""
+    if k < 1:
+        raise ValueError(f"--seed-sets {k}: at least one seed set")
+    span = max(seed_list) - min(seed_list) + 1
+    top = max(seed_list) + (k - 1) * span
+    if top > MAX_SEED:
+        raise ValueError(f"--seed-sets {k}: the last set would need seed {top}; seeds go up to "
+                         f"{MAX_SEED} (2**31 - 1): fewer sets or lower seeds")
+    return [[s + i * span for s in seed_list] for i in range(k)]
+
+
 def run(the_plan, seed_list: list[int], seed_sets: int, levels_: tuple, n_jobs: int,
         progress: bool = True) -> dict:
     """Every level for every (example, mutant) of ``the_plan``, and the correct ports'
     false alarms over ``seed_sets`` disjoint seed sets (level 1)."""
-    n = len(seed_list)
-    sets = [[s + k * n for s in seed_list] for k in range(seed_sets)]
+    sets = disjoint_sets(seed_list, seed_sets)
     rows, false_alarms = [], []
     jobs = []
     for example_id, mutants in the_plan:

@@ -18,6 +18,9 @@ from parity import backends, margins, registry, runner, stats, store
 
 SINGLE_SEED_TEST = "single seed: |legacy - port| <= tolerance"  # as parity.runner.parity_check
 EQUIVALENCE_TEST = "equivalence: two one-sided Welch t-tests (TOST)"
+# Seeds in one --seeds: each is one training run per implementation, so more than this is a
+# typing slip, not a plan (and a list of 2**31 seeds would not fit in memory).
+MAX_SEEDS = 10_000
 
 
 def parse(text: str, base: int | None = None) -> list[int]:
@@ -26,25 +29,30 @@ def parse(text: str, base: int | None = None) -> list[int]:
     Raises ``ValueError`` with a one-line reason."""
     text = str(text).strip()
     base = 0 if base is None else base
+    listed = None  # the A,B,C form's seeds
     if re.fullmatch(r"\d+", text):
         n = int(text)
         if n < 1:
             raise ValueError(f"--seeds {text}: at least one seed")
-        seeds = list(range(base, base + n))
+        lo, hi = base, base + n - 1
     elif m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", text):
         lo, hi = int(m[1]), int(m[2])
         if hi < lo:
             raise ValueError(f"--seeds {text}: the range ends before it starts")
-        seeds = list(range(lo, hi + 1))
     elif re.fullmatch(r"\d+(\s*,\s*\d+)+", text):
-        seeds = [int(s) for s in text.split(",")]
-        if len(set(seeds)) != len(seeds):
+        listed = [int(s) for s in text.split(",")]
+        if len(set(listed)) != len(listed):
             raise ValueError(f"--seeds {text}: a seed is named twice")
+        lo, hi = min(listed), max(listed)
     else:
         raise ValueError(f"--seeds expects N, A-B or A,B,C (whole numbers), got '{text}'")
-    if seeds[-1] > MAX_SEED or max(seeds) > MAX_SEED:
+    count = hi - lo + 1 if listed is None else len(listed)
+    if count > MAX_SEEDS:  # checked before the list is made
+        raise ValueError(f"--seeds {text}: at most {MAX_SEEDS:,} seeds (each is one training "
+                         f"run per implementation), got {count:,}")
+    if hi > MAX_SEED:
         raise ValueError(f"--seeds {text}: seeds go up to {MAX_SEED} (2**31 - 1)")
-    return seeds
+    return list(range(lo, hi + 1)) if listed is None else listed
 
 
 def expand(jobs: list[dict], seeds: list[int]) -> list[dict]:

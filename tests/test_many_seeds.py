@@ -35,6 +35,8 @@ def one_error_line(proc):
     (["--jobs", "0"], "at least 1"),
     (["--jobs", "many"], "whole number or 'auto'"),
     (["--seeds", "2", "--verbose"], "one run at a time"),
+    (["--seeds", "999999999999"], "at most 10,000 seeds"),
+    (["--ray", "HEAD"], "expected HOST:PORT"),
 ])
 def test_bad_many_seed_options_exit_2(args, fragment):
     proc = parity_cmd("run", "series_predictor", "--steps", STEPS, *args)
@@ -47,6 +49,38 @@ def test_power_rejects_unknown_mutants_and_levels():
     assert proc.returncode == 2 and "unknown mutant(s) nope" in one_error_line(proc)
     proc = parity_cmd("power", "--levels", "4")
     assert proc.returncode == 2 and "--levels" in one_error_line(proc)
+    proc = parity_cmd("power", "--seed-sets", "0")
+    assert proc.returncode == 2 and "at least 1 (the seeds given are one set)" in one_error_line(proc)
+    proc = parity_cmd("power", "--seeds", "2147483640-2147483647", "--seed-sets", "2")
+    assert proc.returncode == 2 and "seeds go up to 2147483647" in one_error_line(proc)
+
+
+def test_an_unreachable_ray_address_is_one_line_at_once():
+    """Ray's own connect retries for minutes, one log line a second: an address where nothing
+    listens, or a host that does not exist, is refused before Ray is asked."""
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # (.invalid never resolves, RFC 6761; a resolver that answers anyway leaves the reason open)
+    for address, why in ((f"127.0.0.1:{port}", "connection refused"),
+                         ("no-such-head.invalid:6379", "")):
+        proc = parity_cmd("run", "series_predictor", "--steps", STEPS, "--ray", address,
+                          timeout=60)
+        assert proc.returncode == 2 and proc.stdout == "", proc.stdout
+        line = one_error_line(proc)
+        assert f"--ray {address}: no Ray cluster reachable there ({why}" in line, line
+
+
+def test_rays_log_lines_stay_off_the_terminal_and_other_output_comes_back():
+    script = ("import os; from parity import jobs\n"
+              "with jobs._without_ray_log_lines():\n"
+              "    os.write(2, b'[2026-12-07 12:39:41,474 W 8902 8902] gcs_client.cc:210: Failed\\n')\n"
+              "    os.write(2, b'a line of the program\\n')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "a line of the program\n"
 
 
 @pytest.fixture(scope="module")

@@ -107,10 +107,24 @@ def test_seed_lists(text, base, expected):
 @pytest.mark.parametrize("text, message", [
     ("0", "at least one"), ("5-2", "ends before"), ("1,1", "twice"), ("a", "expects"),
     ("-3", "expects"), ("2147483647-2147483648", "2147483647"),
+    # counts checked before the list is made (these once ran out of memory)
+    ("999999999999", "at most 10,000 seeds"), ("0-2147483647", "at most 10,000 seeds"),
+    ("3", "2147483647"),  # with base 2147483646 below: past the largest seed
 ])
 def test_bad_seed_lists(text, message):
     with pytest.raises(ValueError, match=message):
-        seeds.parse(text)
+        seeds.parse(text, 2147483646 if text == "3" else None)
+
+
+def test_power_seed_sets_are_disjoint_and_stay_in_range():
+    from parity import power
+
+    assert power.disjoint_sets([0, 1, 2], 3) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    sets = power.disjoint_sets([0, 2], 3)  # a list with a gap: shifted by its span, not its length
+    assert sets == [[0, 2], [3, 5], [6, 8]]
+    assert not set(sets[0]) & set(sets[1]) and not set(sets[1]) & set(sets[2])
+    with pytest.raises(ValueError, match="would need seed 2147483655"):
+        power.disjoint_sets(list(range(2147483640, 2147483648)), 2)
 
 
 def _results(example_id, impl, values, start=0):
