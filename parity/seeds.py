@@ -18,6 +18,7 @@ from parity import backends, margins, registry, runner, stats, store
 
 SINGLE_SEED_TEST = "single seed: |legacy - port| <= tolerance"  # as parity.runner.parity_check
 EQUIVALENCE_TEST = "equivalence: two one-sided Welch t-tests (TOST)"
+NO_PAIR = "none: the legacy side and a port did not both run"
 # Seeds in one --seeds: each is one training run per implementation, so more than this is a
 # typing slip, not a plan (and a list of 2**31 seeds would not fit in memory).
 MAX_SEEDS = 10_000
@@ -116,7 +117,7 @@ def equivalence_check(example: registry.Example, runs: dict[str, dict],
         single = {label: {k: v for k, v in r.items() if k not in ("per_seed",)}
                   for label, r in runs.items()}
         out = runner.parity_check(example, single)
-        out["test"] = SINGLE_SEED_TEST
+        out["test"] = SINGLE_SEED_TEST if legacy and ports else NO_PAIR
         return out
     margin = margins.margin(example.id)
     out = {"metric": example.metric, "tolerance": margin.value,
@@ -192,7 +193,8 @@ def rows(payloads: list[dict]) -> list[list[str]]:
             out.append([p["example"], label, p["metric"], str(s["n"]), _fmt(s["mean"]),
                         _fmt(s["std"]), f"{_fmt(s['min'])}-{_fmt(s['max'])}",
                         f"{run['steps']} {p['unit']}", ci,
-                        f"{par['tolerance']:g}" if is_pair else "", verdict])
+                        f"{par['tolerance']:g}" if is_pair and par.get("ok") is not None else "",
+                        verdict])
         for impl, why in p.get("skipped", {}).items():
             out.append([p["example"], impl, p["metric"], "", "skipped", "", "", "", "", "", why])
         for impl, err in p.get("errors", {}).items():

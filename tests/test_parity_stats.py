@@ -170,6 +170,18 @@ def test_one_seed_keeps_the_single_seed_check_and_says_so():
     assert check["delta"] == pytest.approx(0.1) and check["ok"] is True
 
 
+def test_one_side_over_seeds_is_no_test_and_shows_no_margin():
+    example = registry.get("series_predictor")
+    runs, _ = seeds.aggregate(_results(example.id, "legacy", [0.2, 0.4]), example)
+    check = seeds.equivalence_check(example, runs)
+    assert check["test"] == seeds.NO_PAIR and check["ok"] is None
+    payload = {"example": example.id, "metric": example.metric, "unit": example.unit,
+               "runs": list(runs.values()), "parity": check}
+    (row,) = seeds.rows([payload])
+    assert row[seeds.HEADER.index("margin")] == "" and row[seeds.HEADER.index("verdict")] == ""
+    assert row[seeds.HEADER.index("seeds")] == "2"
+
+
 def test_proposed_margin():
     assert margins.propose(3.0, 4.0) == pytest.approx(margins.K_SIGMA * 5.0)
 
