@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -331,17 +332,22 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
     except ImportError:
         raise ClusterUnavailable(
             "--ray needs Ray: pip install -e '.[cluster]' in the clone") from None
-    started_here = False
+    started_here, ray_tmp = False, None
     if not ray.is_initialized():
         check_ray_address(address)
         try:
             with _without_ray_log_lines():
                 if address in ("local", ""):
+                    # its sockets and logs in a folder of our own, removed after: a local
+                    # instance leaves no session folder behind in Ray's /tmp/ray
+                    ray_tmp = tempfile.mkdtemp(prefix="parity-ray-")
                     ray.init(num_cpus=cores(), include_dashboard=False, log_to_driver=False,
-                             logging_level="error")
+                             logging_level="error", _temp_dir=ray_tmp)
                 else:
                     ray.init(address=address, log_to_driver=False, logging_level="error")
         except Exception as exc:  # ConnectionError, RuntimeError, ... from Ray
+            if ray_tmp:
+                shutil.rmtree(ray_tmp, ignore_errors=True)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ClusterUnavailable(f"--ray {address}: {first}") from None
         started_here = True
@@ -368,4 +374,6 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
     finally:
         if started_here:
             ray.shutdown()
+        if ray_tmp:
+            shutil.rmtree(ray_tmp, ignore_errors=True)
     return _in_order(jobs, results)

@@ -193,9 +193,16 @@ def test_power_levels_catch_conversion_bugs_and_pass_the_correct_port():
 
 def test_the_ray_path_on_a_local_ray_instance():
     pytest.importorskip("ray", reason="the [cluster] extra (Ray) is not installed")
+    import tempfile
+
     jobs = [{"example": "series_predictor", "impl": impl, "steps": int(STEPS), "seed": 1}
             for impl in ("legacy", "port")]
+    ray_default = Path(os.environ.get("RAY_TMPDIR", "/tmp"), "ray")
+    before = set(ray_default.glob("session_2*")), set(Path(tempfile.gettempdir()).glob("parity-ray-*"))
     results = pool.run_ray(jobs, "local", threads=1, progress=False)
+    # the local instance left nothing behind: no session folder of Ray's, none of ours
+    after = set(ray_default.glob("session_2*")), set(Path(tempfile.gettempdir()).glob("parity-ray-*"))
+    assert after[0] <= before[0] and after[1] <= before[1], (after[0] - before[0], after[1] - before[1])
     assert [r["job"]["impl"] for r in results] == ["legacy", "port"]
     assert all(r["ok"] for r in results), results
     for r in results:
