@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -35,12 +36,44 @@ from parity import backends, registry, runner
 WORKER = "parity.worker"
 
 
+def cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("/proc/self/cgroup")
+                     ) -> float | None:
+    """The CPUs a cgroup quota grants this process (``docker run --cpus 2``, a Kubernetes CPU
+    limit), or None where there is none: the machine's core count and this process's
+    affinity do not show such a quota. cgroup v2 (``cpu.max``: ``QUOTA PERIOD``, from the
+    process's own group up to the root; the smallest wins) or v1 (``cpu.cfs_quota_us`` /
+    ``cpu.cfs_period_us``)."""
+    limits = []
+    groups = [""]
+    with contextlib.suppress(OSError):
+        for line in proc_cgroup.read_text().splitlines():
+            if line.startswith("0::/"):  # v2: this process's group, and each above it
+                parts = [p for p in line[4:].strip().split("/") if p]
+                groups = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+    for group in groups:
+        with contextlib.suppress(OSError, ValueError):
+            quota, period = (root / group / "cpu.max").read_text().split()[:2]
+            if quota != "max" and int(period) > 0:
+                limits.append(int(quota) / int(period))
+    with contextlib.suppress(OSError, ValueError):
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        if quota > 0 and period > 0:
+            limits.append(quota / period)
+    return min(limits) if limits else None
+
+
 def cores() -> int:
-    """The cores this process may use (its CPU affinity where the OS tells)."""
+    """The cores this process may use: its CPU affinity (where the OS tells), at most its
+    cgroup's CPU quota rounded up (a container's ``--cpus``)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        n = os.cpu_count() or 1
+    limit = cgroup_cpu_limit()
+    if limit is not None:
+        n = min(n, math.ceil(limit))
+    return max(1, n)
 
 
 def parse_jobs(text: str) -> int:

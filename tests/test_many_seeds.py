@@ -149,6 +149,28 @@ def test_thread_limits_reach_the_workers():
     assert threads(6) >= threads(1) + 8  # two pools of 6 threads against two of 1
 
 
+def test_a_containers_cpu_quota_caps_the_cores(tmp_path):
+    """A container limited to 2 CPUs by a quota (docker --cpus 2, a Kubernetes limit) sees
+    every core of the host in its affinity; --jobs auto and the threads per process must
+    follow the quota, or 64 processes spin on 2 CPUs."""
+    v2, cg = tmp_path / "v2", tmp_path / "cgroup"
+    (v2 / "pod" / "box").mkdir(parents=True)
+    (v2 / "cpu.max").write_text("max 100000\n")
+    (v2 / "pod" / "cpu.max").write_text("150000 100000\n")  # the tighter, on a parent group
+    (v2 / "pod" / "box" / "cpu.max").write_text("400000 100000\n")
+    cg.write_text("0::/pod/box\n")
+    assert pool.cgroup_cpu_limit(v2, cg) == 1.5
+    cg.write_text("0::/\n")
+    assert pool.cgroup_cpu_limit(v2, cg) is None  # "max": no quota
+    v1 = tmp_path / "v1"
+    (v1 / "cpu").mkdir(parents=True)
+    (v1 / "cpu" / "cpu.cfs_quota_us").write_text("200000\n")
+    (v1 / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert pool.cgroup_cpu_limit(v1, tmp_path / "none") == 2.0
+    (v1 / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")  # v1's "no quota"
+    assert pool.cgroup_cpu_limit(v1, tmp_path / "none") is None
+
+
 def test_batches_split_each_process_group_without_losing_a_run():
     jobs = [{"example": "series_predictor", "impl": impl, "seed": s}
             for impl in ("legacy", "port") for s in range(5)]
