@@ -158,9 +158,13 @@ def _line(outcome: dict) -> str:
     return f"{where}: failed: {outcome['error']}"
 
 
-def _run_batch(key, batch, threads, tmp, index, progress, lock, module) -> list[dict]:
+def _run_batch(key, batch, threads, tmp, index, progress, lock, module,
+               stopping: threading.Event | None = None) -> list[dict]:
     from tf1_compat import processes as procs
     from tf1_compat import quiet
+
+    if stopping is not None and stopping.is_set():  # Ctrl-C came before this batch began
+        return []
 
     env = worker_env(key, threads, tmp=tmp)
     jobs_path, out_path = Path(tmp, f"batch{index}-jobs.json"), Path(tmp, f"batch{index}-out.json")
@@ -184,6 +188,8 @@ def _run_batch(key, batch, threads, tmp, index, progress, lock, module) -> list[
     with procs.supervised([sys.executable, "-m", *module.split(), str(jobs_path), str(out_path)],
                           env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        if stopping is not None and stopping.is_set():  # Ctrl-C came while it started
+            procs.interrupt(proc)
         reader = threading.Thread(target=quiet.forward_stderr, args=(proc.stderr,),
                                   kwargs={"out": None, "drop_noise": True, "tail": tail},
                                   daemon=True)
@@ -199,7 +205,7 @@ def _run_batch(key, batch, threads, tmp, index, progress, lock, module) -> list[
     if unfinished:
         why = runner.worker_failure(proc.returncode, tail)
         failed = [{"ok": False, "job": job, "error": why} for job in unfinished]
-        if progress:
+        if progress and not (stopping is not None and stopping.is_set()):  # not after Ctrl-C
             with lock:
                 for outcome in failed:
                     print(_line(outcome), flush=True)
@@ -223,12 +229,24 @@ def run_parallel(jobs: list[dict], n_jobs: int, progress: bool = True, threads: 
     work.sort(key=lambda kb: -sum((j.get("steps") or 1) for j in kb[1]))
     lock = threading.Lock()
     results: list[dict] = []
+    stopping = threading.Event()
     with tempfile.TemporaryDirectory(prefix="parity-jobs-") as tmp, \
             procs.raise_on_signals(), ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        futures = [pool.submit(_run_batch, key, batch, threads, tmp, i, progress, lock, module)
+        futures = [pool.submit(_run_batch, key, batch, threads, tmp, i, progress, lock, module,
+                               stopping)
                    for i, (key, batch) in enumerate(work)]
-        for f in futures:
-            results.extend(f.result())
+        try:
+            for f in futures:
+                results.extend(f.result())
+        except KeyboardInterrupt:
+            # Ctrl-C reaches this (main) thread only, and the workers run in sessions of
+            # their own: pass it on, start no further batch, and let the pool's threads
+            # end with their workers (before, the pool ran every batch to its end first)
+            stopping.set()
+            for f in futures:
+                f.cancel()
+            procs.interrupt_all()
+            raise
         signum = procs.received()
     if signum is not None:
         raise procs.Terminated(signum)
@@ -398,12 +416,18 @@ def run_ray(jobs: list[dict], address: str, threads: int = 1, progress: bool = T
                                          ).remote(batch, module))
         results = []
         pending = list(refs)
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            for outcome in ray.get(ready[0]):
-                results.append(outcome)
-                if progress:
-                    print(_line(outcome) + f" on {outcome.get('node', '?')}", flush=True)
+        try:
+            while pending:
+                ready, pending = ray.wait(pending, num_returns=1)
+                for outcome in ray.get(ready[0]):
+                    results.append(outcome)
+                    if progress:
+                        print(_line(outcome) + f" on {outcome.get('node', '?')}", flush=True)
+        except KeyboardInterrupt:  # a cluster would go on running them: cancel what is left
+            for ref in pending:
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
+            raise
     finally:
         if started_here:
             ray.shutdown()

@@ -221,6 +221,24 @@ def test_sigterm_to_the_worker_ends_it_and_parity_reports_it(tmp_path, marker):
 
 
 @pytest.mark.legacy
+def test_ctrl_c_stops_parallel_workers_at_once_and_starts_no_more(tmp_path, marker):
+    """--jobs: the Ctrl-C reaches `parity` (its main thread) and not the workers, which run
+    in sessions of their own; it is passed on to each, no further batch starts, nothing is
+    written and nothing left. (The pool's threads used to run every batch to its end first:
+    here, 10 million steps.)"""
+    proc = start(["run", "series_predictor", "--steps", "10000000", "--seeds", "3", "--jobs", "2",
+                  "--out", "out"], tmp_path, marker)
+    _training(proc, tmp_path)
+    os.kill(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: it reaches the foreground group
+    out, err = finish(proc, timeout=60)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    assert "failed:" not in out, out  # no "failed" line for each run the Ctrl-C stopped
+    nothing_left(marker)
+    assert list((tmp_path / "tmpdir").iterdir()) == []
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.legacy
 def test_sigkill_of_parity_run_ends_the_worker_and_the_next_run_sweeps_its_folder(tmp_path, marker):
     """SIGKILL of `parity run` (the OOM killer): the worker dies with it; its temporary
     folder, left behind, is removed by the next run's sweep, and a live run's is kept."""

@@ -182,6 +182,13 @@ def interrupt(proc: subprocess.Popen) -> None:
     _send(proc, signal.SIGINT)
 
 
+def interrupt_all() -> None:
+    """Pass a Ctrl-C on to every supervised child's group (children that pool threads wait
+    for: the KeyboardInterrupt reaches the main thread only)."""
+    for proc in list(_state.children):
+        _send(proc, signal.SIGINT)
+
+
 def stop(proc: subprocess.Popen, first=signal.SIGTERM, grace: float = GRACE) -> None:
     """End ``proc`` and its group: ``first``, then SIGKILL after ``grace`` seconds; waits
     for it, then stops what it left in its group (:func:`end_group`)."""
