@@ -205,7 +205,8 @@ def _run_batch(key, batch, threads, tmp, index, progress, lock, module,
     if unfinished:
         why = runner.worker_failure(proc.returncode, tail)
         failed = [{"ok": False, "job": job, "error": why} for job in unfinished]
-        if progress and not (stopping is not None and stopping.is_set()):  # not after Ctrl-C
+        stopped = procs.received() is not None or (stopping is not None and stopping.is_set())
+        if progress and not stopped:  # no line per run a signal or a Ctrl-C stopped
             with lock:
                 for outcome in failed:
                     print(_line(outcome), flush=True)

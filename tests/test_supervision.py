@@ -221,18 +221,21 @@ def test_sigterm_to_the_worker_ends_it_and_parity_reports_it(tmp_path, marker):
 
 
 @pytest.mark.legacy
-def test_ctrl_c_stops_parallel_workers_at_once_and_starts_no_more(tmp_path, marker):
-    """--jobs: the Ctrl-C reaches `parity` (its main thread) and not the workers, which run
-    in sessions of their own; it is passed on to each, no further batch starts, nothing is
-    written and nothing left. (The pool's threads used to run every batch to its end first:
-    here, 10 million steps.)"""
+@pytest.mark.parametrize("signum, last_line", [(signal.SIGINT, "interrupted"),
+                                               (signal.SIGTERM, "parity: stopped by SIGTERM")])
+def test_a_signal_stops_parallel_workers_at_once_and_starts_no_more(tmp_path, marker, signum,
+                                                                     last_line):
+    """--jobs: a Ctrl-C reaches `parity` (its main thread) and not the workers, which run in
+    sessions of their own; it is passed on to each, no further batch starts, nothing is
+    written and nothing left (the pool's threads used to run every batch to its end first:
+    here, 10 million steps). SIGTERM alike; neither prints a "failed" line per stopped run."""
     proc = start(["run", "series_predictor", "--steps", "10000000", "--seeds", "3", "--jobs", "2",
                   "--out", "out"], tmp_path, marker)
     _training(proc, tmp_path)
-    os.kill(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: it reaches the foreground group
+    os.kill(proc.pid, signum)  # to parity alone: a Ctrl-C reaches the terminal's foreground group
     out, err = finish(proc, timeout=60)
-    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
-    assert "failed:" not in out, out  # no "failed" line for each run the Ctrl-C stopped
+    assert proc.returncode == 128 + signum and err.strip().splitlines()[-1] == last_line, err
+    assert "failed:" not in out, out
     nothing_left(marker)
     assert list((tmp_path / "tmpdir").iterdir()) == []
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
