@@ -296,30 +296,13 @@ def ray_endpoint(address: str) -> tuple[str, int] | None:
 _RAY_LOG_LINE = re.compile(rb"^\[\d{4}-\d\d-\d\d [\d:,]+ [DIWEF] \d+ \d+\] ")  # Ray's C++ log
 
 
-@contextlib.contextmanager
 def _without_ray_log_lines():
     """Ray's C++ core logs each failed connect try to fd 2 (one line a second while it
     retries): keep those off the user's terminal; anything else written meanwhile goes back."""
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2: nothing to keep clean
-        yield
-        return
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            kept = b"".join(line for line in capture.read().splitlines(keepends=True)
-                            if not _RAY_LOG_LINE.match(line))
-            if kept:
-                os.write(2, kept)
+    from tf1_compat import quiet
+
+    return quiet.filtered_fd2(lambda data: b"".join(
+        line for line in data.splitlines(keepends=True) if not _RAY_LOG_LINE.match(line)))
 
 
 def check_ray_address(address: str, timeout: float = RAY_CONNECT_TIMEOUT_S) -> None:

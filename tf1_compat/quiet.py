@@ -94,16 +94,9 @@ def _emit(data: bytes, out, drop_noise: bool, tail) -> None:
 
 
 @contextlib.contextmanager
-def tensorflow_startup(show: bool = False):
-    """``with tensorflow_startup(): import tensorflow``: TensorFlow's C++ start-up lines
-    are dropped; whatever else reached fd 2 meanwhile is written back on leaving.
-
-    Put the first TensorFlow import of the process (and its first device query, which is
-    when a CUDA build probes for a GPU) inside. ``show=True``: a no-op.
-    """
-    if show:
-        yield
-        return
+def filtered_fd2(keep):
+    """``with filtered_fd2(keep):`` what reaches fd 2 inside the block (C++ libraries write
+    there directly) is held back, and ``keep(data) -> bytes`` of it written on leaving."""
     sys.stderr.flush()
     try:
         saved = os.dup(2)
@@ -120,10 +113,25 @@ def tensorflow_startup(show: bool = False):
             os.dup2(saved, 2)
             os.close(saved)
             capture.seek(0)
-            kept = filter_noise(capture.read())
+            kept = keep(capture.read())
             if kept:
                 sys.stderr.flush()
                 os.write(2, kept)
+
+
+@contextlib.contextmanager
+def tensorflow_startup(show: bool = False):
+    """``with tensorflow_startup(): import tensorflow``: TensorFlow's C++ start-up lines
+    are dropped; whatever else reached fd 2 meanwhile is written back on leaving.
+
+    Put the first TensorFlow import of the process (and its first device query, which is
+    when a CUDA build probes for a GPU) inside. ``show=True``: a no-op.
+    """
+    if show:
+        yield
+        return
+    with filtered_fd2(filter_noise):
+        yield
 
 
 def import_tensorflow_quietly(show: bool = False):
