@@ -127,9 +127,13 @@ def build(out_dir, payloads: list[dict], budget: str | None = None,
             from parity import seeds
 
             parts.append("<pre>" + html.escape(seeds.format_table(seeds.rows([p]))) + "</pre>")
-            parts.append(f"<p class='small'>{html.escape(str(par.get('test', '')))}, margin "
-                         f"{par['tolerance']:g}: {html.escape(str(par.get('tolerance_note', '')))}"
-                         f" ({html.escape(str(par.get('margin_source', '')))})</p>")
+            said = html.escape(str(par.get("test", "")))
+            if par.get("ok") is not None:  # a comparison was made: under which margin
+                said += (f", margin {par['tolerance']:g}: "
+                         f"{html.escape(str(par.get('tolerance_note', '')))}")
+                if par.get("margin_source"):
+                    said += f" ({html.escape(str(par['margin_source']))})"
+            parts.append(f"<p class='small'>{said}</p>")
         elif par.get("ports"):  # the port on several Keras backends, each against the legacy side
             each = "; ".join(f"{html.escape(label)}: {c['delta']:.4g} ({'ok' if c['ok'] else 'FAIL'})"
                              for label, c in par["ports"].items())

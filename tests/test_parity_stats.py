@@ -182,6 +182,27 @@ def test_one_side_over_seeds_is_no_test_and_shows_no_margin():
     assert row[seeds.HEADER.index("seeds")] == "2"
 
 
+def test_the_report_names_no_margin_for_one_side_and_the_margin_for_a_pair(tmp_path):
+    import re
+
+    from parity import report
+
+    example = registry.get("series_predictor")
+    legacy = _results(example.id, "legacy", [0.2, 0.4])
+    for name, results in (("one", legacy), ("pair", legacy + _results(example.id, "port", [0.25, 0.35]))):
+        seeds.assemble(example, results, {}, tmp_path / name, [0, 1])
+        index, _ = report.build_from_folder(tmp_path / name)
+        said = re.findall(r"<p class='small'>((?:none|equivalence|single)[^<]*)", index.read_text())
+        assert len(said) == 1, said
+        if name == "one":
+            assert said[0] == seeds.NO_PAIR  # no margin for a comparison that was not made
+        else:
+            from parity import margins
+
+            margin = margins.margin(example.id).value
+            assert said[0].startswith(f"{seeds.EQUIVALENCE_TEST}, margin {margin:g}: "), said
+
+
 def test_proposed_margin():
     assert margins.propose(3.0, 4.0) == pytest.approx(margins.K_SIGMA * 5.0)
 
