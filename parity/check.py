@@ -89,16 +89,7 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
           timeout=None, same_start=False) -> tuple[str, bool, list]:
     """``(table, ok, problem lines)``. ``same_start``: the port gets ``--init-from
     PORT.start.weights.h5`` (the TF1 script's initial variables, written by migrate --write)."""
-    for what, path in (("legacy script", legacy), ("port", port)):
-        p = Path(path)
-        if not p.is_file():
-            raise CheckError(f"{what} '{path}' not found")
-        if p.suffix != ".py":
-            raise CheckError(f"{what} '{path}' is not a .py file")
-    if tolerance is not None and not tolerance >= 0:
-        raise CheckError("--tolerance must be a number >= 0")
-    if steps is not None and steps < 1:
-        raise CheckError("--steps must be at least 1")
+    _check_inputs(legacy, port, tolerance, steps)
     full = ([str(steps)] if steps is not None else []) + list(args)
     port_extra = []
     if same_start:
@@ -141,12 +132,12 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
     return runner.text_table(runner.HEADER, rows), bool(ok), problems
 
 
-def _run_port_first(legacy, port, args, seed, timeout, port_extra=()):
+def _run_port_first(legacy, port, args, seed, timeout, port_extra=(), extra_env=None):
     """The port runs first, so that the legacy output is read for the port's metric."""
     from parity import legacy_run
     from tf1_compat import processes as procs
 
-    env = _env(seed)
+    env = dict(_env(seed), **(extra_env or {}))
     out = {}
     for impl in ("port", "legacy"):
         run = Run(impl)
@@ -172,3 +163,219 @@ def _run_port_first(legacy, port, args, seed, timeout, port_extra=()):
                 run.metric, run.value = got
         out[impl] = run
     return out["legacy"], out["port"]
+
+
+# ---------------------------------------------------------------- many seeds
+
+SAME_EVERY_SEED = ("{who} gave the same {metric} ({value:.6g}) for every seed while {other}'s "
+                   "varied: {why}, so its seed-to-seed spread is not measured and the "
+                   "equivalence test would compare one run with many")
+_WHY = {"port": "it does not seed itself from PARITY_SEED (the ports `parity migrate --write` "
+                "writes do: keras.utils.set_random_seed)",
+        "legacy": "its randomness does not come from a seeded TF graph (legacy-run makes "
+                  "PARITY_SEED the seed of every graph the script seeds; NumPy's generators "
+                  "stay as the script seeds them)"}
+
+
+def seeded_verdict(legacy_values: list, port_values: list, margin: float,
+                   alpha: float | None = None, metric: str = "metric") -> dict:
+    """The many-seed verdict of ``parity check --seeds``: each side's summary and the
+    equivalence test (two one-sided Welch tests, :func:`parity.stats.equivalence`) that the
+    ``1 - 2 alpha`` interval of ``mean(port) - mean(legacy)`` lies inside ``+/- margin``.
+
+    A side whose value did not move over the seeds while the other's did is refused
+    (``ok`` False, ``problem``): its spread is unmeasured, and the test would take one run
+    for a sample. Both sides constant (deterministic programs) is a plain comparison of the
+    two values, as the test then is. Not shown equivalent: ``seeds_needed``, the seeds per
+    side with which sides of these spreads and equal means would be shown equivalent 95% of
+    the time (None: more than 30)."""
+    from parity import margins, stats
+
+    alpha = stats.ALPHA if alpha is None else alpha
+    out = {"legacy": stats.summary(legacy_values), "port": stats.summary(port_values),
+           "margin": margin, "alpha": alpha, "confidence": 1.0 - 2.0 * alpha}
+    if not margin > 0:
+        out.update(ok=False, verdict="no margin",
+                   problem="the margin is 0 (the legacy mean is 0, and --tolerance is relative "
+                           "to it): give an absolute one with --margin")
+        return out
+    if min(len(legacy_values), len(port_values)) < 2:
+        raise ValueError("the equivalence test needs two seeds on each side")
+    constant = {side: out[side]["min"] == out[side]["max"] for side in ("legacy", "port")}
+    eq = stats.equivalence(port_values, legacy_values, margin, alpha)
+    out.update(diff=eq["diff"], ci=eq["ci"], p_tost=eq["p_tost"], welch_p=eq["p"],
+               ok=eq["equivalent"], verdict="equivalent" if eq["equivalent"] else "NOT SHOWN")
+    if constant["legacy"] != constant["port"]:
+        side = "port" if constant["port"] else "legacy"
+        other = "the legacy script" if side == "port" else "the port"
+        who = "the port" if side == "port" else "the legacy script"
+        out.update(ok=False, verdict="seed ignored", problem=SAME_EVERY_SEED.format(
+            who=who, metric=metric, value=out[side]["mean"], other=other, why=_WHY[side]))
+    elif not eq["equivalent"]:
+        out["seeds_needed"] = margins.recommended_seeds(
+            0.0, out["legacy"]["std"], out["port"]["std"], margin, most=30)
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}" if abs(x) < 1000 else f"{x:.1f}"
+
+
+def check_seeds(legacy: str, port: str, args=(), *, seeds: list, steps=None,
+                tolerance=DEFAULT_TOLERANCE, margin=None, timeout=None, jobs: int = 1,
+                progress: bool = True) -> tuple[str, bool, list, dict]:
+    """``parity check --seeds``: both programs once per seed (``PARITY_SEED``), up to ``jobs``
+    seeds at once (each process on its share of the cores), then the equivalence test.
+    ``margin``: absolute; default ``tolerance * |mean of the legacy side|``.
+    Returns ``(table, ok, problem lines, payload)``; the payload keeps every seed's value."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from parity import backends
+    from parity import jobs as pool
+    from tf1_compat import processes as procs
+
+    _check_inputs(legacy, port, tolerance, steps)
+    if margin is not None and not margin > 0:
+        raise CheckError("--margin must be a number > 0")
+    if not seeds:
+        raise CheckError("--seeds: no seed")
+    full = ([str(steps)] if steps is not None else []) + list(args)
+    n_jobs = max(1, min(int(jobs), len(seeds)))
+    threads = max(1, pool.cores() // n_jobs)
+    extra = {} if n_jobs == 1 else pool.thread_env(
+        threads, os.environ.get("KERAS_BACKEND", backends.DEFAULT))
+    if progress:
+        where = "one at a time" if n_jobs == 1 else f"{n_jobs} at once x {threads} thread(s)"
+        print(f"parity check: {Path(legacy).name} vs {Path(port).name}, {len(seeds)} seeds "
+              f"({_seed_text(seeds)}), {where}", flush=True)
+    lock, stopping = threading.Lock(), threading.Event()
+
+    def one(seed):
+        if stopping.is_set():
+            return None
+        pair = _run_port_first(legacy, port, full, seed, timeout, extra_env=extra)
+        if progress:
+            with lock:
+                print(_progress_line(seed, *pair), flush=True)
+        return pair
+
+    with procs.raise_on_signals(), ThreadPoolExecutor(max_workers=n_jobs) as workers:
+        futures = [workers.submit(one, seed) for seed in seeds]
+        try:
+            pairs = [f.result() for f in futures]
+        except KeyboardInterrupt:  # reaches this thread only: pass it on, start no more
+            stopping.set()
+            for f in futures:
+                f.cancel()
+            procs.interrupt_all()
+            raise
+    return _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin)
+
+
+def _check_inputs(legacy, port, tolerance, steps) -> None:
+    for what, path in (("legacy script", legacy), ("port", port)):
+        p = Path(path)
+        if not p.is_file():
+            raise CheckError(f"{what} '{path}' not found")
+        if p.suffix != ".py":
+            raise CheckError(f"{what} '{path}' is not a .py file")
+    if tolerance is not None and not tolerance >= 0:
+        raise CheckError("--tolerance must be a number >= 0")
+    if steps is not None and steps < 1:
+        raise CheckError("--steps must be at least 1")
+
+
+def _seed_text(seeds: list) -> str:
+    if len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ",".join(map(str, seeds[:10])) + (",..." if len(seeds) > 10 else "")
+
+
+def _progress_line(seed, legacy_run_: Run, port_run: Run) -> str:
+    def part(r: Run) -> str:
+        if r.error:
+            return f"{r.impl} failed: {r.error}"
+        return f"{r.impl} {r.metric} {r.value:.4f} ({r.seconds:.1f} s)"
+
+    return f"seed {seed}: {part(legacy_run_)}, {part(port_run)}"
+
+
+def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
+    from parity import runner
+    from parity import seeds as seeds_mod
+
+    name = Path(legacy).stem
+    problems, per_seed = [], []
+    for seed, (lr, pr) in zip(seeds, pairs):
+        per_seed.append({"seed": seed, "legacy": lr.value, "port": pr.value,
+                         "legacy_seconds": round(lr.seconds, 2), "port_seconds": round(pr.seconds, 2),
+                         **({"legacy_error": lr.error} if lr.error else {}),
+                         **({"port_error": pr.error} if pr.error else {})})
+        for r in (lr, pr):
+            if r.error:
+                problems.append(f"check: seed {seed}: the {r.impl} run failed: {r.error}")
+    metrics = {r.metric for pair in pairs for r in pair if not r.error}
+    if len(metrics) > 1:
+        problems.append(f"check: the programs printed different metrics ({', '.join(sorted(metrics))}): "
+                        f"not comparable")
+    payload = {"legacy": str(legacy), "port": str(port), "metric": next(iter(metrics), None),
+               "budget": steps, "seeds": list(seeds), "per_seed": per_seed,
+               "test": seeds_mod.EQUIVALENCE_TEST if len(seeds) > 1 else seeds_mod.SINGLE_SEED_TEST}
+    ok = not problems
+    values = {side: [s[side] for s in per_seed if s[side] is not None] for side in ("legacy", "port")}
+    verdict = None
+    if ok:
+        legacy_mean = sum(values["legacy"]) / len(values["legacy"])
+        m = margin if margin is not None else tolerance * abs(legacy_mean)
+        payload["margin_source"] = ("--margin (absolute)" if margin is not None else
+                                    f"--tolerance {tolerance:g} x |mean of the legacy side|")
+        if len(seeds) > 1:
+            verdict = seeded_verdict(values["legacy"], values["port"], m, metric=payload["metric"])
+        else:
+            delta = abs(values["port"][0] - values["legacy"][0])
+            verdict = {"margin": m, "diff": values["port"][0] - values["legacy"][0],
+                       "ok": m > 0 and delta <= m, "verdict": "ok (1 seed)" if delta <= m else "FAIL (1 seed)"}
+        ok = bool(verdict["ok"])
+        payload["verdict"] = verdict
+        if verdict.get("problem"):
+            problems.append("check: " + verdict["problem"])
+        elif not ok and "ci" in verdict:
+            problems.append(
+                f"parity: {Path(port).name} - {Path(legacy).name} = {verdict['diff']:+.4g} in "
+                f"{payload['metric']}, {verdict['confidence']:.0%} CI [{verdict['ci'][0]:+.4g}, "
+                f"{verdict['ci'][1]:+.4g}] not inside +/-{verdict['margin']:.4g} (not shown "
+                f"equivalent over {len(seeds)}+{len(seeds)} seeds)")
+            need = verdict.get("seeds_needed")
+            if need and need > len(seeds):
+                problems.append(f"check: with these spreads and equal means, {need} seeds per side "
+                                f"would show equivalence 95% of the time (--seeds {need})")
+        elif not ok:
+            problems.append(f"parity: {Path(port).name} differs from {Path(legacy).name} by "
+                            f"{abs(verdict['diff']):.4g} in {payload['metric']} (margin {m:.4g})")
+    payload["ok"] = ok
+    from parity import stats
+
+    budget = f"{steps} steps" if steps is not None else "script's"
+    rows = []
+    for side in ("legacy", "port"):
+        vals = values[side]
+        failed = sum(1 for s in per_seed if s.get(f"{side}_error"))
+        if not vals:
+            rows.append([name, side, payload["metric"] or "-", "0", "error", "", "", budget, "", "",
+                         f"{failed} failed"])
+            continue
+        s = stats.summary(vals)
+        ci = mark = marg = ""
+        if side == "port" and verdict is not None:
+            marg = f"{verdict['margin']:.4g}"
+            mark = verdict["verdict"]
+            if "ci" in verdict:
+                ci = f"{verdict['diff']:+.4g} [{verdict['ci'][0]:+.4g}, {verdict['ci'][1]:+.4g}]"
+            elif "diff" in verdict:
+                ci = f"|{abs(verdict['diff']):.4g}|"
+        elif failed:
+            mark = f"{failed} failed"
+        rows.append([name, side, payload["metric"], str(s["n"]), _fmt(s["mean"]), _fmt(s["std"]),
+                     f"{_fmt(s['min'])}-{_fmt(s['max'])}", budget, ci, marg, mark])
+    return runner.text_table(seeds_mod.HEADER, rows), ok, problems, payload

@@ -220,9 +220,22 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("legacy")
     ch.add_argument("port")
     ch.add_argument("--steps", type=int, help="pass N as the first argument of both programs")
-    ch.add_argument("--seed", type=int, help="set PARITY_SEED=S for both programs")
+    ch.add_argument("--seed", type=_seed, default=None,
+                    help="set PARITY_SEED=S for both programs (with --seeds N: the first seed)")
+    ch.add_argument("--seeds", default=None, metavar="N|A-B|A,B,..",
+                    help="run both programs once per seed (PARITY_SEED) and test equivalence "
+                         "over the seeds (two one-sided Welch tests)")
+    ch.add_argument("--jobs", default="1", metavar="N|auto",
+                    help="with --seeds: seeds run N at once, each process with its share of "
+                         "the cores (auto: the cores; default 1)")
     ch.add_argument("--tolerance", type=float, default=None,
-                    help="relative tolerance on the metric (default 0.1: 10%% of the legacy value)")
+                    help="relative tolerance on the metric (default 0.1: 10%% of the legacy value; "
+                         "with --seeds, of the legacy side's mean: the equivalence margin)")
+    ch.add_argument("--margin", type=float, default=None,
+                    help="with --seeds: the equivalence margin as an absolute value of the metric "
+                         "(instead of --tolerance)")
+    ch.add_argument("--json", metavar="FILE", default=None,
+                    help="with --seeds: write every seed's values and the verdict here")
     ch.add_argument("--timeout", type=float, default=None, help="seconds allowed for each program")
     ch.add_argument("--same-start", action="store_true", help="start the port from the TF1 "
                     "script's initial weights (PORT.start.weights.h5 of migrate --write)")
@@ -638,6 +651,8 @@ def cmd_migrate_write(args) -> int:
 def cmd_check(args) -> int:
     from parity import check
 
+    if args.seeds is not None or args.json or args.margin is not None or args.jobs != "1":
+        return _check_seeds(args)
     tolerance = check.DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     try:
         table, ok, problems = check.check(args.legacy, args.port, args.script_args, steps=args.steps,
@@ -646,6 +661,44 @@ def cmd_check(args) -> int:
     except check.CheckError as exc:
         raise UsageError(f"check: {exc}") from None
     print(table)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_OK if ok else 1
+
+
+def _check_seeds(args) -> int:
+    """``parity check --seeds``: both programs over many seeds, the equivalence verdict."""
+    from parity import check, seeds, store
+    from parity import jobs as pool
+
+    if args.seeds is None:
+        given = [o for o, v in (("--jobs", args.jobs != "1"), ("--margin", args.margin is not None),
+                                ("--json", args.json)) if v]
+        raise UsageError(f"check: {given[0]} goes with --seeds (many seeds per program)")
+    if args.same_start:
+        raise UsageError("check: --same-start starts the port from one TF1 run's weights; it "
+                         "goes with --seed S, not --seeds")
+    if args.margin is not None and args.tolerance is not None:
+        raise UsageError("check: give the margin as --margin (absolute) or --tolerance "
+                         "(relative), not both")
+    try:
+        seed_list = seeds.parse(args.seeds, base=args.seed)
+        n_jobs = pool.parse_jobs(args.jobs)
+    except ValueError as exc:
+        raise UsageError(f"check: {exc}") from None
+    why = args.json and store.output_problem(args.json)
+    if why:
+        raise UsageError(f"check: --json {why}")
+    tolerance = check.DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    try:
+        table, ok, problems, payload = check.check_seeds(
+            args.legacy, args.port, args.script_args, seeds=seed_list, steps=args.steps,
+            tolerance=tolerance, margin=args.margin, timeout=args.timeout, jobs=n_jobs)
+    except check.CheckError as exc:
+        raise UsageError(f"check: {exc}") from None
+    print(table)
+    if args.json:
+        print(f"results: {store.write_json(args.json, payload)}")
     for line in problems:
         print(line, file=sys.stderr)
     return EXIT_OK if ok else 1

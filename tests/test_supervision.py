@@ -241,6 +241,29 @@ def test_a_signal_stops_parallel_workers_at_once_and_starts_no_more(tmp_path, ma
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+SLEEPING_PORT = """import os, time
+open(f"started-{os.environ['PARITY_SEED']}", "w").close()
+time.sleep(300)
+print("PARITY_METRIC loss=1.0")
+"""
+
+
+def test_a_ctrl_c_stops_check_over_seeds_at_once_and_starts_no_more(tmp_path, marker):
+    """`parity check --seeds 4 --jobs 2`: a Ctrl-C while the first two seeds run stops both
+    programs at once; seeds 2 and 3 never start, and nothing is left."""
+    (tmp_path / "legacy.py").write_text("print('loss 1.0')\n")
+    (tmp_path / "port.py").write_text(SLEEPING_PORT)
+    proc = start(["check", "legacy.py", "port.py", "--seeds", "4", "--jobs", "2"], tmp_path, marker)
+    started = lambda: sorted(p.name for p in tmp_path.glob("started-*"))  # noqa: E731
+    wait_for(lambda: proc.poll() is not None or len(started()) == 2, 60, "two ports to start")
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = finish(proc, timeout=30)
+    assert proc.returncode == 128 + signal.SIGINT, (out, err)
+    assert err.strip().splitlines()[-1] == "interrupted", err
+    nothing_left(marker)
+    assert started() == ["started-0", "started-1"]
+
+
 @pytest.mark.legacy
 def test_sigkill_of_parity_run_ends_the_worker_and_the_next_run_sweeps_its_folder(tmp_path, marker):
     """SIGKILL of `parity run` (the OOM killer): the worker dies with it; its temporary
