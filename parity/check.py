@@ -167,6 +167,8 @@ def _run_port_first(legacy, port, args, seed, timeout, port_extra=(), extra_env=
 
 # ---------------------------------------------------------------- many seeds
 
+SEEDS_NEEDED_MOST = 30  # how far "NOT SHOWN" looks for the seeds that would decide
+
 SAME_EVERY_SEED = ("{who} gave the same {metric} ({value:.6g}) for every seed while {other}'s "
                    "varied: {why}, so its seed-to-seed spread is not measured and the "
                    "equivalence test would compare one run with many")
@@ -213,7 +215,7 @@ def seeded_verdict(legacy_values: list, port_values: list, margin: float,
             who=who, metric=metric, value=out[side]["mean"], other=other, why=_WHY[side]))
     elif not eq["equivalent"]:
         out["seeds_needed"] = margins.recommended_seeds(
-            0.0, out["legacy"]["std"], out["port"]["std"], margin, most=30)
+            0.0, out["legacy"]["std"], out["port"]["std"], margin, most=SEEDS_NEEDED_MOST)
     return out
 
 
@@ -346,10 +348,16 @@ def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
                 f"{payload['metric']}, {verdict['confidence']:.0%} CI [{verdict['ci'][0]:+.4g}, "
                 f"{verdict['ci'][1]:+.4g}] not inside +/-{verdict['margin']:.4g} (not shown "
                 f"equivalent over {len(seeds)}+{len(seeds)} seeds)")
-            need = verdict.get("seeds_needed")
-            if need and need > len(seeds):
-                problems.append(f"check: with these spreads and equal means, {need} seeds per side "
-                                f"would show equivalence 95% of the time (--seeds {need})")
+            if "seeds_needed" in verdict:
+                need = verdict["seeds_needed"]
+                if need is None:
+                    problems.append(
+                        f"check: with these spreads even {SEEDS_NEEDED_MOST} seeds per side would "
+                        f"not show two equal sides equivalent within +/-{verdict['margin']:.4g}: "
+                        f"widen the margin (--margin, --tolerance) or train longer")
+                elif need > len(seeds):
+                    problems.append(f"check: with these spreads and equal means, {need} seeds per "
+                                    f"side would show equivalence 95% of the time (--seeds {need})")
         elif not ok:
             problems.append(f"parity: {Path(port).name} differs from {Path(legacy).name} by "
                             f"{abs(verdict['diff']):.4g} in {payload['metric']} (margin {m:.4g})")
