@@ -49,6 +49,7 @@ class Run:
     value: float | None = None
     seconds: float = 0.0
     error: str | None = None
+    output: str = ""  # what it printed (stdout)
 
 
 def read_metric(text: str, name: str | None = None) -> tuple[str, float] | None:
@@ -89,7 +90,7 @@ def check(legacy: str, port: str, args=(), *, steps=None, seed=None, tolerance=D
           timeout=None, same_start=False) -> tuple[str, bool, list]:
     """``(table, ok, problem lines)``. ``same_start``: the port gets ``--init-from
     PORT.start.weights.h5`` (the TF1 script's initial variables, written by migrate --write)."""
-    _check_inputs(legacy, port, tolerance, steps)
+    _check_inputs(legacy, port, tolerance, steps, args)
     full = ([str(steps)] if steps is not None else []) + list(args)
     port_extra = []
     if same_start:
@@ -143,7 +144,9 @@ def _run_port_first(legacy, port, args, seed, timeout, port_extra=(), extra_env=
         run = Run(impl)
         start = time.perf_counter()
         try:
-            if impl == "legacy":
+            if impl == "legacy" and _is_notebook(legacy):
+                done = _run_notebook(legacy, env, timeout)
+            elif impl == "legacy":
                 done = legacy_run.run_script(legacy, list(args), env=env, timeout=timeout)
             else:
                 done = procs.run([sys.executable, port, *port_extra, *args], env=env,
@@ -161,6 +164,7 @@ def _run_port_first(legacy, port, args, seed, timeout, port_extra=(), extra_env=
                 run.error = "printed no metric (a PARITY_METRIC name=value line, or an accuracy/loss)"
             else:
                 run.metric, run.value = got
+                run.output = done.stdout
         out[impl] = run
     return out["legacy"], out["port"]
 
@@ -180,14 +184,17 @@ _WHY = {"port": "it does not seed itself from PARITY_SEED (the ports `parity mig
 
 
 def seeded_verdict(legacy_values: list, port_values: list, margin: float,
-                   alpha: float | None = None, metric: str = "metric") -> dict:
+                   alpha: float | None = None, metric: str = "metric",
+                   outputs_differ: dict | None = None) -> dict:
     """The many-seed verdict of ``parity check --seeds``: each side's summary and the
     equivalence test (two one-sided Welch tests, :func:`parity.stats.equivalence`) that the
     ``1 - 2 alpha`` interval of ``mean(port) - mean(legacy)`` lies inside ``+/- margin``.
 
     A side whose value did not move over the seeds while the other's did is refused
     (``ok`` False, ``problem``): its spread is unmeasured, and the test would take one run
-    for a sample. Both sides constant (deterministic programs) is a plain comparison of the
+    for a sample. Not when ``outputs_differ[side]``: the side's output changed with the
+    seed, so the seed reached it and its value is the same at the precision it prints
+    (``note``). Both sides constant (deterministic programs) is a plain comparison of the
     two values, as the test then is. Not shown equivalent: ``seeds_needed``, the seeds per
     side with which sides of these spreads and equal means would be shown equivalent 95% of
     the time (None: more than 30)."""
@@ -207,13 +214,20 @@ def seeded_verdict(legacy_values: list, port_values: list, margin: float,
     eq = stats.equivalence(port_values, legacy_values, margin, alpha)
     out.update(diff=eq["diff"], ci=eq["ci"], p_tost=eq["p_tost"], welch_p=eq["p"],
                ok=eq["equivalent"], verdict="equivalent" if eq["equivalent"] else "NOT SHOWN")
+    differ = outputs_differ or {}
     if constant["legacy"] != constant["port"]:
         side = "port" if constant["port"] else "legacy"
         other = "the legacy script" if side == "port" else "the port"
         who = "the port" if side == "port" else "the legacy script"
-        out.update(ok=False, verdict="seed ignored", problem=SAME_EVERY_SEED.format(
-            who=who, metric=metric, value=out[side]["mean"], other=other, why=_WHY[side]))
-    elif not eq["equivalent"]:
+        if differ.get(side):
+            out["note"] = (f"{who} printed the same {metric} ({out[side]['mean']:.6g}) for every "
+                           f"seed, though its output changed with the seed: its spread is below "
+                           f"the precision it prints (a PARITY_METRIC {metric}=VALUE line with "
+                           f"more digits makes the test finer)")
+        else:
+            out.update(ok=False, verdict="seed ignored", problem=SAME_EVERY_SEED.format(
+                who=who, metric=metric, value=out[side]["mean"], other=other, why=_WHY[side]))
+    if not out["ok"] and "problem" not in out:
         out["seeds_needed"] = margins.recommended_seeds(
             0.0, out["legacy"]["std"], out["port"]["std"], margin, most=SEEDS_NEEDED_MOST)
     return out
@@ -237,7 +251,7 @@ def check_seeds(legacy: str, port: str, args=(), *, seeds: list, steps=None,
     from parity import jobs as pool
     from tf1_compat import processes as procs
 
-    _check_inputs(legacy, port, tolerance, steps)
+    _check_inputs(legacy, port, tolerance, steps, args)
     if margin is not None and not margin > 0:
         raise CheckError("--margin must be a number > 0")
     if not seeds:
@@ -275,13 +289,33 @@ def check_seeds(legacy: str, port: str, args=(), *, seeds: list, steps=None,
     return _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin)
 
 
-def _check_inputs(legacy, port, tolerance, steps) -> None:
+def _is_notebook(path) -> bool:
+    return Path(path).suffix.lower() == ".ipynb"
+
+
+def _run_notebook(notebook, env, timeout):
+    """``parity legacy-run NOTEBOOK`` (cell by cell, in a kernel), its executed copy into a
+    temporary folder (several seeds run the same notebook at once): the CompletedProcess."""
+    import tempfile
+
+    from tf1_compat import processes as procs
+
+    with tempfile.TemporaryDirectory(prefix="parity-check-") as tmp:
+        output = Path(tmp, Path(notebook).name)
+        return procs.run([sys.executable, "-m", "parity", "legacy-run", "--output", str(output),
+                          str(notebook)], env=env, timeout=timeout, capture_output=True, text=True)
+
+
+def _check_inputs(legacy, port, tolerance, steps, args=()) -> None:
     for what, path in (("legacy script", legacy), ("port", port)):
         p = Path(path)
         if not p.is_file():
             raise CheckError(f"{what} '{path}' not found")
-        if p.suffix != ".py":
-            raise CheckError(f"{what} '{path}' is not a .py file")
+        if p.suffix != ".py" and not (what == "legacy script" and _is_notebook(p)):
+            raise CheckError(f"{what} '{path}' is not a .py file"
+                             + (" or a notebook (.ipynb)" if what == "legacy script" else ""))
+    if _is_notebook(legacy) and (steps is not None or args):
+        raise CheckError("a notebook takes no arguments (--steps and ARG are for scripts)")
     if tolerance is not None and not tolerance >= 0:
         raise CheckError("--tolerance must be a number >= 0")
     if steps is not None and steps < 1:
@@ -301,6 +335,16 @@ def _progress_line(seed, legacy_run_: Run, port_run: Run) -> str:
         return f"{r.impl} {r.metric} {r.value:.4f} ({r.seconds:.1f} s)"
 
     return f"seed {seed}: {part(legacy_run_)}, {part(port_run)}"
+
+
+def _outputs_differ(pairs, k: int) -> bool:
+    """Whether side ``k`` (0 legacy, 1 port) printed anything different between the seeds
+    (``parity legacy-run``'s own lines aside: they name temporary folders)."""
+    def text(run: Run) -> str:
+        return "\n".join(line for line in run.output.splitlines()
+                         if not line.startswith("parity legacy-run:"))
+
+    return len({text(pair[k]) for pair in pairs}) > 1
 
 
 def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
@@ -333,13 +377,17 @@ def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
         payload["margin_source"] = ("--margin (absolute)" if margin is not None else
                                     f"--tolerance {tolerance:g} x |mean of the legacy side|")
         if len(seeds) > 1:
-            verdict = seeded_verdict(values["legacy"], values["port"], m, metric=payload["metric"])
+            verdict = seeded_verdict(values["legacy"], values["port"], m, metric=payload["metric"],
+                                     outputs_differ={side: _outputs_differ(pairs, k)
+                                                     for k, side in enumerate(("legacy", "port"))})
         else:
             delta = abs(values["port"][0] - values["legacy"][0])
             verdict = {"margin": m, "diff": values["port"][0] - values["legacy"][0],
                        "ok": m > 0 and delta <= m, "verdict": "ok (1 seed)" if delta <= m else "FAIL (1 seed)"}
         ok = bool(verdict["ok"])
         payload["verdict"] = verdict
+        if verdict.get("note"):
+            problems.append("check: note: " + verdict["note"])
         if verdict.get("problem"):
             problems.append("check: " + verdict["problem"])
         elif not ok and "ci" in verdict:

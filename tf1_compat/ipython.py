@@ -7,7 +7,9 @@ puts the real TensorFlow back. Figures stay inline (the shims leave ``plt.show``
 
 Load it before TensorFlow is first imported in the session (in a fresh kernel): the TF1
 cells need ``TF_USE_LEGACY_KERAS=1`` at TensorFlow's import. ``PARITY_LEGACY_STRICT=1`` in
-the kernel's environment gives ``--strict`` (``legacy-run`` sets it for notebooks).
+the kernel's environment gives ``--strict`` (``legacy-run`` sets it for notebooks);
+``PARITY_SEED=S`` makes ``S`` the seed of every graph the notebook seeds, as ``legacy-run``
+does for scripts (``parity check --seed/--seeds``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def load_ipython_extension(ipython) -> None:
             "imports tensorflow."
         ) from None
     _loaded_by_us = True
+    from tf1_compat import runtime
+
+    try:  # PARITY_SEED (parity check --seeds): the seed of every graph the notebook seeds
+        seed = runtime.seed_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if seed is not None:
+        runtime.override_graph_seed(seed)
     if not os.environ.get("PARITY_LEGACY_NOTEBOOK"):
         print(
             "tf1_compat: `import tensorflow as tf` now gives the TF1 API (tf.compat.v1, "
@@ -50,5 +60,8 @@ def unload_ipython_extension(ipython) -> None:
     import tf1_compat
 
     if _loaded_by_us:
+        from tf1_compat import runtime
+
+        runtime.restore_graph_seed()
         tf1_compat.uninstall()
         _loaded_by_us = False

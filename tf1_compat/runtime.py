@@ -107,6 +107,18 @@ def override_graph_seed(seed: int) -> None:
     ops.Graph.seed = property(prop.fget, set_graph_seed, prop.fdel, prop.__doc__)
 
 
+def restore_graph_seed() -> None:
+    """Undo :func:`override_graph_seed` (nothing to do when it was not called)."""
+    if "tensorflow" not in sys.modules:
+        return
+    from tensorflow.python.framework import ops
+
+    prop = ops.Graph.seed
+    original = getattr(prop.fset, "_parity_original", None)
+    if original is not None:
+        ops.Graph.seed = property(prop.fget, original, prop.fdel, prop.__doc__)
+
+
 def seed_from_env(environ=None) -> int | None:
     """``PARITY_SEED`` as an int (None when unset or empty); ValueError with a one-line reason."""
     text = (os.environ if environ is None else environ).get(SEED_ENV, "").strip()

@@ -84,15 +84,16 @@ def _sessions(folder: Path) -> list:
 CAPTURE_HOOK = "tf1_migrate.capture:install"  # what `parity legacy-run --capture` installs
 
 
-def capture_script(script: Path, folder: Path, args=()) -> None:
-    """Run ``script`` under ``legacy-run --capture`` into ``folder`` (replaced only on success)."""
+def capture_script(script: Path, folder: Path, args=(), cwd=None) -> None:
+    """Run ``script`` under ``legacy-run --capture`` into ``folder`` (replaced only on
+    success); ``cwd``: the folder it runs in (default: this process's)."""
     from tf1_compat import run as tf1_run
     from tf1_compat.launch import hook_entry
 
     tmp = Path(tempfile.mkdtemp(prefix=".capture-", dir=folder.parent))
     try:  # legacy-run --capture: the capture hook installed in the script's process
         hooks = [hook_entry(CAPTURE_HOOK, str((tmp / "c").absolute()))]
-        done = tf1_run.run_script(str(script), list(args), hooks=hooks,
+        done = tf1_run.run_script(str(script.absolute()), list(args), hooks=hooks, cwd=cwd,
                                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         if done.returncode != 0:
             last = [line for line in (done.stderr or "").splitlines() if line.strip()]
@@ -1818,13 +1819,79 @@ def _graph_weights(port_text: str, forward: dict, session: Path, data: dict, ini
     return None
 
 
-def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written:
-    """Write ``out`` (the port), its weights and ``test_port_parity.py`` (see the module docstring)."""
-    from tf1_migrate import convert, keras_code, keras_rnn, tf1_rnn
+def notebook_as_script(notebook: Path) -> str:
+    """A notebook's code cells, in order, as one Python script: IPython magics and shell
+    lines (``%matplotlib inline``, ``!pip install ...``) are left out, as ``parity migrate``
+    reads a notebook."""
+    from tf1_migrate.migrate import MigrateError, _notebook_source
 
-    script, out = Path(script), Path(out)
+    try:
+        source, _ = _notebook_source(notebook)
+    except MigrateError as exc:
+        raise WriteError(str(exc)) from None
+    return (f"# the code cells of {notebook.name}, as parity migrate --write ran them "
+            f"(magics and shell lines left out)\n" + source)
+
+
+def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written:
+    """Write ``out`` (the port), its weights and ``test_port_parity.py`` (see the module docstring).
+
+    ``script`` may be a notebook (``.ipynb``): its code cells run as one script (magics and
+    shell lines left out) in the notebook's folder, as its kernel would, and the port is
+    written from that run."""
+    from tf1_compat import run as tf1_run
+
+    script = Path(script)
     if not script.is_file():
         raise WriteError(f"no script '{script}'")
+    try:
+        kind = tf1_run.script_kind(script)
+    except tf1_run.ScriptError as exc:
+        raise WriteError(str(exc)) from None
+    if kind != "notebook":
+        return _write_port(script, out, capture=capture, init_from=init_from, args=args)
+    if args:
+        raise WriteError(f"a notebook takes no arguments (got {' '.join(map(str, args))})")
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise WriteError(f"--write {out}: folder '{out.parent}' does not exist")
+    from tf1_migrate.migrate import _notebook_source
+
+    with tempfile.TemporaryDirectory(prefix=".notebook-", dir=out.parent) as tmp:
+        as_script = Path(tmp) / f"{script.stem}.py"
+        as_script.write_text(notebook_as_script(script))
+        try:
+            done = _write_port(as_script, out, capture=capture, init_from=init_from,
+                               cwd=script.resolve().parent)
+        except WriteError as exc:
+            raise WriteError(str(exc).replace(str(as_script), str(script))) from None
+    origin = [(0, 0)] + _notebook_source(script)[1]  # line 1: notebook_as_script's comment
+    for path in (done.port, done.test):
+        if path is not None and Path(path).is_file():
+            _write_atomic(Path(path), _cells_not_lines(Path(path).read_text(), script, origin))
+    return done
+
+
+def _cells_not_lines(text: str, notebook: Path, origin: list) -> str:
+    """A port written from a notebook's code: its ``NB.py line N`` references become the
+    notebook's ``cell C, line L``, and the script's name the notebook's."""
+    name = re.escape(notebook.stem) + r"\.py"
+
+    def at(n: str) -> str:
+        n = int(n)
+        cell, line = origin[n - 1] if 0 < n <= len(origin) else (None, None)
+        return f"cell {cell}, line {line}" if cell else f"line {n}"
+
+    text = re.sub(rf"\b{name} lines (\d+)-(\d+)",
+                  lambda m: f"{notebook.name} {at(m[1])} to {at(m[2])}", text)
+    text = re.sub(rf"\b{name} line (\d+)", lambda m: f"{notebook.name} {at(m[1])}", text)
+    return re.sub(rf"\b{name}\b", notebook.name, text)
+
+
+def _write_port(script: Path, out, *, capture=None, init_from=None, args=(), cwd=None) -> Written:
+    from tf1_migrate import convert, keras_code, keras_rnn, tf1_rnn
+
+    out = Path(out)
     if not out.name.endswith(".py"):
         raise WriteError(f"--write {out}: the port's file name must end in .py")
     if not out.parent.is_dir():
@@ -1842,7 +1909,7 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
                 not p.name.startswith("session_") for p in folder.iterdir())):
             raise WriteError(f"'{folder}' exists and is not a capture of an earlier --write: "
                              f"move it, or pass it as --capture")
-        capture_script(script, folder, args)
+        capture_script(script, folder, args, cwd=cwd)
     else:
         folder = Path(capture)
         if not folder.is_dir():
