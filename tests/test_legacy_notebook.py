@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -219,3 +220,46 @@ def test_a_dying_kernel_is_reported_with_its_cell(tmp_path):
     assert f"error: {path}: the kernel died during cell 2" in err
     assert not legacy_notebook._alive(job.kernel_pid)
     assert (tmp_path / "out.ipynb").is_file()
+
+
+COLAB_STYLE = [
+    "%tensorflow_version 1.x",
+    "!pip install -q tensorflow-gpu==1.14 'keras==2.2.4' numpy==1.16.4 tqdm-stub-package",
+    "%pip install tensorflow==1.15.5",
+    "import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 2])\n"
+    "print('TF1 API on', tf.__version__, x.shape.as_list())",
+]
+
+
+def test_a_colab_notebooks_version_switch_and_old_installs_leave_the_environment_alone(tmp_path):
+    """The first cells of many 2019-2020 TF1 notebooks: Colab's `%tensorflow_version 1.x`
+    (a no-op: the TF1 API is there) and `!pip install tensorflow==1.x ...`, which would
+    replace this environment's TensorFlow, Keras and NumPy. Those packages are left out, each
+    named in a note; the rest installs as written (a stub `pip` first on PATH records it)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in COLAB_STYLE])
+    path = tmp_path / "colab.ipynb"
+    nbformat.write(nb, str(path))
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "pip").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path / 'pip-calls'}\n")
+    (stubs / "pip").chmod(0o755)
+    env = dict(os.environ, PATH=f"{stubs}{os.pathsep}{os.environ['PATH']}",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "parity", "legacy-run", str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    import tensorflow as tf
+
+    assert f"TF1 API on {tf.__version__} [None, 2]" in done.stdout
+    # `!pip` ran with the one package left; `%pip` (python -m pip) had none left and did not run
+    assert (tmp_path / "pip-calls").read_text().split() == ["install", "-q", "tqdm-stub-package"]
+    notes = [line for line in (done.stdout + done.stderr).splitlines()
+             if line.startswith("tf1_compat: not installed:")]
+    assert len(notes) == 2, done.stdout + done.stderr
+    assert "tensorflow-gpu==1.14 'keras==2.2.4' numpy==1.16.4" in notes[0]
+    assert "tensorflow==1.15.5" in notes[1]
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%tensorflow_version 2.x")])
+    nbformat.write(bad, str(path))
+    done = subprocess.run([sys.executable, "-m", "parity", "legacy-run", str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 1 and "asks for TensorFlow 2's API" in done.stderr, done.stderr

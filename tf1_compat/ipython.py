@@ -9,12 +9,14 @@ Load it before TensorFlow is first imported in the session (in a fresh kernel): 
 cells need ``TF_USE_LEGACY_KERAS=1`` at TensorFlow's import. ``PARITY_LEGACY_STRICT=1`` in
 the kernel's environment gives ``--strict`` (``legacy-run`` sets it for notebooks);
 ``PARITY_SEED=S`` makes ``S`` the seed of every graph the notebook seeds, as ``legacy-run``
-does for scripts (``parity check --seed/--seeds``).
+does for scripts (``parity check --seed/--seeds``). Colab's ``%tensorflow_version 1.x`` is
+understood (a no-op: the TF1 API is already there).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from tf1_compat.launch import STRICT_ENV, WARNINGS_ENV
@@ -38,6 +40,9 @@ def load_ipython_extension(ipython) -> None:
             "imports tensorflow."
         ) from None
     _loaded_by_us = True
+    ipython.register_magic_function(tensorflow_version, "line", "tensorflow_version")
+    if skip_old_installs not in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.append(skip_old_installs)
     from tf1_compat import runtime
 
     try:  # PARITY_SEED (parity check --seeds): the seed of every graph the notebook seeds
@@ -55,6 +60,78 @@ def load_ipython_extension(ipython) -> None:
         )
 
 
+# `!pip install tensorflow==1.15`, `%pip install -q tensorflow-gpu==1.14 keras==2.2.4`: the
+# first cell of many TF1 notebooks. Run as written they would replace this environment's
+# TensorFlow, Keras or NumPy (or fail after pip's retries, where no wheel exists any more).
+_PIP_LINE = re.compile(r"^(?P<indent>\s*)(?P<escape>!|%)\s*(?P<pip>(?:python3?\s+-m\s+)?pip3?)\s+"
+                       r"install\b(?P<rest>.*)$")
+_TF_FAMILY = re.compile(r"^(tensorflow|tensorflow-gpu|tensorflow-cpu|tf-nightly|tf-nightly-gpu|"
+                        r"tensorflow-estimator|tensorboard|tf-keras|keras)(\[.*\])?$", re.I)
+_PINNED_ONLY = re.compile(r"^(numpy|scipy|h5py|protobuf)(\[.*\])?$", re.I)
+_SPEC = re.compile(r"^([A-Za-z0-9_.\[\],-]+?)\s*((?:==|>=|<=|~=|!=|<|>).*)?$")
+# pip options that take a value (the value is not a package)
+_VALUED = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+           "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root"}
+
+
+def _kept_and_skipped(rest: str) -> tuple[list, list, int]:
+    """The tokens kept (options and other packages), those skipped, and how many of the kept
+    are packages."""
+    kept, skipped, value_next, packages = [], [], False, 0
+    for token in rest.split():
+        if value_next or token.startswith("-"):
+            kept.append(token)
+            value_next = not value_next and token in _VALUED
+            continue
+        m = _SPEC.match(token.strip("'\""))
+        name, spec = (m.group(1), m.group(2)) if m else (token, None)
+        if _TF_FAMILY.match(name) or (spec and _PINNED_ONLY.match(name)):
+            skipped.append(token)
+        else:
+            kept.append(token)
+            packages += 1
+    return kept, skipped, packages
+
+
+def skip_old_installs(lines: list[str]) -> list[str]:
+    """An IPython input transformer: ``!pip install`` / ``%pip install`` lines lose the
+    packages this environment already provides in their place (TensorFlow and its Keras in any
+    version, and pinned NumPy, SciPy, h5py or protobuf), each named in a note on stderr; a
+    line left with no package becomes that note alone. Other packages install as written."""
+    out = []
+    for line in lines:
+        m = _PIP_LINE.match(line.rstrip("\n"))
+        if not m:
+            out.append(line)
+            continue
+        kept, skipped, packages = _kept_and_skipped(m["rest"])
+        if not skipped:
+            out.append(line)
+            continue
+        note = (f"tf1_compat: not installed: {' '.join(skipped)} (the TF1 code runs on this "
+                f"environment's TensorFlow, Keras and NumPy; this would replace them)")
+        newline = "\n" if line.endswith("\n") else ""
+        out.append(f"{m['indent']}__import__('sys').stderr.write({note + chr(10)!r}){newline}")
+        if packages:
+            out.append(f"{m['indent']}{m['escape']}{m['pip']} install {' '.join(kept)}{newline}")
+    return out
+
+
+def tensorflow_version(line: str) -> None:
+    """``%tensorflow_version 1.x``, Colab's switch to TensorFlow 1 that TF1 notebooks of
+    2019-2020 begin with: a no-op here, where the shims give the TF1 API. ``2.x`` asks for
+    the TF2 API, which the shims replace: a one-line error."""
+    from IPython.core.error import UsageError
+
+    wanted = line.strip()
+    if wanted in ("1", "1.x"):
+        return
+    if wanted in ("2", "2.x"):
+        raise UsageError("%tensorflow_version 2.x asks for TensorFlow 2's API; tf1_compat gives "
+                         "the TF1 API (%unload_ext tf1_compat for TensorFlow 2)")
+    raise UsageError(f"%tensorflow_version takes 1.x or 2.x, got {wanted!r}")
+
+
 def unload_ipython_extension(ipython) -> None:
     global _loaded_by_us
     import tf1_compat
@@ -63,5 +140,7 @@ def unload_ipython_extension(ipython) -> None:
         from tf1_compat import runtime
 
         runtime.restore_graph_seed()
+        if skip_old_installs in ipython.input_transformers_cleanup:
+            ipython.input_transformers_cleanup.remove(skip_old_installs)
         tf1_compat.uninstall()
         _loaded_by_us = False
