@@ -86,3 +86,30 @@ def test_migrate_write_of_a_file_that_is_no_script_is_one_line(tmp_path, capsys)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is not a Python script" in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def _exported(notebook: Path) -> str:
+    """The notebook as `jupyter nbconvert --to script` writes it: each code cell through
+    IPython's input transformer (magics and shell lines become get_ipython() calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    return "".join(f"\n# In[{k}]:\n\n\n" + TransformerManager().transform_cell(c.source)
+                   for k, c in enumerate(cells) if c.cell_type == "code")
+
+
+def test_a_notebook_exported_as_a_script_runs_and_ports(tmp_path, capsys):
+    """Its `%matplotlib inline` and `!echo` lines are get_ipython() calls: legacy-run answers
+    them; the port leaves them out (they are named in a note) and runs as plain Python."""
+    script = tmp_path / "sine.py"
+    script.write_text(_exported(GOOD))
+    assert "get_ipython().run_line_magic('matplotlib', 'inline')" in script.read_text()
+    port = tmp_path / "port.py"
+    assert cli.main(["migrate", str(script), "--write", str(port)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "note: left out the notebook's magics and shell lines" in out
+    assert "get_ipython" not in port.read_text()
+    assert cli.main(["check", str(script), str(port), "--same-start"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [r[1] for r in rows] == ["legacy", "port"]
+    assert abs(float(rows[0][3]) - float(rows[1][3])) <= 1e-3

@@ -93,27 +93,41 @@ def _kept_and_skipped(rest: str) -> tuple[list, list, int]:
     return kept, skipped, packages
 
 
+_PIP_COMMAND = re.compile(r"^(?P<pip>(?:\S*python[\d.]*\s+-m\s+)?pip[\d.]*)\s+install\b(?P<rest>.*)$")
+
+
+def install_without_old(command: str) -> tuple[str | None, str | None]:
+    """A shell command, as a notebook's ``!`` line runs it: ``(what to run, note)``. A
+    ``pip install`` loses the packages this environment already provides in their place
+    (TensorFlow and its Keras in any version, pinned NumPy, SciPy, h5py or protobuf), named
+    in the note; with no package left, nothing runs (None). Any other command runs as it is."""
+    m = _PIP_COMMAND.match(command.strip())
+    if not m:
+        return command, None
+    kept, skipped, packages = _kept_and_skipped(m["rest"])
+    if not skipped:
+        return command, None
+    note = (f"tf1_compat: not installed: {' '.join(skipped)} (the TF1 code runs on this "
+            f"environment's TensorFlow, Keras and NumPy; this would replace them)")
+    return (f"{m['pip']} install {' '.join(kept)}" if packages else None), note
+
+
 def skip_old_installs(lines: list[str]) -> list[str]:
-    """An IPython input transformer: ``!pip install`` / ``%pip install`` lines lose the
-    packages this environment already provides in their place (TensorFlow and its Keras in any
-    version, and pinned NumPy, SciPy, h5py or protobuf), each named in a note on stderr; a
-    line left with no package becomes that note alone. Other packages install as written."""
+    """An IPython input transformer: ``!pip install`` / ``%pip install`` lines without what
+    :func:`install_without_old` leaves out, its note written to stderr in their place (a line
+    with no package left becomes the note alone). Other packages install as written."""
     out = []
     for line in lines:
         m = _PIP_LINE.match(line.rstrip("\n"))
-        if not m:
+        command, note = (None, None) if not m else install_without_old(
+            f"{m['pip']} install{m['rest']}")
+        if note is None:
             out.append(line)
             continue
-        kept, skipped, packages = _kept_and_skipped(m["rest"])
-        if not skipped:
-            out.append(line)
-            continue
-        note = (f"tf1_compat: not installed: {' '.join(skipped)} (the TF1 code runs on this "
-                f"environment's TensorFlow, Keras and NumPy; this would replace them)")
         newline = "\n" if line.endswith("\n") else ""
         out.append(f"{m['indent']}__import__('sys').stderr.write({note + chr(10)!r}){newline}")
-        if packages:
-            out.append(f"{m['indent']}{m['escape']}{m['pip']} install {' '.join(kept)}{newline}")
+        if command is not None:
+            out.append(f"{m['indent']}{m['escape']}{command}{newline}")
     return out
 
 

@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if seed is not None:
         runtime.override_graph_seed(seed)
+    from tf1_compat import ipython_script
+
+    ipython_script.install()  # get_ipython() calls of a notebook exported as a script
     _run_hooks(script)
 
     import runpy

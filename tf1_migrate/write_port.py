@@ -252,6 +252,15 @@ def _seed_call(stmt, tf_names):
     return None
 
 
+def _is_ipython_call(stmt) -> bool:
+    """``get_ipython().run_line_magic(...)``, ``.system(...)`` and the like, as a statement."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    while isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+        call = call.func.value
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+        call.func.id == "get_ipython" and stmt.value is not call
+
+
 class _Script:
     def __init__(self, path: Path):
         self.path = path
@@ -260,6 +269,10 @@ class _Script:
             self.tree = ast.parse(self.source, filename=str(path))
         except SyntaxError as exc:
             raise WriteError(f"{path}: not Python ({exc.msg}, line {exc.lineno})") from None
+        # a notebook exported as a script (nbconvert, Colab): its magics and shell lines are
+        # get_ipython() calls, which legacy-run answers and a port (plain Python) would not
+        self.ipython_lines = [s.lineno for s in self.tree.body if _is_ipython_call(s)]
+        self.tree.body = [s for s in self.tree.body if not _is_ipython_call(s)] or [ast.Pass()]
         self.tf = set()
         self.runtime_names = self._runtime_api()
         for stmt in self.tree.body:  # tf = runtime.tf1(): TensorFlow's name
@@ -1235,6 +1248,11 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     script = _Script(script_path)
     training = data.get("training") or {}
     todos, notes = list(extra_todos), []
+    if script.ipython_lines:
+        notes.append(f"left out the notebook's magics and shell lines, get_ipython() calls in "
+                     f"{script_path.name} (line{'s' if len(script.ipython_lines) > 1 else ''} "
+                     f"{', '.join(map(str, script.ipython_lines))}): "
+                     f"what a shell line fetched or installed, do before running the port")
     forward = _forward_of(data)
     if forward is not None:  # no RNN cell: the forward graph, op for op (keras_graph)
         model = keras_graph.describe(forward, training)
