@@ -1249,10 +1249,9 @@ def generate(script_path: Path, port_path: Path, session: Path, data: dict, extr
     training = data.get("training") or {}
     todos, notes = list(extra_todos), []
     if script.ipython_lines:
-        notes.append(f"left out the notebook's magics and shell lines, get_ipython() calls in "
-                     f"{script_path.name} (line{'s' if len(script.ipython_lines) > 1 else ''} "
-                     f"{', '.join(map(str, script.ipython_lines))}): "
-                     f"what a shell line fetched or installed, do before running the port")
+        notes.append("left out the notebook's magics and shell lines (get_ipython() calls; "
+                     "what a shell line fetched or installed, do before running the port): "
+                     + "; ".join(f"{script_path.name} line {n}" for n in script.ipython_lines))
     forward = _forward_of(data)
     if forward is not None:  # no RNN cell: the forward graph, op for op (keras_graph)
         model = keras_graph.describe(forward, training)
@@ -1837,26 +1836,45 @@ def _graph_weights(port_text: str, forward: dict, session: Path, data: dict, ini
     return None
 
 
-def notebook_as_script(notebook: Path) -> str:
-    """A notebook's code cells, in order, as one Python script: IPython magics and shell
-    lines (``%matplotlib inline``, ``!pip install ...``) are left out, as ``parity migrate``
-    reads a notebook."""
-    from tf1_migrate.migrate import MigrateError, _notebook_source
+def notebook_as_script(notebook: Path) -> tuple[str, list]:
+    """A notebook's code cells, in order, as one Python script, as ``jupyter nbconvert --to
+    script`` writes it: magics and shell lines become ``get_ipython()`` calls, which
+    ``legacy-run`` answers (a ``!wget`` of the data runs; ``!pip install tensorflow==1.15``
+    does not replace this environment's). Also, for each line of the script, the
+    ``(cell, line)`` of the notebook it comes from (``(0, 0)``: none)."""
+    import json
+
+    from tf1_compat.ipython_script import _python_of
 
     try:
-        source, _ = _notebook_source(notebook)
-    except MigrateError as exc:
-        raise WriteError(str(exc)) from None
-    return (f"# the code cells of {notebook.name}, as parity migrate --write ran them "
-            f"(magics and shell lines left out)\n" + source)
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise WriteError(f"{notebook}: cannot read as a Jupyter notebook ({exc})") from None
+    lines = [f"# the code cells of {notebook.name}, as parity migrate --write ran them"]
+    origin = [(0, 0)]
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        try:
+            python = _python_of(text)
+        except SyntaxError:  # left to the run to report, as the kernel would
+            python = text
+        cell_lines = python.splitlines()
+        lines += cell_lines
+        # line for line where the transform keeps the lines (a cell magic takes the cell to one)
+        origin += [(number, min(k, max(1, len(text.splitlines()))))
+                   for k in range(1, len(cell_lines) + 1)]
+    return "\n".join(lines) + "\n", origin
 
 
 def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written:
     """Write ``out`` (the port), its weights and ``test_port_parity.py`` (see the module docstring).
 
-    ``script`` may be a notebook (``.ipynb``): its code cells run as one script (magics and
-    shell lines left out) in the notebook's folder, as its kernel would, and the port is
-    written from that run."""
+    ``script`` may be a notebook (``.ipynb``): its code cells run as one script
+    (:func:`notebook_as_script`) in the notebook's folder, as its kernel would, and the port
+    is written from that run; its comments and notes name the notebook's cells and lines."""
     from tf1_compat import run as tf1_run
 
     script = Path(script)
@@ -1873,20 +1891,20 @@ def write_port(script, out, *, capture=None, init_from=None, args=()) -> Written
     out = Path(out)
     if not out.parent.is_dir():
         raise WriteError(f"--write {out}: folder '{out.parent}' does not exist")
-    from tf1_migrate.migrate import _notebook_source
-
     with tempfile.TemporaryDirectory(prefix=".notebook-", dir=out.parent) as tmp:
         as_script = Path(tmp) / f"{script.stem}.py"
-        as_script.write_text(notebook_as_script(script))
+        source, origin = notebook_as_script(script)
+        as_script.write_text(source)
         try:
             done = _write_port(as_script, out, capture=capture, init_from=init_from,
                                cwd=script.resolve().parent)
         except WriteError as exc:
             raise WriteError(str(exc).replace(str(as_script), str(script))) from None
-    origin = [(0, 0)] + _notebook_source(script)[1]  # line 1: notebook_as_script's comment
     for path in (done.port, done.test):
         if path is not None and Path(path).is_file():
             _write_atomic(Path(path), _cells_not_lines(Path(path).read_text(), script, origin))
+    done.notes = [_cells_not_lines(note, script, origin) for note in done.notes]
+    done.todos = [_cells_not_lines(todo, script, origin) for todo in done.todos]
     return done
 
 
