@@ -101,9 +101,10 @@ def _exported(notebook: Path) -> str:
                    for k, c in enumerate(cells) if c.cell_type == "code")
 
 
-def test_a_notebook_exported_as_a_script_runs_and_ports(tmp_path, capsys):
+def test_a_notebook_exported_as_a_script_runs_and_ports(tmp_path, capsys, monkeypatch):
     """Its `%matplotlib inline` and `!echo` lines are get_ipython() calls: legacy-run answers
     them; the port leaves them out (they are named in a note) and runs as plain Python."""
+    monkeypatch.chdir(tmp_path)  # where a script's run saves its figures (legacy_run_figures/)
     script = tmp_path / "sine.py"
     script.write_text(_exported(GOOD))
     assert "get_ipython().run_line_magic('matplotlib', 'inline')" in script.read_text()
