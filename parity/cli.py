@@ -92,14 +92,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _seeds_and_jobs(parser, seeds_help: str, jobs_help: str) -> None:
+    parser.add_argument("--seeds", default=None, metavar="N|A-B|A,B,..", help=seeds_help)
+    parser.add_argument("--jobs", default="1", metavar="N|auto",
+                        help=f"{jobs_help} N at once, each process with its share of the cores "
+                             f"(auto: the cores; default 1)")
+
+
 def _many_options(parser) -> None:
     """--seeds, --jobs, --ray: many seeds, in parallel, on a cluster."""
-    parser.add_argument("--seeds", default=None, metavar="N|A-B|A,B,..",
-                        help="train each implementation once per seed (N seeds from --seed, "
-                             "default 0) and test equivalence over them")
-    parser.add_argument("--jobs", default="1", metavar="N|auto",
-                        help="independent runs in N processes at once, each with its share of "
-                             "the cores (auto: the cores; default 1)")
+    _seeds_and_jobs(parser, "train each implementation once per seed (N seeds from --seed, "
+                            "default 0) and test equivalence over them", "independent runs,")
     parser.add_argument("--ray", default=None, metavar="ADDRESS",
                         help="run the runs as Ray tasks on the cluster at ADDRESS ('local': a "
                              "Ray instance started here); needs the [cluster] extra")
@@ -222,12 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--steps", type=int, help="pass N as the first argument of both programs")
     ch.add_argument("--seed", type=_seed, default=None,
                     help="set PARITY_SEED=S for both programs (with --seeds N: the first seed)")
-    ch.add_argument("--seeds", default=None, metavar="N|A-B|A,B,..",
-                    help="run both programs once per seed (PARITY_SEED) and test equivalence "
-                         "over the seeds (two one-sided Welch tests)")
-    ch.add_argument("--jobs", default="1", metavar="N|auto",
-                    help="with --seeds: seeds run N at once, each process with its share of "
-                         "the cores (auto: the cores; default 1)")
+    _seeds_and_jobs(ch, "run both programs once per seed (PARITY_SEED) and test equivalence "
+                        "over the seeds (two one-sided Welch tests)", "with --seeds: seeds,")
     ch.add_argument("--tolerance", type=float, default=None,
                     help="relative tolerance on the metric (default 0.1: 10%% of the legacy value; "
                          "with --seeds, of the legacy side's mean: the equivalence margin)")
