@@ -348,7 +348,9 @@ def _outputs_differ(pairs, k: int) -> bool:
 
 
 def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
-    from parity import runner
+    """The table, verdict, problem lines and payload of a many-seed check from its runs
+    (``pairs``: ``(legacy Run, port Run)`` per seed)."""
+    from parity import runner, stats
     from parity import seeds as seeds_mod
 
     name = Path(legacy).stem
@@ -410,8 +412,6 @@ def _seeds_outcome(legacy, port, seeds, pairs, steps, tolerance, margin):
             problems.append(f"parity: {Path(port).name} differs from {Path(legacy).name} by "
                             f"{abs(verdict['diff']):.4g} in {payload['metric']} (margin {m:.4g})")
     payload["ok"] = ok
-    from parity import stats
-
     budget = f"{steps} steps" if steps is not None else "script's"
     rows = []
     for side in ("legacy", "port"):

@@ -63,8 +63,7 @@ def load_ipython_extension(ipython) -> None:
 # `!pip install tensorflow==1.15`, `%pip install -q tensorflow-gpu==1.14 keras==2.2.4`: the
 # first cell of many TF1 notebooks. Run as written they would replace this environment's
 # TensorFlow, Keras or NumPy (or fail after pip's retries, where no wheel exists any more).
-_PIP_LINE = re.compile(r"^(?P<indent>\s*)(?P<escape>!|%)\s*(?P<pip>(?:python3?\s+-m\s+)?pip3?)\s+"
-                       r"install\b(?P<rest>.*)$")
+_ESCAPED = re.compile(r"^(?P<indent>\s*)(?P<escape>!|%)(?P<command>.*)$")  # a shell or magic line
 _TF_FAMILY = re.compile(r"^(tensorflow|tensorflow-gpu|tensorflow-cpu|tf-nightly|tf-nightly-gpu|"
                         r"tensorflow-estimator|tensorboard|tf-keras|keras)(\[.*\])?$", re.I)
 _PINNED_ONLY = re.compile(r"^(numpy|scipy|h5py|protobuf)(\[.*\])?$", re.I)
@@ -118,9 +117,8 @@ def skip_old_installs(lines: list[str]) -> list[str]:
     with no package left becomes the note alone). Other packages install as written."""
     out = []
     for line in lines:
-        m = _PIP_LINE.match(line.rstrip("\n"))
-        command, note = (None, None) if not m else install_without_old(
-            f"{m['pip']} install{m['rest']}")
+        m = _ESCAPED.match(line.rstrip("\n"))
+        command, note = install_without_old(m["command"]) if m else (None, None)
         if note is None:
             out.append(line)
             continue

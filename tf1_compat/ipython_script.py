@@ -40,7 +40,7 @@ class UnsupportedMagic(LegacyAPIUnavailable, RuntimeError):
         RuntimeError.__init__(self, self.message)
 
 
-def _python_of(cell: str) -> str:
+def python_of_cell(cell: str) -> str:
     """A cell's IPython source (``!`` and ``%`` lines in it) as Python calling get_ipython()."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -127,7 +127,7 @@ class ScriptIPython:
             return subprocess.run([shell], input=cell, text=True).returncode
         if name in ("time", "timeit", "capture"):
             start = time.perf_counter()
-            exec(compile(_python_of(cell), "<cell>", "exec"), caller.f_globals,  # noqa: S102
+            exec(compile(python_of_cell(cell), "<cell>", "exec"), caller.f_globals,  # noqa: S102
                  caller.f_locals)
             if name != "capture":
                 print(f"Wall time: {time.perf_counter() - start:.3g} s")

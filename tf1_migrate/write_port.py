@@ -1844,7 +1844,7 @@ def notebook_as_script(notebook: Path) -> tuple[str, list]:
     ``(cell, line)`` of the notebook it comes from (``(0, 0)``: none)."""
     import json
 
-    from tf1_compat.ipython_script import _python_of
+    from tf1_compat.ipython_script import python_of_cell
 
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
@@ -1858,7 +1858,7 @@ def notebook_as_script(notebook: Path) -> tuple[str, list]:
         text = cell.get("source", "")
         text = "".join(text) if isinstance(text, list) else str(text)
         try:
-            python = _python_of(text)
+            python = python_of_cell(text)
         except SyntaxError:  # left to the run to report, as the kernel would
             python = text
         cell_lines = python.splitlines()
